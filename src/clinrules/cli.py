@@ -1,0 +1,162 @@
+"""The `clinrules` command: `main(argv) -> int`, tested by calling it directly.
+
+Exit codes (contracts.md section 3): 0 success, 1 the rule files fail,
+2 usage or an unreadable path, 130 interrupted. Diagnostics go to stderr in
+the format of language.md section 4. No traceback ever reaches the user: an
+unexpected failure is reported in one line and exits 70, and it is a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from clinrules import __version__
+from clinrules.diagnostics import Diagnostic, Severity, render
+from clinrules.errors import RulesetError
+from clinrules.parser import parse
+from clinrules.source import read_source
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_BUG = 70
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    """A problem with the command line or a path: exit 2."""
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """An argparse parser that raises instead of exiting."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message}\n{self.format_usage().strip()}")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _ArgumentParser(
+        prog="clinrules",
+        description="Clinical decision-support rules: check rule files. Decision support, not diagnosis.",
+    )
+    parser.add_argument("--version", action="version", version=f"clinrules {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_ArgumentParser)
+    commands.required = True
+    check = commands.add_parser(
+        "check",
+        help="check rule files and report every problem",
+        description="Check rule files. A directory means every *.rules file below it. "
+        "Exit 0 when clean or with warnings only, 1 with errors, 2 for a usage error "
+        "or an unreadable path.",
+    )
+    check.add_argument("paths", nargs="+", metavar="PATH", help="a .rules file or a directory")
+    return parser
+
+
+def rule_files(paths: Sequence[str], pattern: str = "*.rules") -> list[Path]:
+    """Expand the command-line paths: a directory means every match below it.
+
+    Raises:
+        UsageError: a path does not exist, or a directory holds no match.
+    """
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            below = sorted(p for p in path.rglob(pattern) if p.is_file())
+            if not below:
+                raise UsageError(f"no {pattern} files under '{raw}'")
+            found.extend(below)
+        elif path.exists():
+            found.append(path)
+        else:
+            raise UsageError(f"cannot read '{raw}': no such file or directory")
+    return found
+
+
+def _check_one(path: Path, err: TextIO) -> list[Diagnostic]:
+    text: str | None = None
+    try:
+        source = read_source(path)
+        text = source.text
+        parse(source.text, source.name)
+        return []
+    except RulesetError as error:
+        if text is None:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+        for diagnostic in error.diagnostics:
+            print(render(diagnostic, text), file=err)
+        return list(error.diagnostics)
+    except OSError as error:
+        raise UsageError(f"cannot read '{path}': {error.strerror or error}") from None
+
+
+def _check(paths: Sequence[str], out: TextIO, err: TextIO) -> int:
+    files = rule_files(paths)
+    diagnostics: list[Diagnostic] = []
+    for path in files:
+        diagnostics.extend(_check_one(path, err))
+    errors = sum(d.severity is Severity.ERROR for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    print(
+        f"checked {_plural(len(files), 'file')}: {_plural(errors, 'error')}, {_plural(warnings, 'warning')}",
+        file=out,
+    )
+    return EXIT_FAILED if errors else EXIT_OK
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+    args = _build_parser().parse_args(list(argv))
+    if args.command == "check":
+        return _check(args.paths, out, err)
+    raise UsageError(f"unknown command '{args.command}'")  # argparse already refuses these
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run the command line and return the exit code.
+
+    Args:
+        argv: the arguments after the program name (default: sys.argv[1:]).
+        out: where results go (default: stdout).
+        err: where diagnostics and errors go (default: stderr).
+    """
+    out = out if out is not None else sys.stdout
+    err = err if err is not None else sys.stderr
+    try:
+        return _run(sys.argv[1:] if argv is None else argv, out, err)
+    except UsageError as error:
+        print(f"clinrules: error: {error}", file=err)
+        return EXIT_USAGE
+    except SystemExit as exit_:  # --help and --version
+        return exit_.code if isinstance(exit_.code, int) else EXIT_OK
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_INTERRUPTED
+    except Exception as error:  # a bug: say so in one line, never a traceback
+        print(
+            f"clinrules: internal error ({type(error).__name__}: {error}); "
+            "this is a bug in clinrules, please report it with the input that caused it",
+            file=err,
+        )
+        return EXIT_BUG
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe, keep Python from failing again while flushing stdout."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

@@ -1,0 +1,192 @@
+"""Parse stage: text -> AST, reporting the syntax errors of every declaration at once.
+
+Lark stops at the first error. To report the errors of every block in one
+run, the parser resumes after an error at the next line that starts a
+declaration (`rule`, `define`, `red flag`, ...), parsing the rest with the
+`body` start symbol. The text before the resume point is blanked out rather
+than cut off, so every later position is still a position in the original.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+
+from lark import Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from clinrules import ast
+from clinrules.diagnostics import Diagnostic, has_errors, make
+from clinrules.errors import RulesetError
+from clinrules.grammar import START_BODY, START_FILE, parser
+from clinrules.limits import MAX_ERRORS, MAX_FILE_BYTES
+from clinrules.span import Span, point_at_end
+from clinrules.syntax_errors import from_unexpected_characters, from_unexpected_token
+from clinrules.transform import span_of, to_ast
+
+_DECLARATION_START = re.compile(
+    r"^[ \t]*(?:include|source|parameter|exercise|ladder|define|red[ \t]+flag|rule|otherwise)\b",
+    re.MULTILINE,
+)
+_ONLY_COMMENTS = re.compile(r"\A(?:\s|#[^\n]*)*\Z")
+_NOT_NEWLINE = re.compile(r"[^\n]")
+
+
+@functools.cache
+def _literals() -> Mapping[str, str]:
+    """Terminal name -> its text, for the terminals that are fixed words or signs."""
+    from lark.lexer import PatternStr
+
+    return {t.name: t.pattern.value for t in parser().terminals if isinstance(t.pattern, PatternStr)}
+
+
+def parse(text: str, file: str = "<inline>") -> ast.RuleFile:
+    """Parse a rule file's text into its AST.
+
+    Args:
+        text: the whole file.
+        file: the name used in diagnostics.
+
+    Returns:
+        The file's syntax tree, every node with its span.
+
+    Raises:
+        RulesetError: the text is empty, too large, or has syntax errors;
+            `.diagnostics` lists all of them.
+    """
+    diagnostics = check_input(text, file)
+    if diagnostics:
+        raise RulesetError(diagnostics)
+    tree, diagnostics = _parse_with_recovery(text, file)
+    if tree is None or has_errors(diagnostics):
+        raise RulesetError(diagnostics)
+    rule_file, diagnostics = to_ast(tree, file, text)
+    if rule_file is None or has_errors(diagnostics):
+        raise RulesetError(diagnostics)
+    return rule_file
+
+
+def check_input(text: str, file: str) -> list[Diagnostic]:
+    """The CR0xx checks a text must pass before it is parsed."""
+    if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        return [
+            make(
+                "CR003",
+                f"the file is larger than the limit of {MAX_FILE_BYTES // 1024} KiB",
+                file,
+                Span(1, 1, 1, 1, 0, 0),
+                "split it into a ruleset and libraries that it includes",
+            )
+        ]
+    if _ONLY_COMMENTS.match(text):
+        return [
+            make(
+                "CR001",
+                "the file is empty: it has no header and no declarations",
+                file,
+                point_at_end(text),
+                "start it with a header such as:  ruleset my_rules  version 1.0.0  status draft",
+            )
+        ]
+    return []
+
+
+def _parse_with_recovery(text: str, file: str) -> tuple[Tree[Token] | None, list[Diagnostic]]:
+    diagnostics: list[Diagnostic] = []
+    position, start = 0, START_FILE
+    while True:
+        source = text if position == 0 else _NOT_NEWLINE.sub(" ", text[:position]) + text[position:]
+        outcome = _parse_once(source, start, file)
+        if isinstance(outcome, Tree):
+            return (outcome if not diagnostics else None), diagnostics
+        diagnostic, error_offset = outcome
+        diagnostics.append(diagnostic)
+        if len(diagnostics) >= MAX_ERRORS:
+            diagnostics.append(
+                make(
+                    "CR005",
+                    f"{MAX_ERRORS} errors found; the rest of the file was not read",
+                    file,
+                    diagnostic.span,
+                    "fix these errors and run the check again",
+                )
+            )
+            return None, diagnostics
+        resume = _resume_point(text, error_offset, position, start)
+        if resume is None:
+            return None, diagnostics
+        position, start = resume, START_BODY
+
+
+def _resume_point(text: str, error_offset: int, position: int, start: str) -> int | None:
+    """The next declaration start at or after the error that makes progress."""
+    for match in _DECLARATION_START.finditer(text, error_offset if error_offset > 0 else 0):
+        offset = match.end() - len(match.group().lstrip())
+        if offset >= error_offset and (offset > position or start == START_FILE):
+            return offset
+    # The error may sit inside a declaration whose start lies before it.
+    return None
+
+
+_DECLARATION_WORDS = frozenset(
+    {"include", "source", "parameter", "exercise", "ladder", "define", "red", "rule", "otherwise"}
+)
+
+
+def _parse_once(source: str, start: str, file: str) -> Tree[Token] | tuple[Diagnostic, int]:
+    interactive = parser().parse_interactive(source, start=start)
+    fed: Token | None = None  # the last token the parser accepted
+    pending: Token | None = None  # the token being fed now
+    swallowed: Token | None = None  # a declaration word at a line start, read as a name
+    try:
+        for token in interactive.iter_parse():
+            fed, pending = pending, token
+            if token.lower() in _DECLARATION_WORDS and token.start_pos is not None:
+                line_start = source.rfind("\n", 0, token.start_pos) + 1
+                starts_line = not source[line_start : token.start_pos].strip()
+                swallowed = token if token.type == "NAME" and starts_line else None
+        tree: Tree[Token] = interactive.feed_eof(pending)  # type: ignore[no-untyped-call]
+        return tree
+    except UnexpectedToken as error:
+        if swallowed is not None:
+            return _unfinished_before(source, start, file, swallowed)
+        found = error.token
+        # A parser error is about `pending`; a lexer error comes after it, and
+        # then the lexer's own set (which always holds NAME) is not what the
+        # parser expects.
+        if found is pending:
+            before, expected = fed, set(error.expected)
+        else:
+            before, expected = pending, {t for t in interactive.choices() if t.isupper()}  # type: ignore[no-untyped-call]
+        return (
+            from_unexpected_token(found, expected, before, source, file, _literals()),
+            found.start_pos if found.start_pos is not None else len(source),
+        )
+    except UnexpectedCharacters as error:
+        return from_unexpected_characters(error, source, file), error.pos_in_stream or 0
+    except UnexpectedInput as error:  # any other Lark input error, never a crash
+        return (
+            make("CR101", "this text could not be read as a rule file", file, point_at_end(source)),
+            int(getattr(error, "pos_in_stream", None) or len(source)),
+        )
+
+
+def _unfinished_before(source: str, start: str, file: str, keyword: Token) -> tuple[Diagnostic, int]:
+    """Report a declaration left unfinished before a line that starts a new one.
+
+    Where a name may stand, `rule` is read as a name, so `stop if x and` on
+    one line and `rule ...` on the next fail only later, far from the real
+    mistake. Parsing the text up to the keyword finds what was missing.
+    """
+    offset = keyword.start_pos or 0
+    outcome = _parse_once(source[:offset], start, file)
+    if isinstance(outcome, Tree):  # cannot happen: the keyword could not end it
+        outcome = (make("CR101", "this declaration is not finished", file, span_of(keyword)), offset)
+    diagnostic, _ = outcome
+    message = diagnostic.message.replace("but the file ends here", f"found '{keyword}'")
+    hint = f"'{keyword}' at the start of a line begins a new declaration; finish the one before it first"
+    return (
+        make("CR101", message, file, span_of(keyword), hint),
+        offset,
+    )
