@@ -21,7 +21,7 @@ from clinrules.diagnostics import Diagnostic, has_errors, make
 from clinrules.errors import RulesetError
 from clinrules.grammar import START_BODY, START_FILE, parser
 from clinrules.limits import MAX_ERRORS, MAX_FILE_BYTES
-from clinrules.span import Span, point_at_end
+from clinrules.span import Span, point_at_end, span_of_offsets
 from clinrules.syntax_errors import from_unexpected_characters, from_unexpected_token
 from clinrules.transform import span_of, to_ast
 
@@ -102,18 +102,19 @@ def _parse_with_recovery(text: str, file: str) -> tuple[Tree[Token] | None, list
             return (outcome if not diagnostics else None), diagnostics
         diagnostic, error_offset = outcome
         diagnostics.append(diagnostic)
+        resume = _resume_point(text, error_offset, position, start)
         if len(diagnostics) >= MAX_ERRORS:
+            stop = resume if resume is not None else len(text)
             diagnostics.append(
                 make(
                     "CR005",
-                    f"{MAX_ERRORS} errors found; the rest of the file was not read",
+                    f"{MAX_ERRORS} errors found; the file was not read from here on",
                     file,
-                    diagnostic.span,
+                    span_of_offsets(text, stop, stop),
                     "fix these errors and run the check again",
                 )
             )
             return None, diagnostics
-        resume = _resume_point(text, error_offset, position, start)
         if resume is None:
             return None, diagnostics
         position, start = resume, START_BODY
@@ -132,6 +133,7 @@ def _resume_point(text: str, error_offset: int, position: int, start: str) -> in
 _DECLARATION_WORDS = frozenset(
     {"include", "source", "parameter", "exercise", "ladder", "define", "red", "rule", "otherwise"}
 )
+_CLAUSE_WORDS = frozenset({"instead", "dose", "say", "note", "cite", "when", "care"})
 
 
 def _parse_once(source: str, start: str, file: str) -> Tree[Token] | tuple[Diagnostic, int]:
@@ -142,16 +144,18 @@ def _parse_once(source: str, start: str, file: str) -> Tree[Token] | tuple[Diagn
     try:
         for token in interactive.iter_parse():
             fed, pending = pending, token
-            if token.lower() in _DECLARATION_WORDS and token.start_pos is not None:
+            if token in _DECLARATION_WORDS | _CLAUSE_WORDS and token.start_pos is not None:
                 line_start = source.rfind("\n", 0, token.start_pos) + 1
                 starts_line = not source[line_start : token.start_pos].strip()
                 swallowed = token if token.type == "NAME" and starts_line else None
         tree: Tree[Token] = interactive.feed_eof(pending)  # type: ignore[no-untyped-call]
         return tree
     except UnexpectedToken as error:
-        if swallowed is not None:
-            return _unfinished_before(source, start, file, swallowed)
         found = error.token
+        if swallowed is not None and swallowed is not found:
+            unfinished = _unfinished_before(source, start, file, swallowed)
+            if unfinished is not None:
+                return unfinished
         # A parser error is about `pending`; a lexer error comes after it, and
         # then the lexer's own set (which always holds NAME) is not what the
         # parser expects.
@@ -172,21 +176,20 @@ def _parse_once(source: str, start: str, file: str) -> Tree[Token] | tuple[Diagn
         )
 
 
-def _unfinished_before(source: str, start: str, file: str, keyword: Token) -> tuple[Diagnostic, int]:
-    """Report a declaration left unfinished before a line that starts a new one.
+def _unfinished_before(source: str, start: str, file: str, keyword: Token) -> tuple[Diagnostic, int] | None:
+    """Report a declaration or clause left unfinished before a line that starts a new one.
 
-    Where a name may stand, `rule` is read as a name, so `stop if x and` on
-    one line and `rule ...` on the next fail only later, far from the real
-    mistake. Parsing the text up to the keyword finds what was missing.
+    Where a name may stand, `rule` or `say` is read as a name, so `stop if x
+    and` on one line and `rule ...` on the next fail only later, far from the
+    real mistake. Parsing the text up to the keyword finds what was missing;
+    None when that does not end in a missing part (the keyword really was a
+    name), and the error is reported where it was found.
     """
     offset = keyword.start_pos or 0
     outcome = _parse_once(source[:offset], start, file)
-    if isinstance(outcome, Tree):  # cannot happen: the keyword could not end it
-        outcome = (make("CR101", "this declaration is not finished", file, span_of(keyword)), offset)
-    diagnostic, _ = outcome
-    message = diagnostic.message.replace("but the file ends here", f"found '{keyword}'")
-    hint = f"'{keyword}' at the start of a line begins a new declaration; finish the one before it first"
-    return (
-        make("CR101", message, file, span_of(keyword), hint),
-        offset,
-    )
+    if isinstance(outcome, Tree) or outcome[0].code != "CR104":
+        return None
+    message = outcome[0].message.replace("but the file ends here", f"found '{keyword}'")
+    what = "clause" if keyword in _CLAUSE_WORDS else "declaration"
+    hint = f"'{keyword}' at the start of a line begins a new {what}; finish the one before it first"
+    return make("CR101", message, file, span_of(keyword), hint), offset

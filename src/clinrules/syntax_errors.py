@@ -240,6 +240,10 @@ def _hint(
     close = difflib.get_close_matches(str(token), words, n=1, cutoff=0.75)
     if close and close[0] != str(token):
         return f"did you mean '{close[0]}'?"
+    if token.type == "COMPARATOR" and previous is not None and str(previous) == ")":
+        return "parentheses group conditions, not arithmetic: write 'x + 1 > 2' without them"
+    if token.type == "COMPARATOR":
+        return "comparisons do not chain: write 'x > 1 and x < 3', or 'x between 1 and 3'"
     if previous is not None and str(previous) in _RESERVED_AFTER_NAME and previous.type != "NAME":
         return (
             f"'{previous}' is a keyword here; if it is part of a name, "

@@ -89,7 +89,7 @@ class ToAst(Transformer_NonRecursive[Token, Any]):
         return ast.Text(_ESCAPE.sub(lambda m: m.group(1), raw), span_of(token))
 
     def _nest(self, node: _N, *children: object) -> _N:
-        depth = 1 + max((self._depth.get(id(c), 1) for c in children), default=0)
+        depth = 1 + max((self._depth.get(id(c), 0) for c in children), default=0)
         self._depth[id(node)] = depth
         if depth == MAX_NESTING + 1:
             self._error(

@@ -1,0 +1,110 @@
+"""Any text either parses or raises RulesetError whose spans lie inside the text.
+
+Random text rarely gets past the header, so most examples are built from the
+language's own words and from mutations of a valid file, which reach deep
+into the grammar. Deep nesting and large inputs are drawn too.
+"""
+
+from __future__ import annotations
+
+from hypothesis import event, given
+from hypothesis import strategies as st
+
+import clinrules
+from clinrules import ast
+from clinrules.diagnostics import CODES
+from clinrules.grammar import parser
+from tests.conftest import ROOT
+from tests.support.spans import assert_inside
+
+EXAMPLE = (ROOT / "examples" / "language" / "glute_bridge.rules").read_text(encoding="utf-8")
+LIBRARY = (ROOT / "examples" / "language" / "red_flags.rules").read_text(encoding="utf-8")
+
+WORDS = sorted(
+    {str(t.pattern.value) for t in parser().terminals if t.pattern.type == "str"}
+    | {"x", "pain_during", "glute_bridge", "flare", "exam.slr", "2", "1.5", "1.0.0", "2026-01-16"}
+    | {'"text"', '"unterminated', "#", "# comment\n", "24 hours", "≥", "\\", "\t", "\x00", "é"}
+)
+SEPARATORS = st.sampled_from([" ", " ", "\n", "\n  ", "", "\r\n"])
+
+
+def check(text: str) -> None:
+    """Parse `text`; a refusal must be a RulesetError with spans inside the text."""
+    refusal: clinrules.RulesetError | None = None
+    try:
+        result = clinrules.parse(text, "prop.rules")
+    except clinrules.RulesetError as error:
+        refusal = error
+    if refusal is None:
+        event("parsed")
+        assert isinstance(result, ast.RuleFile)
+        return
+    event("refused")
+    assert refusal.diagnostics
+    for diagnostic in refusal.diagnostics:
+        assert diagnostic.code in CODES
+        assert diagnostic.message
+        assert_inside(text, diagnostic)
+
+
+@given(st.text())
+def test_any_text(text: str) -> None:
+    check(text)
+
+
+@given(
+    st.text(alphabet=st.characters(codec="utf-8")).map(lambda t: "ruleset r version 1.0.0 status draft\n" + t)
+)
+def test_any_text_after_a_valid_header(text: str) -> None:
+    check(text)
+
+
+@st.composite
+def token_soup(draw: st.DrawFn) -> str:
+    words = draw(st.lists(st.sampled_from(WORDS), max_size=60))
+    out = []
+    for word in words:
+        out.append(word)
+        out.append(draw(SEPARATORS))
+    prefix = draw(st.sampled_from(["", "ruleset r version 1.0.0 status draft\n", "library l\n"]))
+    return prefix + "".join(out)
+
+
+@given(token_soup())
+def test_soup_of_the_languages_words(text: str) -> None:
+    check(text)
+
+
+@st.composite
+def mutated_file(draw: st.DrawFn) -> str:
+    text = draw(st.sampled_from([EXAMPLE, LIBRARY]))
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(text)))
+        kind = draw(st.sampled_from(["delete", "insert", "replace"]))
+        if kind == "delete":
+            text = text[:at] + text[at + draw(st.integers(1, 40)) :]
+        elif kind == "insert":
+            text = text[:at] + draw(st.sampled_from(WORDS)) + draw(SEPARATORS) + text[at:]
+        else:
+            text = text[:at] + draw(st.sampled_from(WORDS)) + text[at + draw(st.integers(1, 12)) :]
+    return text
+
+
+@given(mutated_file())
+def test_mutations_of_a_valid_file(text: str) -> None:
+    check(text)
+
+
+@given(
+    st.integers(1, 3_000),
+    st.sampled_from(["(", "not ", "(x or ", "the last session had (", "x + ", "-"]),
+    st.booleans(),
+)
+def test_deep_nesting(depth: int, opener: str, closed: bool) -> None:
+    closer = ")" * (opener.count("(") * depth) if closed else ""
+    check("ruleset r version 1.0.0 status draft\ndefine d: " + opener * depth + "x" + closer + "\n")
+
+
+@given(st.integers(1, 2_000), st.sampled_from(["rule a for b: stop if x\n", "rule a for b:\n stp\n", "(\n"]))
+def test_large_inputs(repeat: int, block: str) -> None:
+    check("ruleset r version 1.0.0 status draft\n" + block * repeat)
