@@ -45,8 +45,8 @@ def test_check_renders_diagnostics_on_stderr(tmp_path: Path) -> None:
     assert code == 1
     lines = err.splitlines()
     assert lines[0].startswith(f"{path}:3:3: CR101 ")
-    assert lines[1] == "   3 |   stp if x"
-    assert lines[2] == "     |   ^^^"
+    assert lines[1] == "    3 |   stp if x"
+    assert lines[2] == "      |   ^^^"
     assert lines[3] == "   hint: did you mean 'stop'?"
     assert "1 error" in out
 

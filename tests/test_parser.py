@@ -234,3 +234,29 @@ def test_every_alternative_is_named() -> None:
             symbols = alternative.split("->")[0].split()
             passes_through = prefix == "?" and len(symbols) == 1
             assert "->" in alternative or passes_through, f"{name}: {alternative.strip()}"
+
+
+def test_the_words_reserved_after_a_name_are_exactly_those_the_parser_reserves() -> None:
+    from clinrules.transform import RESERVED_AFTER_NAME
+
+    keywords = {str(t.pattern.value) for t in parser().terminals if t.pattern.type == "str"}
+    reserved = set()
+    for word in sorted(k for k in keywords if k.isalpha()):
+        try:
+            parsed = clinrules.parse(HEADER + f"define d: alpha {word} beta\n")
+        except clinrules.RulesetError:
+            reserved.add(word)
+            continue
+        define = parsed.declarations[0]
+        assert isinstance(define, ast.Define)
+        if not (
+            isinstance(define.condition, ast.Truth)
+            and define.condition.expr
+            == ast.Ref(
+                f"alpha {word} beta",
+                ast.RefKind.WORDS,
+                define.condition.expr.span,  # type: ignore[union-attr]
+            )
+        ):
+            reserved.add(word)
+    assert reserved == RESERVED_AFTER_NAME

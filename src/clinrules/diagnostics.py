@@ -39,10 +39,11 @@ CODES: dict[str, tuple[Severity, str]] = {
     "CR104": (Severity.ERROR, "the file ends in the middle of a declaration"),
     "CR105": (Severity.ERROR, "the file does not start with 'ruleset' or 'library'"),
     "CR106": (Severity.ERROR, "a dotted path where a plain id is expected"),
-    "CR107": (Severity.ERROR, "a count of sessions that is not a whole number"),
+    "CR107": (Severity.ERROR, "a count of sessions or a year that is not a whole number"),
     "CR108": (Severity.ERROR, "a date that does not exist"),
     "CR109": (Severity.ERROR, "a text in quotes with an unknown escape or a control character"),
-    "CR110": (Severity.ERROR, "a dose amount or unit that does not fit its attribute"),
+    "CR110": (Severity.ERROR, "a date written in a condition"),
+    "CR111": (Severity.ERROR, "a defined phrase that holds a keyword without quotes"),
 }
 
 
@@ -113,7 +114,7 @@ def render(diagnostic: Diagnostic, text: str | None) -> str:
     lines = text.split("\n") if text is not None else []
     if 1 <= d.line <= len(lines):
         source_line = lines[d.line - 1].rstrip("\r").expandtabs(1)
-        gutter = f"{d.line:>4} | "
+        gutter = f"{d.line:>5} | "
         width = d.end_column - d.column if d.end_line == d.line else len(source_line) - d.column + 1
         width = max(1, min(width, max(1, len(source_line) - d.column + 1)))
         out.append(f"{gutter}{source_line}")

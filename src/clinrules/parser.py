@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.parsers.lalr_interactive_parser import InteractiveParser
 
 from clinrules import ast
 from clinrules.diagnostics import Diagnostic, has_errors, make
@@ -85,7 +86,7 @@ def check_input(text: str, file: str) -> list[Diagnostic]:
                 "CR001",
                 "the file is empty: it has no header and no declarations",
                 file,
-                point_at_end(text),
+                Span(1, 1, 1, 1, 0, 0),
                 "start it with a header such as:  ruleset my_rules  version 1.0.0  status draft",
             )
         ]
@@ -151,7 +152,8 @@ def _parse_once(source: str, start: str, file: str) -> Tree[Token] | tuple[Diagn
         tree: Tree[Token] = interactive.feed_eof(pending)  # type: ignore[no-untyped-call]
         return tree
     except UnexpectedToken as error:
-        found = error.token
+        found: Token = error.token
+        offset = found.start_pos
         if swallowed is not None and swallowed is not found:
             unfinished = _unfinished_before(source, start, file, swallowed)
             if unfinished is not None:
@@ -160,12 +162,13 @@ def _parse_once(source: str, start: str, file: str) -> Tree[Token] | tuple[Diagn
         # then the lexer's own set (which always holds NAME) is not what the
         # parser expects.
         if found is pending:
-            before, expected = fed, set(error.expected)
+            before = fed
+            expected = _expected_at(source, start, offset) or set(error.expected)
         else:
-            before, expected = pending, {t for t in interactive.choices() if t.isupper()}  # type: ignore[no-untyped-call]
+            before, expected = pending, _acceptable(interactive)
         return (
             from_unexpected_token(found, expected, before, source, file, _literals()),
-            found.start_pos if found.start_pos is not None else len(source),
+            offset if offset is not None else len(source),
         )
     except UnexpectedCharacters as error:
         return from_unexpected_characters(error, source, file), error.pos_in_stream or 0
@@ -174,6 +177,29 @@ def _parse_once(source: str, start: str, file: str) -> Tree[Token] | tuple[Diagn
             make("CR101", "this text could not be read as a rule file", file, point_at_end(source)),
             int(getattr(error, "pos_in_stream", None) or len(source)),
         )
+
+
+def _acceptable(interactive: InteractiveParser) -> set[str]:
+    return {t for t in interactive.accepts() if t.isupper() or t == "$END"}  # type: ignore[no-untyped-call]
+
+
+def _expected_at(source: str, start: str, offset: int | None) -> set[str] | None:
+    """The terminals that may stand at `offset`, exactly.
+
+    LALR merges look-ahead sets, so after a failed token the parser may have
+    reduced on it and its own list can name tokens that never fit there.
+    Parsing the text before the token again and asking which terminals the
+    parser accepts gives the exact set. Errors are rare, so the cost is fine.
+    """
+    if offset is None:
+        return None
+    interactive = parser().parse_interactive(source[:offset], start=start)
+    try:
+        for _token in interactive.iter_parse():
+            pass
+    except UnexpectedInput:
+        return None
+    return _acceptable(interactive)
 
 
 def _unfinished_before(source: str, start: str, file: str, keyword: Token) -> tuple[Diagnostic, int] | None:

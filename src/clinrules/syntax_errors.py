@@ -18,7 +18,7 @@ from lark.exceptions import UnexpectedCharacters
 
 from clinrules.diagnostics import Diagnostic, make
 from clinrules.span import Span, point_at_end, span_of_offsets
-from clinrules.transform import span_of
+from clinrules.transform import RESERVED_AFTER_NAME, span_of
 
 # (terminals that must all be expected, terminals the group stands for, words)
 _GROUPS: tuple[tuple[frozenset[str], frozenset[str], str], ...] = (
@@ -99,42 +99,11 @@ _REGEX_WORDS: Mapping[str, str] = {
     "NUMBER": "a number",
     "VERSION": "a version like 1.0.0",
     "DATE": "a date like 2026-01-16",
-    "UNIT": "a unit (s, minutes, hours, days, weeks, years, kg, cm, inches or %)",
+    "UNIT": "a unit (s, minutes, hours, days, weeks, years, kg, cm or inches)",
     "COMPARATOR": "a comparison (<, <=, >, >=, = or !=)",
     "ADD_OP": "'+' or '-'",
     "$END": "the end of the file",
 }
-
-# Keywords that, met where a name goes on, show that a name used a reserved word.
-_RESERVED_AFTER_NAME = frozenset(
-    {
-        "and",
-        "or",
-        "is",
-        "in",
-        "between",
-        "includes",
-        "not",
-        "instead",
-        "dose",
-        "say",
-        "note",
-        "cite",
-        "when",
-        "care",
-        "include",
-        "source",
-        "parameter",
-        "exercise",
-        "ladder",
-        "define",
-        "red",
-        "rule",
-        "otherwise",
-        "had",
-        "within",
-    }
-)
 
 _CHARACTER_HINTS: Mapping[str, str] = {
     "\u2265": "write >= for 'at least'",
@@ -237,20 +206,27 @@ def _hint(
     token: Token, previous: Token | None, expected: set[str], literals: Mapping[str, str]
 ) -> str | None:
     words = [literals[n] for n in expected if n in literals and literals[n].isalpha()]
-    close = difflib.get_close_matches(str(token), words, n=1, cutoff=0.75)
+    close = difflib.get_close_matches(str(token), words, n=1, cutoff=0.6)
     if close and close[0] != str(token):
         return f"did you mean '{close[0]}'?"
-    if token.type == "COMPARATOR" and previous is not None and str(previous) == ")":
-        return "parentheses group conditions, not arithmetic: write 'x + 1 > 2' without them"
-    if token.type == "COMPARATOR":
+    if previous is not None and previous.type == "NAME" and not str(token).isidentifier():
+        keywords = [w for w in literals.values() if w.isalpha()]
+        close = difflib.get_close_matches(str(previous), keywords, n=1, cutoff=0.6)
+        if close and close[0] != str(previous):
+            return f"'{previous}' was read as a name; did you mean '{close[0]}'?"
+    if token.type == "COMPARATOR" and previous is not None:
+        if previous.type == "COMPARATOR":
+            return "write one comparison sign: <, <=, >, >=, = or !="
+        if str(previous) == ")":
+            return "parentheses group conditions, not arithmetic: write 'x + 1 > 2' without them"
         return "comparisons do not chain: write 'x > 1 and x < 3', or 'x between 1 and 3'"
-    if previous is not None and str(previous) in _RESERVED_AFTER_NAME and previous.type != "NAME":
+    if previous is not None and str(previous) in RESERVED_AFTER_NAME and previous.type != "NAME":
         return (
             f"'{previous}' is a keyword here; if it is part of a name, "
             'write the whole name in double quotes, like "pain when sitting"'
         )
     if token.type != "NAME" and str(token).isidentifier() and "NAME" in expected:
-        return f"'{token}' is a keyword here; to use it as a name, write it in double quotes: \"{token}\""
+        return f"'{token}' is a keyword here; if it is part of a name, write the whole name in double quotes"
     return None
 
 
@@ -269,10 +245,13 @@ def from_unexpected_characters(error: UnexpectedCharacters, text: str, file: str
             'close it on the same line: "like this"; write \\" for a quote inside it',
         )
     shown = char if char.isprintable() and not char.isspace() else f"U+{ord(char):04X}"
+    hint = _CHARACTER_HINTS.get(char)
+    if hint is None and char.isalnum():
+        hint = "names use the letters a-z and A-Z, digits and underscores; other words go in double quotes"
     return make(
         "CR102",
         f"the character '{shown}' is not part of the rule language here",
         file,
         span_of_offsets(text, pos, pos + 1),
-        _CHARACTER_HINTS.get(char),
+        hint,
     )

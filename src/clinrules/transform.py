@@ -25,6 +25,16 @@ from clinrules.span import Span
 
 _N = TypeVar("_N", bound=ast.Condition | ast.Arithmetic)
 _ESCAPE = re.compile(r"\\(.)")
+_DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+
+RESERVED_AFTER_NAME = frozenset(
+    {"and", "or", "is", "in", "between", "includes"}
+    | {"instead", "dose", "say", "note", "cite", "when", "care"}
+    | {"include", "source", "parameter", "exercise", "ladder", "define", "red", "rule", "otherwise"}
+)
+"""Words that are keywords right after a name in a condition: a phrase that
+holds one cannot be written without quotes (tests check this set against
+the parser)."""
 _COMMENT_OR_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"?|#[^\n]*')
 
 
@@ -55,9 +65,10 @@ def comments_of(text: str) -> tuple[ast.Comment, ...]:
 class ToAst(Transformer_NonRecursive[Token, Any]):
     """Builds AST nodes bottom-up and collects diagnostics on the way."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, text: str) -> None:
         super().__init__()
         self.file = file
+        self.text = text
         self.diagnostics: list[Diagnostic] = []
         self._depth: dict[int, int] = {}
 
@@ -94,19 +105,15 @@ class ToAst(Transformer_NonRecursive[Token, Any]):
         if depth == MAX_NESTING + 1:
             self._error(
                 "CR004",
-                f"this condition is nested more than {MAX_NESTING} levels deep",
+                f"this condition is nested more than {MAX_NESTING} levels deep (or has as many terms in one sum)",
                 node.span,
                 "split it into named parts with 'define'",
             )
         return node
 
-    def _whole(self, token: Token) -> int:
+    def _whole(self, token: Token, what: str) -> int:
         if "." in token:
-            self._error(
-                "CR107",
-                f"a number of sessions must be a whole number, not {token}",
-                span_of(token),
-            )
+            self._error("CR107", f"{what} must be a whole number, not {token}", span_of(token))
             return int(float(token))
         return int(token)
 
@@ -168,7 +175,7 @@ class ToAst(Transformer_NonRecursive[Token, Any]):
         return ast.SourceAttr("publisher", self._text(text).value, span_of(meta))
 
     def source_year(self, meta: Meta, year: Token) -> ast.SourceAttr:
-        return ast.SourceAttr("year", str(self._whole(year)), span_of(meta))
+        return ast.SourceAttr("year", str(self._whole(year, "a year")), span_of(meta))
 
     def source_url(self, meta: Meta, text: Token) -> ast.SourceAttr:
         return ast.SourceAttr("url", self._text(text).value, span_of(meta))
@@ -204,7 +211,16 @@ class ToAst(Transformer_NonRecursive[Token, Any]):
         for word in words:
             if "." in word:
                 self._ident(word)
-        return ast.Phrase(" ".join(words), False, span_of(meta))
+        phrase = " ".join(words)
+        reserved = [w for w in words if w in RESERVED_AFTER_NAME]
+        if len(words) > 1 and reserved:
+            self._error(
+                "CR111",
+                f"the phrase '{phrase}' holds the keyword '{reserved[0]}', so it could not be used in a condition",
+                span_of(meta),
+                f'put the whole phrase in double quotes: define "{phrase}": ...',
+            )
+        return ast.Phrase(phrase, False, span_of(meta))
 
     def phrase_quoted(self, meta: Meta, text: Token) -> ast.Phrase:
         return ast.Phrase(self._text(text).value, True, span_of(meta))
@@ -371,18 +387,28 @@ class ToAst(Transformer_NonRecursive[Token, Any]):
     def any_of_last(
         self, meta: Meta, _any: Token, n: Token, exercise: ast.Ident | None, c: ast.Condition
     ) -> ast.History:
-        return self._history(meta, ast.Quantifier.ANY_OF_LAST, None, self._whole(n), None, exercise, c)
+        return self._history(
+            meta, ast.Quantifier.ANY_OF_LAST, None, self._whole(n, "a number of sessions"), None, exercise, c
+        )
 
     def count_of_last(
         self, meta: Meta, k: Token, n: Token, exercise: ast.Ident | None, c: ast.Condition
     ) -> ast.History:
-        count, last = self._whole(k), self._whole(n)
+        count, last = self._whole(k, "a number of sessions"), self._whole(n, "a number of sessions")
         return self._history(meta, ast.Quantifier.COUNT_OF_LAST, count, last, None, exercise, c)
 
     def every_of_last(
         self, meta: Meta, _every: Token, n: Token, exercise: ast.Ident | None, c: ast.Condition
     ) -> ast.History:
-        return self._history(meta, ast.Quantifier.EVERY_OF_LAST, None, self._whole(n), None, exercise, c)
+        return self._history(
+            meta,
+            ast.Quantifier.EVERY_OF_LAST,
+            None,
+            self._whole(n, "a number of sessions"),
+            None,
+            exercise,
+            c,
+        )
 
     def any_within(
         self, meta: Meta, _any: Token, exercise: ast.Ident | None, window: ast.Expr, c: ast.Condition
@@ -406,7 +432,15 @@ class ToAst(Transformer_NonRecursive[Token, Any]):
     # ------------------------------------------------------------ expressions
 
     def arithmetic(self, meta: Meta, left: ast.Expr, op: Token, right: ast.Expr) -> ast.Arithmetic:
-        return self._nest(ast.Arithmetic(str(op), left, right, span_of(meta)), left, right)
+        node = ast.Arithmetic(str(op), left, right, span_of(meta))
+        if _DATE_LIKE.fullmatch(self.text[node.span.start : node.span.end]):
+            self._error(
+                "CR110",
+                "a date cannot be written in a condition; this reads as a subtraction",
+                node.span,
+                "compare with the evaluation time instead: screened_at < now - 24 hours",
+            )
+        return self._nest(node, left, right)
 
     def now(self, meta: Meta, _now: Token) -> ast.Now:
         return ast.Now(span_of(meta))
@@ -444,7 +478,7 @@ def to_ast(tree: Tree[Token], file: str, text: str) -> tuple[ast.RuleFile | None
     Returns the file (None when the tree holds no header, as after a resumed
     parse) and the diagnostics found on the way.
     """
-    builder = ToAst(file)
+    builder = ToAst(file, text)
     header, decls, span = builder.transform(tree)
     if header is None:
         return None, builder.diagnostics

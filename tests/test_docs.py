@@ -1,0 +1,106 @@
+"""The docs agree with the code: one anchor per diagnostic code, every keyword
+listed, and every `clinrules` code block in the docs parses."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+import clinrules
+from clinrules.cli import main
+from clinrules.diagnostics import CODES
+from clinrules.grammar import parser
+from tests.conftest import ROOT
+
+DOCS = ROOT / "docs"
+
+
+def _blocks() -> list[object]:
+    found = []
+    for page in sorted(DOCS.glob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        for index, match in enumerate(re.finditer(r"```clinrules\n(.*?)```", text, re.DOTALL)):
+            line = text.count("\n", 0, match.start()) + 1
+            found.append(pytest.param(match.group(1), id=f"{page.name}:{line}:{index}"))
+    return found
+
+
+def test_every_diagnostic_code_has_one_anchor() -> None:
+    text = (DOCS / "errors.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^## (CR\d{3})\b", text, re.MULTILINE)
+    assert sorted(headings) == sorted(CODES)
+
+
+def test_every_keyword_is_listed_in_the_language_reference() -> None:
+    text = (DOCS / "language.md").read_text(encoding="utf-8")
+    keywords = {
+        str(t.pattern.value)
+        for t in parser().terminals
+        if t.pattern.type == "str" and str(t.pattern.value).isalpha()
+    }
+    missing = sorted(k for k in keywords if f"`{k}`" not in text)
+    assert not missing
+
+
+def test_the_docs_have_rule_examples() -> None:
+    assert len(_blocks()) >= 5
+
+
+@pytest.mark.parametrize("block", _blocks())
+def test_clinrules_blocks_in_the_docs_parse(block: str) -> None:
+    clinrules.parse(block, "docs-example.rules")
+
+
+def _example_outputs() -> list[object]:
+    """Each ```text example directly followed by the ```console output it gets."""
+    text = (DOCS / "errors.md").read_text(encoding="utf-8")
+    block = r"((?:(?!```).)*)```"
+    pairs = re.finditer(r"```text\n" + block + r"\s*```console\n" + block, text, re.DOTALL)
+    found = []
+    for match in pairs:
+        source, output = match.group(1), match.group(2)
+        if re.search(r"CR00[2-5]", output):  # made from bytes or huge inputs, described in words
+            continue
+        line = text.count("\n", 0, match.start()) + 1
+        found.append(pytest.param(source, output, id=f"errors.md:{line}"))
+    return found
+
+
+@pytest.mark.parametrize(("source", "output"), _example_outputs())
+def test_diagnostics_shown_in_the_docs_are_what_check_prints(
+    source: str, output: str, tmp_path: Path
+) -> None:
+    (tmp_path / "example.rules").write_text(source, encoding="utf-8")
+    err = io.StringIO()
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        main(["check", "example.rules"], io.StringIO(), err)
+    finally:
+        os.chdir(cwd)
+    assert err.getvalue().strip() == output.strip()
+
+
+def _anchor(heading: str) -> str:
+    """The anchor mkdocs (Python-Markdown's toc) gives a heading."""
+    slug = re.sub(r"[^\w\s-]", "", heading.strip().lower())
+    return re.sub(r"[\s]+", "-", slug)
+
+
+def test_links_between_pages_resolve() -> None:
+    anchors = {
+        page.name: {
+            _anchor(h) for h in re.findall(r"^#+ (.*)$", page.read_text(encoding="utf-8"), re.MULTILINE)
+        }
+        for page in DOCS.glob("*.md")
+    }
+    checked = 0
+    for page in DOCS.glob("*.md"):
+        for target, anchor in re.findall(r"\]\(([\w.-]*\.md)?#([\w-]+)\)", page.read_text(encoding="utf-8")):
+            assert anchor in anchors[target or page.name], f"{page.name}: {target}#{anchor}"
+            checked += 1
+    assert checked > 20
