@@ -89,22 +89,14 @@ def test_wheel_installed_outside_the_checkout(tmp_path: Path) -> None:
     assert all(Path(p).is_relative_to(venv) for p in where), where
     assert Path(where[1]).name == "clinrules.lark"
 
-    clean = subprocess.run(
-        [str(venv / "bin" / "clinrules"), "check", "copied.rules"],
-        capture_output=True,
-        text=True,
-        cwd=work,
-        env=env,
-    )
+    def check(name: str) -> subprocess.CompletedProcess[str]:
+        command = [str(venv / "bin" / "clinrules"), "check", name]
+        return subprocess.run(command, capture_output=True, text=True, cwd=work, env=env)
+
+    clean = check("copied.rules")
     assert clean.returncode == 0, clean.stderr
     assert "0 errors" in clean.stdout
 
-    broken = subprocess.run(
-        [str(venv / "bin" / "clinrules"), "check", "broken.rules"],
-        capture_output=True,
-        text=True,
-        cwd=work,
-        env=env,
-    )
+    broken = check("broken.rules")
     assert broken.returncode == 1
     assert "broken.rules:3:3: CR101" in broken.stderr

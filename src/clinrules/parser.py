@@ -68,18 +68,21 @@ def parse(text: str, file: str = "<inline>") -> ast.RuleFile:
     return rule_file
 
 
+def too_large(file: str) -> Diagnostic:
+    """CR003 for a file over `MAX_FILE_BYTES`."""
+    return make(
+        "CR003",
+        f"the file is larger than the limit of {MAX_FILE_BYTES // 1024} KiB",
+        file,
+        Span(1, 1, 1, 1, 0, 0),
+        "split it into a ruleset and libraries that it includes",
+    )
+
+
 def check_input(text: str, file: str) -> list[Diagnostic]:
     """The CR0xx checks a text must pass before it is parsed."""
     if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        return [
-            make(
-                "CR003",
-                f"the file is larger than the limit of {MAX_FILE_BYTES // 1024} KiB",
-                file,
-                Span(1, 1, 1, 1, 0, 0),
-                "split it into a ruleset and libraries that it includes",
-            )
-        ]
+        return [too_large(file)]
     if _ONLY_COMMENTS.match(text):
         return [
             make(

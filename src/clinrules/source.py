@@ -13,7 +13,8 @@ from pathlib import Path
 from clinrules.diagnostics import make
 from clinrules.errors import RulesetError
 from clinrules.limits import MAX_FILE_BYTES
-from clinrules.span import Span, span_of_offsets
+from clinrules.parser import too_large
+from clinrules.span import span_of_offsets
 
 _BOM = "\ufeff"
 
@@ -39,17 +40,7 @@ def read_source(path: Path, name: str | None = None) -> SourceText:
     """
     shown = name if name is not None else str(path)
     if path.stat().st_size > MAX_FILE_BYTES:
-        raise RulesetError(
-            [
-                make(
-                    "CR003",
-                    f"the file is larger than the limit of {MAX_FILE_BYTES // 1024} KiB",
-                    shown,
-                    Span(1, 1, 1, 1, 0, 0),
-                    "split it into a ruleset and libraries that it includes",
-                )
-            ]
-        )
+        raise RulesetError([too_large(shown)])
     data = path.read_bytes()
     try:
         text = data.decode("utf-8")
