@@ -11,7 +11,12 @@ from clinrules.cli import main
 from clinrules.limits import MAX_FILE_BYTES
 from tests.conftest import ROOT
 
-GOOD = "ruleset r version 1.0.0 status draft\nrule a for b: stop if x\n"
+GOOD = (
+    "ruleset r version 1.0.0 status draft model sciatica\n"
+    'exercise walking "Walking"\n'
+    "rule a for walking: stop if acute_flare\n"
+    "otherwise allow\n"
+)
 BAD = "ruleset r version 1.0.0 status draft\nrule a for b:\n  stp if x\n"
 
 
@@ -59,6 +64,36 @@ def test_check_a_directory_means_every_rules_file_below_it(tmp_path: Path) -> No
     assert code == 1
     assert "checked 2 files: 1 error" in out
     assert "two.rules:3:3: CR101" in err
+
+
+def test_check_reports_checker_errors_and_warnings(tmp_path: Path) -> None:
+    text = GOOD.replace("acute_flare", "acute_flair").replace("otherwise allow\n", "")
+    code, out, err = run("check", str(write(tmp_path, "x.rules", text)))
+    assert code == 1
+    assert " CR201 unknown field 'acute_flair'" in err
+    assert "hint: did you mean 'acute_flare'?" in err
+    assert " CR502 warning: " in err
+    assert "1 error, 1 warning" in out
+
+
+def test_warnings_alone_exit_0(tmp_path: Path) -> None:
+    code, out, err = run("check", str(write(tmp_path, "x.rules", GOOD.replace("otherwise allow\n", ""))))
+    assert code == 0
+    assert " CR502 warning: " in err
+    assert "0 errors, 1 warning" in out
+
+
+def test_check_shows_lines_of_included_files(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "lib.rules",
+        "library l version 1.0.0 status draft model sciatica\nred flag f: urgent if fevr\n",
+    )
+    root = write(tmp_path, "main.rules", GOOD.replace("sciatica\n", 'sciatica\ninclude "lib.rules"\n', 1))
+    code, _, err = run("check", str(root))
+    assert code == 1
+    assert "lib.rules:2:23: CR201 unknown field 'fevr'" in err
+    assert "    2 | red flag f: urgent if fevr" in err
 
 
 def test_check_the_shipped_examples() -> None:
@@ -147,7 +182,7 @@ def test_an_internal_error_is_one_line_not_a_traceback(
     def explode(*_args: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("clinrules.cli.parse", explode)
+    monkeypatch.setattr("clinrules.cli.check_file", explode)
     code, _, err = run("check", str(write(tmp_path, "good.rules", GOOD)))
     assert code == 70
     assert "internal error" in err
@@ -158,6 +193,6 @@ def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     def interrupt(*_args: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("clinrules.cli.parse", interrupt)
+    monkeypatch.setattr("clinrules.cli.check_file", interrupt)
     code, _, _ = run("check", str(write(tmp_path, "good.rules", GOOD)))
     assert code == 130

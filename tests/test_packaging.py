@@ -71,6 +71,7 @@ def test_wheel_installed_outside_the_checkout(tmp_path: Path) -> None:
     work = tmp_path / "work"
     work.mkdir()
     shutil.copy(ROOT / "examples" / "language" / "glute_bridge.rules", work / "copied.rules")
+    shutil.copy(ROOT / "examples" / "language" / "red_flags.rules", work / "red_flags.rules")
     (work / "broken.rules").write_text("ruleset r version 1.0.0 status draft\nrule a for b:\n  stp if x\n")
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
 

@@ -4,9 +4,23 @@ Decision support, not diagnosis: every decision is advice for a clinician and
 a patient to weigh, traceable to a rule, a line and a source.
 """
 
+from clinrules.api import check_file, compile, load
 from clinrules.diagnostics import Diagnostic, Severity
 from clinrules.errors import ClinrulesError, RulesetError
+from clinrules.ordinal import OrdinalEnum
 from clinrules.parser import parse
+from clinrules.ruleset import RuleSet
 
-__all__ = ["ClinrulesError", "Diagnostic", "RulesetError", "Severity", "parse"]
+__all__ = [
+    "ClinrulesError",
+    "Diagnostic",
+    "OrdinalEnum",
+    "RuleSet",
+    "RulesetError",
+    "Severity",
+    "check_file",
+    "compile",
+    "load",
+    "parse",
+]
 __version__ = "0.1.0"

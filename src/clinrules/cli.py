@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import TextIO
 
 from clinrules import __version__
+from clinrules.api import check_file
 from clinrules.diagnostics import Diagnostic, Severity, render
 from clinrules.errors import RulesetError
-from clinrules.parser import parse
-from clinrules.source import read_source
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -78,28 +77,39 @@ def rule_files(paths: Sequence[str], pattern: str = "*.rules") -> list[Path]:
     return found
 
 
-def _check_one(path: Path, err: TextIO) -> list[Diagnostic]:
-    text: str | None = None
+def _check_one(path: Path, seen: set[Diagnostic], err: TextIO) -> list[Diagnostic]:
+    """Check one file; print the diagnostics not printed yet (a library checked
+    on its own and through the ruleset that includes it reports once)."""
     try:
-        source = read_source(path)
-        text = source.text
-        parse(source.text, source.name)
-        return []
+        diagnostics = check_file(path)
     except RulesetError as error:
-        if text is None:
-            text = path.read_bytes().decode("utf-8", errors="replace")
-        for diagnostic in error.diagnostics:
-            print(render(diagnostic, text), file=err)
-        return list(error.diagnostics)
+        diagnostics = list(error.diagnostics)
     except OSError as error:
         raise UsageError(f"cannot read '{path}': {error.strerror or error}") from None
+    fresh = [d for d in diagnostics if d not in seen]
+    seen.update(fresh)
+    texts: dict[str, str | None] = {}
+    for diagnostic in fresh:
+        if diagnostic.file not in texts:
+            texts[diagnostic.file] = _text_of(diagnostic.file)
+        print(render(diagnostic, texts[diagnostic.file]), file=err)
+    return fresh
+
+
+def _text_of(file: str) -> str | None:
+    """A file's text for showing source lines; None when it cannot be read."""
+    try:
+        return Path(file).read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return None
 
 
 def _check(paths: Sequence[str], out: TextIO, err: TextIO) -> int:
     files = rule_files(paths)
     diagnostics: list[Diagnostic] = []
+    seen: set[Diagnostic] = set()
     for path in files:
-        diagnostics.extend(_check_one(path, err))
+        diagnostics.extend(_check_one(path, seen, err))
     errors = sum(d.severity is Severity.ERROR for d in diagnostics)
     warnings = len(diagnostics) - errors
     print(

@@ -1,0 +1,410 @@
+"""The checked program: what the checker hands the compiler.
+
+Unlike the AST, every name here is resolved (a field path, a parameter, an
+exercise id), every expression has a type, every number is in the unit of
+what it is compared with, and defined phrases are expanded where they are
+used (as shared objects, so a phrase used twice is not copied). Spans and
+file names stay on every node a trace or a diagnostic may point at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from clinrules import types as t
+from clinrules.ast import Quantifier
+from clinrules.schema import Schema
+from clinrules.span import Span
+
+# ---------------------------------------------------------------- expressions
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRef:
+    """A model field: a patient field, or a session field inside `had`."""
+
+    path: str
+    type: t.RuleType
+    session: bool
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class ParamRef:
+    """A parameter, read in its own unit."""
+
+    name: str
+    type: t.NumberType
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    """A number, already in the unit of what it meets (seconds for a duration)."""
+
+    value: int | float
+    type: t.NumberType
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class EnumConst:
+    """An enum member, with its rank for ordered enums."""
+
+    member: str
+    rank: int
+    type: t.EnumType
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Now:
+    """The evaluation time."""
+
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """`expr` multiplied by `factor`: a unit conversion (hours to seconds, say)."""
+
+    expr: Expr
+    factor: float
+    type: t.NumberType
+    span: Span
+
+
+class ArithKind(StrEnum):
+    """What `+`/`-` does, decided by the operand types."""
+
+    NUMBER = "number"  # number +- number
+    SHIFT = "shift"  # datetime +- duration in seconds -> datetime
+    ELAPSED = "elapsed"  # datetime - datetime -> duration in seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Arith:
+    """`left + right` or `left - right`."""
+
+    op: str
+    kind: ArithKind
+    left: Expr
+    right: Expr
+    type: t.RuleType
+    span: Span
+
+
+Expr = FieldRef | ParamRef | Const | EnumConst | Now | Scale | Arith
+
+# ---------------------------------------------------------------- conditions
+
+
+class CompareKind(StrEnum):
+    """How two values compare."""
+
+    NUMBER = "number"
+    DATETIME = "datetime"
+    RANK = "rank"  # ordered enum: by rank
+    EQUAL = "equal"  # = and != on enums, yes/no answers or text
+
+
+@dataclass(frozen=True, slots=True)
+class Compare:
+    """`left OP right`."""
+
+    op: str
+    kind: CompareKind
+    left: Expr
+    right: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Between:
+    """`low <= value <= high`."""
+
+    kind: CompareKind
+    value: Expr
+    low: Expr
+    high: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Truth:
+    """A yes/no field read as a condition."""
+
+    value: Expr
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """`value is M`, `value is not M` or `value in {..}`: membership of an enum value."""
+
+    value: Expr
+    members: frozenset[str]
+    negated: bool
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Contains:
+    """`list includes M` or `includes any of {..}`: true when any member is in the list."""
+
+    value: Expr
+    members: frozenset[str]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Empty:
+    """`list is empty` (or, negated, `is not empty`)."""
+
+    value: Expr
+    negated: bool
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """`x is known` (negated: `is unknown`): never unknown itself."""
+
+    value: Expr | Condition
+    negated: bool
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class And:
+    """Kleene and."""
+
+    items: tuple[Condition, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Or:
+    """Kleene or."""
+
+    items: tuple[Condition, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Not:
+    """Kleene not."""
+
+    item: Condition
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A defined phrase where it is used; `condition` is shared by every use."""
+
+    name: str
+    condition: Condition
+    session: bool
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """A condition over the session log (language.md section 6).
+
+    Attributes:
+        window: the window's length in seconds, for the `within` forms.
+        exercise: the named exercise, or None for the rule's own exercise
+            (every session, in a red flag).
+    """
+
+    quantifier: Quantifier
+    count: int | None
+    last: int | None
+    window: Expr | None
+    exercise: str | None
+    condition: Condition
+    span: Span
+
+
+Condition = Compare | Between | Truth | Member | Contains | Empty | Known | And | Or | Not | Phrase | History
+
+# ---------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """A declaration's place: its file and span."""
+
+    file: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A citable reference."""
+
+    id: str
+    title: str
+    publisher: str | None
+    year: int | None
+    url: str | None
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """A threshold a clinician may set per patient, within its bounds, in its unit."""
+
+    id: str
+    type: t.NumberType
+    default: int | float
+    low: int | float
+    high: int | float
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    """A dose amount: `low` alone, or `low to high`."""
+
+    low: float
+    high: float
+
+
+@dataclass(frozen=True, slots=True)
+class Dose:
+    """A dose, attribute by attribute: hold and rest in seconds, range as a word or inches."""
+
+    reps: Amount | None = None
+    sets: Amount | None = None
+    hold: Amount | None = None
+    rest: Amount | None = None
+    daily: Amount | None = None
+    range: str | Amount | None = None
+    load: Amount | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Exercise:
+    """An exercise the ruleset advises on; `ladder`/`rung` place it on its ladder."""
+
+    id: str
+    name: str
+    tags: tuple[str, ...]
+    dose: Dose | None
+    ladder: str | None
+    rung: int | None
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class Ladder:
+    """An ordered progression, easiest first."""
+
+    id: str
+    rungs: tuple[str, ...]
+    where: Where
+
+
+class Care(StrEnum):
+    """How soon a fired red flag needs care, most pressing first."""
+
+    EMERGENCY = "emergency"
+    SAME_DAY = "same_day"
+    WITHIN_DAYS = "within_days"
+
+
+@dataclass(frozen=True, slots=True)
+class Messages:
+    """The words a rule or red flag gives when it sets the verdict."""
+
+    say: str | None = None
+    note: str | None = None
+    cite: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RedFlag:
+    """A finding that ends all exercise advice."""
+
+    id: str
+    title: str | None
+    condition: Condition
+    care: Care
+    messages: Messages
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class Targets:
+    """What a rule is about, as written and as resolved to exercise ids."""
+
+    kind: str  # "exercises", "tags" or "every"
+    names: tuple[str, ...]
+    exercises: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """Advice about its target exercises.
+
+    Attributes:
+        verdict: `stop avoid check regress modify allow progress`.
+        to: the named target of `progress to`/`regress to`, else None (one rung).
+        when_unknown: the verdict an unknown condition counts as (the rule's
+            own `when unknown`, else the header's `unknown` for rules other
+            than allow and progress), or None: an unknown rule does not fire.
+    """
+
+    id: str
+    title: str | None
+    targets: Targets
+    verdict: str
+    to: str | None
+    condition: Condition
+    instead: tuple[str, ...]
+    dose: Dose | None
+    when_unknown: str | None
+    messages: Messages
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """A `reviewed DATE by "WHO"` line."""
+
+    date: str
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    """A checked ruleset or library, ready to compile.
+
+    Attributes:
+        sources_text: (file name, text) of the file and every file it
+            includes, in load order: what `sha256` is computed over.
+    """
+
+    id: str
+    kind: str
+    title: str | None
+    version: str
+    status: str
+    model: str
+    reviews: tuple[Review, ...]
+    unknown_default: str | None
+    schema: Schema
+    sources: Mapping[str, Source]
+    parameters: Mapping[str, Parameter]
+    exercises: Mapping[str, Exercise]
+    ladders: Mapping[str, Ladder]
+    red_flags: tuple[RedFlag, ...]
+    rules: tuple[Rule, ...]
+    otherwise: str
+    sources_text: tuple[tuple[str, str], ...]
+    where: Where
