@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from clinrules import ast, ir
 from clinrules import types as t
 from clinrules.names import Reporter, Scope, did_you_mean
-from clinrules.schema import Schema
+from clinrules.schema import Field, Schema
 from clinrules.span import Span
 from clinrules.units import SECOND, Unit, unit_named
 
+TOP = Scope()
+"""The scope of a rule's or red flag's own condition."""
 _ORDER_OPS = frozenset({"<", "<=", ">", ">="})
 
 
@@ -66,7 +68,7 @@ class ConditionChecker:
 
     # ------------------------------------------------------------ entry points
 
-    def condition(self, node: ast.Condition, file: str, scope: Scope = Scope()) -> ir.Condition:
+    def condition(self, node: ast.Condition, file: str, scope: Scope = TOP) -> ir.Condition:
         """Check a condition written in `file`."""
         previous, self.file = self.file, file
         try:
@@ -299,7 +301,7 @@ class ConditionChecker:
                 did_you_mean(text, self.phrases) or _define_hint(text),
             )
             return _poison(node.span)
-        if text in self.phrases:
+        if text in self.phrases and text not in self.parameters:  # a clash is reported elsewhere
             self.report.error(
                 "CR302",
                 f"'{text}' is a condition, not a value",
@@ -338,8 +340,19 @@ class ConditionChecker:
         names = [*self.schema.leaves, *self.parameters, *self.phrases]
         if scope.session:
             names += list(self.schema.session_fields)
-        self.report.error("CR201", f"unknown field '{text}'", where, did_you_mean(text, names))
+        owners = [
+            f.path for f in self._all_fields() if isinstance(f.type, t.EnumType) and text in f.type.members
+        ]
+        hint = (
+            f"'{text}' is a value of {', '.join(owners)}, not a field"
+            if owners
+            else did_you_mean(text, names)
+        )
+        self.report.error("CR201", f"unknown field '{text}'", where, hint)
         return _poison(node.span)
+
+    def _all_fields(self) -> list[Field]:
+        return [*self.schema.fields.values(), *self.schema.session_fields.values()]
 
     def _path(self, node: ast.Ref, scope: Scope) -> ir.Expr:
         text = node.text
@@ -483,8 +496,10 @@ class ConditionChecker:
         if isinstance(a, t.BoolType) and isinstance(b, t.BoolType) and op in ("=", "!="):
             return ir.CompareKind.EQUAL, left, right
         hint = None
-        if isinstance(a, t.EnumType) and isinstance(right, ir.FieldRef | ir.ParamRef):
+        if isinstance(a, t.EnumType) and isinstance(right, ir.FieldRef | ir.ParamRef | ir.Const):
             hint = f"the values of '{_shown_ir(left)}' are {', '.join(a.members)}"
+        elif isinstance(a, t.DateTimeType) or isinstance(b, t.DateTimeType):
+            hint = "compare a time with a time, such as: screened_at < now - 24 hours"
         self.report.error(
             "CR302",
             f"cannot compare {a.describe()} with {b.describe()}",
@@ -498,7 +513,8 @@ class ConditionChecker:
     ) -> tuple[ir.Expr, ir.Expr, Unit | None] | None:
         """Bring two numbers to one unit; None when they cannot be (reported)."""
         a, b = _type(left), _type(right)
-        assert isinstance(a, t.NumberType) and isinstance(b, t.NumberType)
+        assert isinstance(a, t.NumberType)
+        assert isinstance(b, t.NumberType)
         if a.unit == b.unit:
             return left, right, a.unit
         if b.unit is None and isinstance(right, ir.Const):
@@ -519,7 +535,8 @@ class ConditionChecker:
 
     def _convert(self, value: ir.Expr, unit: Unit) -> ir.Expr:
         kind = _type(value)
-        assert isinstance(kind, t.NumberType) and kind.unit is not None
+        assert isinstance(kind, t.NumberType)
+        assert kind.unit is not None
         if kind.unit == unit:
             return value
         factor = kind.unit.factor / unit.factor

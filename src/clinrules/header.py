@@ -163,6 +163,6 @@ def _schema(
             "CR217",
             str(error),
             where,
-            "use bool, int, float, str, datetime, an enum, Literal, a list of enums or a nested model",
+            "change the field's type, or give rules a model without it",
         )
         return None

@@ -1,0 +1,86 @@
+"""Custom pydantic models for testing the checker beyond the `sciatica` model."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from clinrules import OrdinalEnum
+
+
+class Level(OrdinalEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Sport(StrEnum):
+    RUNNING = "running"
+    ROWING = "rowing"
+
+
+class Part(StrEnum):
+    KNEE = "knee"
+    ANKLE = "ankle"
+    HIP = "hip"
+
+
+class Vitals(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    heart_rate: int | None = Field(default=None, ge=30, le=250)
+    last_check: AwareDatetime | None = None
+
+
+class Run(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    exercise: str
+    at: AwareDatetime
+    duration: float | None = Field(default=None, ge=0, json_schema_extra={"unit": "min"})
+    effort: Level | None = None
+    painful: bool | None = None
+
+
+class Athlete(BaseModel):
+    """A model with other names, units, a Literal, a nested group and a session log."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: AwareDatetime | None = None
+    weight: float | None = Field(default=None, ge=30, le=300, json_schema_extra={"unit": "kg"})
+    injured: bool | None = None
+    mood: Literal["good", "bad"] | None = None
+    sport: Sport | None = None
+    fatigue: Level | None = None
+    injuries: list[Part] | None = None
+    vitals: Vitals = Field(default_factory=Vitals)
+    sessions: list[Run] = Field(default_factory=list)
+
+
+class Left(BaseModel):
+    rate: int | None = None
+
+
+class Right(BaseModel):
+    rate: int | None = None
+
+
+class TwoRates(BaseModel):
+    """Two fields share the leaf name `rate`, and there is no session log."""
+
+    left: Left = Field(default_factory=Left)
+    right: Right = Field(default_factory=Right)
+    flag: bool | None = None
+
+
+class Unusable(BaseModel):
+    """A field no rule type can represent."""
+
+    notes: dict[str, int] | None = None
+    ok: bool | None = None
+
+
+MODELS: dict[str, type[BaseModel]] = {"athlete": Athlete, "two_rates": TwoRates, "unusable": Unusable}
