@@ -74,12 +74,12 @@ def check_file(path: str | os.PathLike[str], *, model: ModelArg = None) -> list[
         OSError: the file cannot be read.
     """
     files = load_files(Path(path), os.fspath(path))
-    _program, reporters = check(files, _model_class(model, files), standalone=True)
+    _program, reporters = check(files, *_model_class(model, files), standalone=True)
     return [d for r in reporters for d in r.diagnostics]
 
 
 def _ruleset(files: Sequence[LoadedFile], model: ModelArg, allow_draft: bool) -> RuleSet:
-    program, reporters = check(files, _model_class(model, files))
+    program, reporters = check(files, *_model_class(model, files))
     warnings = [d for r in reporters for d in r.diagnostics]
     root = files[0].rule_file
     status_line = next((x for x in root.header.lines if x.key == "status"), None)
@@ -101,12 +101,15 @@ def _ruleset(files: Sequence[LoadedFile], model: ModelArg, allow_draft: bool) ->
     return RuleSet(program, warnings)
 
 
-def _model_class(model: ModelArg, files: Sequence[LoadedFile]) -> type[BaseModel] | None:
-    if model is None or (isinstance(model, type) and issubclass(model, BaseModel)):
-        return model
+def _model_class(model: ModelArg, files: Sequence[LoadedFile]) -> tuple[type[BaseModel] | None, str | None]:
+    """The model class an API call passes, and the name it is known by."""
+    if model is None:
+        return None, None
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return model, model.__name__
     if isinstance(model, str):
         try:
-            return resolve_model(model)
+            return resolve_model(model), model
         except UnknownModelError as error:
             raise RulesetError(
                 [

@@ -66,6 +66,7 @@ class _Decl:
 def check(
     files: Sequence[LoadedFile],
     model: type[BaseModel] | None = None,
+    model_name: str | None = None,
     standalone: bool = False,
 ) -> tuple[ir.Program, list[Reporter]]:
     """Check a ruleset (or, with `standalone`, a library on its own).
@@ -73,6 +74,7 @@ def check(
     Args:
         files: the top file first, then every file it includes.
         model: a model class that overrides the header's `model` line.
+        model_name: the name `model` is known by (a registry name, or the class name).
         standalone: the top file is checked alone (`clinrules check` on a
             library): unused defines and sources are not reported, since the
             files that include it may use them.
@@ -83,7 +85,7 @@ def check(
     Raises:
         RulesetError: any error, with every diagnostic found.
     """
-    checker = _Checker(files, model, standalone)
+    checker = _Checker(files, model, model_name, standalone)
     program = checker.run()
     if has_errors(checker.report.diagnostics) or program is None:
         raise RulesetError(checker.report.diagnostics)
@@ -91,18 +93,25 @@ def check(
 
 
 class _Checker:
-    def __init__(self, files: Sequence[LoadedFile], model: type[BaseModel] | None, standalone: bool) -> None:
+    def __init__(
+        self,
+        files: Sequence[LoadedFile],
+        model: type[BaseModel] | None,
+        model_name: str | None,
+        standalone: bool,
+    ) -> None:
         self.files = files
         self.root = files[0].rule_file
         self.report = Reporter()
         self.standalone = standalone
         self.model_override = model
+        self.model_name = model_name
         self.decls = [
             _Decl(node, f.rule_file.file, f.include_site) for f in files for node in f.rule_file.declarations
         ]
 
     def run(self) -> ir.Program | None:
-        header = check_header(self.files, self.model_override, self.report)
+        header = check_header(self.files, self.model_override, self.model_name, self.report)
         seen: dict[tuple[str, str], _Decl] = {}
         for decl in self.decls:
             self._register(decl, seen)

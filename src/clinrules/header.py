@@ -42,7 +42,7 @@ class HeaderInfo:
 
 
 def check_header(
-    files: Sequence[LoadedFile], override: type[BaseModel] | None, report: Reporter
+    files: Sequence[LoadedFile], override: type[BaseModel] | None, override_name: str | None, report: Reporter
 ) -> HeaderInfo:
     """Check the header of every file; resolve and read the model."""
     root = files[0].rule_file
@@ -63,10 +63,10 @@ def check_header(
         title=lines["title"].value if "title" in lines else None,
         version=lines["version"].value if "version" in lines else "0.0.0",
         status=status,
-        model=model_line.value if model_line else (override.__name__ if override else ""),
+        model=override_name or (model_line.value if model_line else ""),
         reviews=reviews,
         unknown_default=unknown.value if unknown is not None and unknown.value in _DEFAULT_UNKNOWN else None,
-        schema=_schema(root, model_line, override, report),
+        schema=_schema(root, model_line, override, override_name, report),
     )
 
 
@@ -132,11 +132,15 @@ def _same_model(
 
 
 def _schema(
-    root: ast.RuleFile, line: ast.HeaderLine | None, override: type[BaseModel] | None, report: Reporter
+    root: ast.RuleFile,
+    line: ast.HeaderLine | None,
+    override: type[BaseModel] | None,
+    override_name: str | None,
+    report: Reporter,
 ) -> Schema | None:
     where = (root.file, line.span if line else root.header.span)
     if override is not None:
-        model, name = override, (line.value if line else override.__name__)
+        model, name = override, override_name or override.__name__
     elif line is None:
         report.error(
             "CR403",

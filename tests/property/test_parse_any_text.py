@@ -7,6 +7,8 @@ into the grammar. Deep nesting and large inputs are drawn too.
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import event, given
 from hypothesis import strategies as st
 
@@ -108,3 +110,87 @@ def test_deep_nesting(depth: int, opener: str, closed: bool) -> None:
 @given(st.integers(1, 2_000), st.sampled_from(["rule a for b: stop if x\n", "rule a for b:\n stp\n", "(\n"]))
 def test_large_inputs(repeat: int, block: str) -> None:
     check("ruleset r version 1.0.0 status draft\n" + block * repeat)
+
+
+def _one_file() -> str:
+    """The example and its library as one file, so compile() reaches the checker."""
+    body = LIBRARY.split("model sciatica\n", 1)[1]
+    return EXAMPLE.replace('include "red_flags.rules"', body)
+
+
+ONE_FILE = _one_file()
+
+
+def compile_check(text: str) -> None:
+    """compile() either loads or raises RulesetError with spans inside the text."""
+    refusal: clinrules.RulesetError | None = None
+    try:
+        clinrules.compile(text, source_name="prop.rules", allow_draft=True)
+    except clinrules.RulesetError as error:
+        refusal = error
+    if refusal is None:
+        event("loaded")
+        return
+    event("refused: " + ",".join(sorted({d.code[:3] for d in refusal.diagnostics})))
+    for diagnostic in refusal.diagnostics:
+        assert diagnostic.code in CODES
+        assert_inside(text, diagnostic)
+
+
+def test_the_one_file_example_loads() -> None:
+    assert clinrules.compile(ONE_FILE, allow_draft=True).id == "glute_bridge_sciatica"
+
+
+def _names() -> list[str]:
+    from clinrules.models.sciatica import Patient
+    from clinrules.schema import schema_of
+
+    schema = schema_of(Patient)
+    members = {
+        m for f in schema.fields.values() for m in getattr(getattr(f.type, "item", f.type), "members", ())
+    }
+    return sorted(
+        {*schema.leaves, *schema.session_fields, *members, "flare", "pain_ceiling", "walking", "hours"}
+    )
+
+
+NAMES = _names()
+
+
+@st.composite
+def mutated_one_file(draw: st.DrawFn) -> str:
+    text = ONE_FILE
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(text)))
+        kind = draw(st.sampled_from(["delete", "insert", "replace", "swap", "rename", "rename"]))
+        if kind == "rename":  # a name for another: reaches the checker, past the parser
+            words = list(re.finditer(r"\b[a-z_]{3,}\b", text))
+            word = draw(st.sampled_from(words))
+            text = text[: word.start()] + draw(st.sampled_from(NAMES)) + text[word.end() :]
+        elif kind == "delete":
+            text = text[:at] + text[at + draw(st.integers(1, 30)) :]
+        elif kind == "insert":
+            text = text[:at] + " " + draw(st.sampled_from(WORDS)) + " " + text[at:]
+        elif kind == "replace":
+            word = draw(st.sampled_from(WORDS))
+            text = text[:at] + word + text[at + len(word) :]
+        else:
+            lines = text.split("\n")
+            i, j = draw(st.integers(0, len(lines) - 1)), draw(st.integers(0, len(lines) - 1))
+            lines[i], lines[j] = lines[j], lines[i]
+            text = "\n".join(lines)
+    return text
+
+
+@given(mutated_one_file())
+def test_the_checker_never_crashes_on_mutations(text: str) -> None:
+    compile_check(text)
+
+
+@given(token_soup())
+def test_the_checker_never_crashes_on_soup(text: str) -> None:
+    compile_check(
+        text.replace(
+            "ruleset r version 1.0.0 status draft\n", "ruleset r version 1.0.0 status draft model sciatica\n"
+        )
+    )

@@ -1,0 +1,137 @@
+"""The schema read from pydantic models: types, bounds, units, sessions, refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum, IntEnum
+from typing import Annotated, Literal, Optional
+
+import pytest
+from pydantic import AwareDatetime, BaseModel, Field
+
+from clinrules import types as t
+from clinrules.models.sciatica import Patient
+from clinrules.schema import SchemaError, schema_of
+from clinrules.units import HOUR, KILOGRAM, SECOND, YEAR
+from tests.support.models import Athlete, Level
+
+
+def test_sciatica_fields_and_types() -> None:
+    schema = schema_of(Patient, "sciatica")
+    assert schema.fields["age"].type == t.NumberType(True, YEAR, 0, 120)
+    assert schema.fields["body_mass"].type == t.NumberType(False, KILOGRAM, 0, None)
+    radiating = schema.fields["symptoms.radiating_pain"].type
+    assert isinstance(radiating, t.EnumType)
+    assert radiating.ordinal
+    assert radiating.members == ("none", "buttock", "thigh", "below_knee", "foot")
+    side = schema.fields["symptoms.side"].type
+    assert isinstance(side, t.EnumType)
+    assert not side.ordinal
+    assert isinstance(schema.fields["exam.weakness"].type, t.EnumListType)
+    assert schema.fields["red_flags.screened_at"].type == t.DATETIME
+    assert schema.fields["exam.weakest_grade"].type == t.NumberType(True, None, 0, 5)
+    assert schema.groups == {"symptoms", "red_flags", "exam"}
+    assert schema.leaves["fever"] == ("red_flags.fever",)
+
+
+def test_sciatica_session_fields() -> None:
+    schema = schema_of(Patient, "sciatica")
+    assert schema.has_sessions
+    assert schema.session_fields["pain_during"].path == "sessions.pain_during"
+    assert schema.session_fields["pain_during"].session
+    assert schema.session_fields["hold_seconds"].type == t.NumberType(False, SECOND, 0, None)
+    assert schema.session_fields["at"].type == t.DATETIME
+    assert "sessions.pain_during" not in schema.fields
+
+
+def test_a_custom_model() -> None:
+    schema = schema_of(Athlete)
+    assert schema.name == "Athlete"
+    mood = schema.fields["mood"].type
+    assert mood == t.EnumType("mood", ("good", "bad"), False)
+    assert schema.fields["fatigue"].type == t.EnumType("Level", tuple(m.value for m in Level), True)
+    assert schema.fields["vitals.heart_rate"].type == t.NumberType(True, None, 30, 250)
+    assert schema.session_fields["duration"].type.unit.name == "min"  # type: ignore[union-attr]
+
+
+def test_optional_and_annotated_are_unwrapped_with_their_bounds() -> None:
+    class M(BaseModel):
+        a: Optional[Annotated[int, Field(ge=1, le=3)]] = None  # noqa: UP045 - the old spelling is what we test
+        b: Annotated[float | None, Field(gt=0, json_schema_extra={"unit": "hours"})] = None
+        c: Annotated[list[Literal["x", "y"]], Field()] = []
+
+    schema = schema_of(M)
+    assert schema.fields["a"].type == t.NumberType(True, None, 1, 3)
+    assert schema.fields["b"].type == t.NumberType(False, HOUR, 0, None)
+    assert schema.fields["c"].type == t.EnumListType(t.EnumType("c", ("x", "y"), False))
+
+
+class _Colour(IntEnum):
+    RED = 1
+
+
+class _Plain(Enum):
+    A = "a"
+
+
+@pytest.mark.parametrize(
+    ("annotation", "fragment"),
+    [
+        (dict[str, int], "type dict"),
+        (int | str, "not one rules can use"),
+        (list[int], "collections of enums only"),
+        (_Colour, "values that are not text"),
+        (Literal[1, 2], "not all text"),
+        (bytes, "type bytes"),
+    ],
+)
+def test_types_rules_cannot_use_are_refused_with_the_field_path(annotation: object, fragment: str) -> None:
+    model = type("M", (BaseModel,), {"__annotations__": {"odd": annotation, "fine": bool}})
+    with pytest.raises(SchemaError) as raised:
+        schema_of(model)
+    (problem,) = raised.value.problems
+    assert problem.startswith("odd: ")
+    assert fragment in problem
+
+
+def test_an_unknown_unit_is_refused() -> None:
+    class M(BaseModel):
+        x: int = Field(0, json_schema_extra={"unit": "furlongs"})
+
+    with pytest.raises(SchemaError, match="unknown unit 'furlongs'"):
+        schema_of(M)
+
+
+def test_a_session_log_without_exercise_or_at_is_refused() -> None:
+    class S(BaseModel):
+        when: dt.datetime
+
+    class M(BaseModel):
+        sessions: list[S] = []
+
+    with pytest.raises(SchemaError) as raised:
+        schema_of(M)
+    assert any("sessions.exercise" in p for p in raised.value.problems)
+    assert any("sessions.at" in p for p in raised.value.problems)
+
+
+def test_a_model_that_refers_to_itself_is_refused() -> None:
+    class Node(BaseModel):
+        child: Optional[Node] = None  # noqa: UP045
+
+    Node.model_rebuild()
+    with pytest.raises(SchemaError, match="refers to itself"):
+        schema_of(Node)
+
+
+def test_plain_enums_aware_datetimes_and_text() -> None:
+    class M(BaseModel):
+        kind: _Plain | None = None
+        at: AwareDatetime | None = None
+        note: str | None = None
+
+    schema = schema_of(M)
+    assert schema.fields["kind"].type == t.EnumType("_Plain", ("a",), False)
+    assert schema.fields["at"].type == t.DATETIME
+    assert schema.fields["note"].type == t.TEXT
+    assert not schema.has_sessions
