@@ -170,3 +170,19 @@ def test_syntax_errors_of_included_files_are_reported_with_their_file(tmp_path: 
         clinrules.load(main, allow_draft=True)
     (diagnostic,) = raised.value.diagnostics
     assert (diagnostic.code, Path(diagnostic.file).name, diagnostic.line) == ("CR101", "lib.rules", 2)
+
+
+def test_the_specifications_example_checks_clean_verbatim(tmp_path: Path) -> None:
+    import yaml
+
+    cases = yaml.safe_load((ROOT / "tests" / "golden" / "parse" / "spec_example.yaml").read_text())["cases"]
+    (tmp_path / "glute_bridge.rules").write_text(cases[0]["source"])
+    (tmp_path / "red_flags.rules").write_text(cases[1]["source"])
+    assert clinrules.check_file(tmp_path / "glute_bridge.rules") == []
+    assert clinrules.check_file(tmp_path / "red_flags.rules") == []
+    rs = clinrules.load(tmp_path / "glute_bridge.rules")  # approved, with a reviewed line
+    assert rs.status == "approved"
+    assert [r.id for r in rs.program.rules] == [
+        "stale_screen", "provoked", "weakness", "start_low", "local_pain", "delayed_flare", "ready",
+        "no_nerve_stretch_in_flare",
+    ]

@@ -94,11 +94,11 @@ def _lines(rule_file: ast.RuleFile, report: Reporter) -> dict[str, ast.HeaderLin
             (file, status.span),
             did_you_mean(status.value, STATUSES),
         )
-    if (
-        status is not None
-        and status.value == "approved"
-        and not any(x.key == "reviewed" for x in header.lines)
-    ):
+    # A library is reviewed as part of the ruleset that includes it (its text
+    # is in the ruleset's sha256), so only a ruleset must name its review.
+    is_ruleset = header.kind is ast.FileKind.RULESET
+    reviewed = any(x.key == "reviewed" for x in header.lines)
+    if is_ruleset and status is not None and status.value == "approved" and not reviewed:
         report.error(
             "CR404",
             "a ruleset can be 'approved' only with a 'reviewed' line naming who reviewed it and when",
