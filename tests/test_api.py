@@ -183,6 +183,12 @@ def test_the_specifications_example_checks_clean_verbatim(tmp_path: Path) -> Non
     rs = clinrules.load(tmp_path / "glute_bridge.rules")  # approved, with a reviewed line
     assert rs.status == "approved"
     assert [r.id for r in rs.program.rules] == [
-        "stale_screen", "provoked", "weakness", "start_low", "local_pain", "delayed_flare", "ready",
+        "stale_screen",
+        "provoked",
+        "weakness",
+        "start_low",
+        "local_pain",
+        "delayed_flare",
+        "ready",
         "no_nerve_stretch_in_flare",
     ]

@@ -75,3 +75,59 @@ class DoseChecker:
             )
             return None
         return ir.Amount(low, high)
+
+
+_ORDER = ("reps", "sets", "hold", "rest", "daily", "range", "load")
+_LONGEST = frozenset({"rest"})  # more rest is the conservative way; everything else goes down
+_RANGE_WORDS = {"partial": 1, "full": 2}
+
+
+def merge_doses(default: ir.Dose | None, doses: list[ir.Dose]) -> ir.Dose | None:
+    """Merge doses attribute by attribute, bound by bound, to the most conservative value.
+
+    Fewest reps, sets and daily times, shortest hold, lowest load, smallest
+    range (inches < partial < full) and longest rest: a modify never raises
+    anything above the exercise's default dose.
+    """
+    all_doses = [d for d in (default, *doses) if d is not None]
+    if not all_doses:
+        return None
+    merged: dict[str, str | ir.Amount] = {}
+    for attribute in _ORDER:
+        values = [getattr(d, attribute) for d in all_doses if getattr(d, attribute) is not None]
+        if values:
+            merged[attribute] = _conservative(attribute, values)
+    return ir.Dose(**merged)  # type: ignore[arg-type]
+
+
+def _conservative(attribute: str, values: list[str | ir.Amount]) -> str | ir.Amount:
+    if attribute == "range":
+        amounts = [v for v in values if isinstance(v, ir.Amount)]
+        if not amounts:
+            return min((v for v in values if isinstance(v, str)), key=_RANGE_WORDS.__getitem__)
+        values = list(amounts)
+    amounts = [v for v in values if isinstance(v, ir.Amount)]
+    pick = max if attribute in _LONGEST else min
+    return ir.Amount(pick(a.low for a in amounts), pick(a.high for a in amounts))
+
+
+def dose_json(dose: ir.Dose | None) -> dict[str, int | float | str | list[int | float]] | None:
+    """A dose as the decision JSON shows it: a number, [low, high], or a range word."""
+    if dose is None:
+        return None
+    out: dict[str, int | float | str | list[int | float]] = {}
+    for attribute in _ORDER:
+        value = getattr(dose, attribute)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            out[attribute] = value
+        elif value.low == value.high:
+            out[attribute] = _number(value.low)
+        else:
+            out[attribute] = [_number(value.low), _number(value.high)]
+    return out
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value

@@ -35,3 +35,25 @@ class RulesetError(ClinrulesError):
             if len(errors) > 1:
                 summary += f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})"
         super().__init__(summary)
+
+
+class PatientDataError(ClinrulesError):
+    """The patient data is not valid for the ruleset's model.
+
+    Attributes:
+        problems: (field path, reason) for each bad value, such as
+            ("sessions[2].pain_during", "must be at most 10, got 11").
+    """
+
+    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
+        self.problems: tuple[tuple[str, str], ...] = tuple(problems)
+        listed = "; ".join(f"{path}: {reason}" if path else reason for path, reason in self.problems)
+        super().__init__(f"the patient data is not valid: {listed}")
+
+
+class ParameterError(ClinrulesError):
+    """A parameter override is not allowed: unknown name, out of bounds, or a fraction for a whole number."""
+
+
+class ExerciseError(ClinrulesError):
+    """An evaluation asked about an exercise the ruleset does not know."""

@@ -65,7 +65,7 @@ class NameRules(TypeRules):
                 self._where(node.span),
                 f"ask about sessions: the last session had {node.text}",
             )
-        if phrase.session and scope.in_history and has_history(phrase.condition):
+        if scope.in_history and has_history(phrase.condition):
             self.report.error(
                 "CR418",
                 f"'{node.text}' uses a session form, so it cannot stand inside 'had'",

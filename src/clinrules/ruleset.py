@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from clinrules import ir
+from clinrules.decision import Decision
 from clinrules.diagnostics import Diagnostic
+from clinrules.evaluator import Evaluator
 
 
 def sha256_of(sources_text: Sequence[tuple[str, str]]) -> str:
@@ -36,7 +39,7 @@ class RuleSet:
         program: the checked program the evaluator runs.
     """
 
-    __slots__ = ("diagnostics", "exercises", "id", "program", "sha256", "status", "version")
+    __slots__ = ("_evaluator", "diagnostics", "exercises", "id", "program", "sha256", "status", "version")
 
     id: str
     version: str
@@ -45,6 +48,7 @@ class RuleSet:
     exercises: tuple[str, ...]
     diagnostics: tuple[Diagnostic, ...]
     program: ir.Program
+    _evaluator: Evaluator
 
     def __init__(self, program: ir.Program, diagnostics: Sequence[Diagnostic]) -> None:
         set_ = object.__setattr__
@@ -55,6 +59,49 @@ class RuleSet:
         set_(self, "sha256", sha256_of(program.sources_text))
         set_(self, "exercises", tuple(program.exercises))
         set_(self, "diagnostics", tuple(sorted(diagnostics, key=Diagnostic.sort_key)))
+        set_(self, "_evaluator", Evaluator(program, self.sha256))
+
+    def evaluate(
+        self,
+        state: object,
+        exercises: Iterable[str] | None = None,
+        parameters: Mapping[str, object] | None = None,
+        as_of: dt.datetime | str | None = None,
+        *,
+        explain: bool = False,
+    ) -> Decision:
+        """Decide, for one patient, what each exercise may be today.
+
+        Args:
+            state: an instance of the ruleset's model, or a plain dict (validated).
+            exercises: the exercises to report (default: all); permission is
+                still judged over every exercise of the ruleset.
+            parameters: overrides of the `parameter` defaults, as bare
+                numbers in each parameter's unit, within its bounds.
+            as_of: the evaluation time (with a UTC offset); else the model's
+                top-level `as_of` field; else the clock.
+            explain: add the trace of every red flag and rule.
+
+        Raises:
+            PatientDataError: the state is not valid for the model.
+            ParameterError: a parameter override is not allowed.
+            ExerciseError: an exercise the ruleset does not know.
+        """
+        return self._evaluator.evaluate(state, exercises, parameters, as_of, explain)
+
+    def evaluate_many(
+        self,
+        states: Iterable[object],
+        exercises: Iterable[str] | None = None,
+        parameters: Mapping[str, object] | None = None,
+        as_of: dt.datetime | str | None = None,
+        *,
+        explain: bool = False,
+    ) -> Iterator[Decision]:
+        """Evaluate patients one by one as they come, yielding each decision (streaming)."""
+        wanted = tuple(exercises) if exercises is not None else None
+        for state in states:
+            yield self._evaluator.evaluate(state, wanted, parameters, as_of, explain)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"a RuleSet is immutable; '{name}' cannot be set")

@@ -52,6 +52,8 @@ class Field:
     path: str
     type: t.RuleType
     session: bool = False
+    attrs: tuple[str, ...] = ()
+    """The Python attribute names from the patient (or the session) to the value."""
 
     @property
     def leaf(self) -> str:
@@ -97,7 +99,7 @@ def schema_of(model: type[BaseModel], name: str | None = None) -> Schema:
     fields: dict[str, Field] = {}
     session_fields: dict[str, Field] = {}
     groups: set[str] = set()
-    _walk(model, "", fields, groups, problems, {model})
+    _walk(model, "", fields, groups, problems, {model}, ())
     session_field = model.model_fields.get(SESSIONS)
     if session_field is not None:
         item = _session_model(session_field.annotation)
@@ -123,7 +125,7 @@ def schema_of(model: type[BaseModel], name: str | None = None) -> Schema:
 def _read_sessions(item: type[BaseModel], out: dict[str, Field], problems: list[str]) -> None:
     inner: dict[str, Field] = {}
     nested: set[str] = set()
-    _walk(item, f"{SESSIONS}.", inner, nested, problems, {item})
+    _walk(item, f"{SESSIONS}.", inner, nested, problems, {item}, ())
     if nested:
         problems.append(f"a session cannot hold nested groups ({', '.join(sorted(nested))})")
     exercise, at = inner.get(f"{SESSIONS}.exercise"), inner.get(f"{SESSIONS}.at")
@@ -132,7 +134,7 @@ def _read_sessions(item: type[BaseModel], out: dict[str, Field], problems: list[
     if at is None or not isinstance(at.type, t.DateTimeType):
         problems.append(f"a session needs a required field 'at: datetime' ({SESSIONS}.at)")
     for path, info in inner.items():
-        out[info.leaf] = Field(path, info.type, session=True)
+        out[info.leaf] = Field(path, info.type, session=True, attrs=info.attrs)
 
 
 def _walk(
@@ -142,10 +144,12 @@ def _walk(
     groups: set[str],
     problems: list[str],
     seen: set[type[BaseModel]],
+    attrs: tuple[str, ...],
 ) -> None:
     for name, info in model.model_fields.items():
         key = info.alias or name
         path = prefix + key
+        here = (*attrs, name)
         if not prefix and key == SESSIONS:
             continue
         annotation, metadata = _unwrap(info.annotation, list(info.metadata))
@@ -154,14 +158,14 @@ def _walk(
                 problems.append(f"{path}: the model refers to itself, which rules cannot follow")
                 continue
             groups.add(path)
-            _walk(annotation, path + ".", out, groups, problems, seen | {annotation})
+            _walk(annotation, path + ".", out, groups, problems, seen | {annotation}, here)
             continue
         try:
             rule_type = _rule_type(annotation, metadata, info, path)
         except _Unsupported as reason:
             problems.append(f"{path}: {reason}")
             continue
-        out[path] = Field(path, rule_type)
+        out[path] = Field(path, rule_type, attrs=here)
 
 
 class _Unsupported(Exception):
@@ -224,7 +228,7 @@ def _enum_type(annotation: Any, path: str) -> t.EnumType | None:
         values = [m.value for m in annotation]
         if not all(isinstance(v, str) for v in values):
             raise _Unsupported(f"enum {annotation.__name__} has values that are not text")
-        return t.EnumType(annotation.__name__, tuple(values), issubclass(annotation, OrdinalEnum))
+        return t.EnumType(annotation.__name__, tuple(values), issubclass(annotation, OrdinalEnum), annotation)
     if typing.get_origin(annotation) is Literal:
         values = list(typing.get_args(annotation))
         if not all(isinstance(v, str) for v in values):

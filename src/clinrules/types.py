@@ -8,7 +8,8 @@ place it flows to.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import Enum
 
 from clinrules.units import Unit
 
@@ -45,6 +46,12 @@ class EnumType:
     name: str
     members: tuple[str, ...]
     ordinal: bool
+    python: type[Enum] | None = field(default=None, compare=False)
+    """The model's enum class (None for a `Literal`), whose members stand for the values."""
+
+    def value_of(self, member: str) -> object:
+        """The object a validated model holds for `member`."""
+        return self.python(member) if self.python is not None else member
 
     def describe(self) -> str:
         kind = "an ordered choice" if self.ordinal else "a choice"

@@ -1,0 +1,421 @@
+"""Evaluator: a compiled program and a patient -> a Decision, by the rules of language.md section 7.
+
+Outcomes come from the compiled functions; this module combines them. Red
+flags first: one fired makes everything urgent, one unknown makes triage
+`check` and every exercise at least `check`. Then per exercise the most
+restrictive verdict wins whatever the rule order, doses merge to the most
+conservative value, and alternatives and progress/regress targets are
+offered only when they are themselves permitted for this patient. Why an
+outcome was unknown (the missing fields) and the `--explain` trace come from
+the interpreter, run only where needed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from clinrules import interpret, ir
+from clinrules import types as t
+from clinrules.compiler import CompiledProgram, compile_program
+from clinrules.decision import (
+    Care,
+    Decision,
+    ExerciseDecision,
+    RedFlagState,
+    RulesetInfo,
+    TraceEntry,
+    Triage,
+    Verdict,
+    Where,
+)
+from clinrules.doses import dose_json, merge_doses
+from clinrules.errors import ExerciseError
+from clinrules.inputs import evaluation_time, parameter_values, patient_of, sessions_of
+
+RANK = {v.value: i for i, v in enumerate(Verdict)}
+_PERMITTED = frozenset({"allow", "modify", "progress"})
+_CARE_ORDER = [c.value for c in Care]
+
+
+@dataclass(frozen=True, slots=True)
+class _Setter:
+    """A rule that set an exercise's verdict."""
+
+    rule: int
+    verdict: str
+    via_unknown: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Base:
+    """An exercise's verdict before alternatives and targets are checked."""
+
+    verdict: str
+    setters: tuple[_Setter, ...]
+    flags: tuple[str, ...]  # unknown red flags that set a triage 'check'
+
+
+class Evaluator:
+    """Evaluates patients against one checked program. Immutable; safe to share between threads."""
+
+    def __init__(self, program: ir.Program, sha256: str) -> None:
+        self.program = program
+        self.compiled: CompiledProgram = compile_program(program)
+        self.info = RulesetInfo(id=program.id, version=program.version, status=program.status, sha256=sha256)
+        schema = program.schema
+        self.has_as_of = isinstance(getattr(schema.fields.get("as_of"), "type", None), t.DateTimeType)
+        self.rules_for: dict[str, tuple[int, ...]] = {
+            ex: tuple(i for i, r in enumerate(program.rules) if ex in r.targets.exercises)
+            for ex in program.exercises
+        }
+        self.exercise_ids = tuple(sorted(program.exercises))
+
+    # ------------------------------------------------------------ the public entry point
+
+    def evaluate(
+        self,
+        state: object,
+        exercises: Iterable[str] | None = None,
+        parameters: Mapping[str, object] | None = None,
+        as_of: object = None,
+        explain: bool = False,
+    ) -> Decision:
+        """Evaluate one patient; see `RuleSet.evaluate`."""
+        program = self.program
+        wanted = self._wanted(exercises)
+        patient = patient_of(program.schema.model, state)
+        now = evaluation_time(as_of, patient, self.has_as_of)
+        params = parameter_values(program.parameters, parameters)
+        sessions, by_ex = sessions_of(patient, now, program.schema.has_sessions)
+        flags = [f(patient, params, now, sessions, by_ex) for f in self.compiled.red_flags]
+        outcomes = self._rule_outcomes(patient, params, now, by_ex)
+        env = interpret.Env(
+            program.schema, patient, dict(zip(program.parameters, params, strict=True)), now, sessions, by_ex
+        )
+        return _Combination(self, env, flags, outcomes, wanted, explain).decision()
+
+    def _wanted(self, exercises: Iterable[str] | None) -> tuple[str, ...]:
+        if exercises is None:
+            return self.exercise_ids
+        if isinstance(exercises, str):
+            exercises = [exercises]
+        asked = sorted(set(exercises))
+        unknown = [e for e in asked if e not in self.program.exercises]
+        if unknown:
+            raise ExerciseError(
+                f"unknown exercise {', '.join(repr(e) for e in unknown)}; "
+                f"this ruleset's exercises: {', '.join(self.exercise_ids)}"
+            )
+        return tuple(asked)
+
+    def _rule_outcomes(
+        self, patient: Any, params: tuple[Any, ...], now: dt.datetime, by_ex: Mapping[str, Sequence[Any]]
+    ) -> list[dict[str, bool | None]]:
+        out: list[dict[str, bool | None]] = []
+        for index, rule in enumerate(self.program.rules):
+            function = self.compiled.rules[index]
+            if self.compiled.own_sessions[index]:
+                out.append(
+                    {
+                        ex: function(patient, params, now, by_ex.get(ex, ()), by_ex)
+                        for ex in rule.targets.exercises
+                    }
+                )
+            else:
+                value = function(patient, params, now, (), by_ex)
+                out.append(dict.fromkeys(rule.targets.exercises, value))
+        return out
+
+
+class _Combination:
+    """Section 7 for one patient: red flags, verdicts, targets, doses, alternatives, messages."""
+
+    def __init__(
+        self,
+        evaluator: Evaluator,
+        env: interpret.Env,
+        flags: list[bool | None],
+        outcomes: list[dict[str, bool | None]],
+        wanted: tuple[str, ...],
+        explain: bool,
+    ) -> None:
+        self.ev = evaluator
+        self.program = evaluator.program
+        self.env = env
+        self.flags = flags
+        self.outcomes = outcomes
+        self.wanted = wanted
+        self.explain = explain
+        self.notes: dict[tuple[int, str], str] = {}
+        self._missing: dict[tuple[int, str | None], frozenset[str]] = {}
+
+    def decision(self) -> Decision:
+        program = self.program
+        fired = sorted(f.id for f, v in zip(program.red_flags, self.flags, strict=True) if v is True)
+        unknown_flags = sorted(f.id for f, v in zip(program.red_flags, self.flags, strict=True) if v is None)
+        states = {
+            f.id: RedFlagState.FIRED
+            if v is True
+            else RedFlagState.UNKNOWN
+            if v is None
+            else RedFlagState.CLEAR
+            for f, v in sorted(zip(program.red_flags, self.flags, strict=True), key=lambda x: x[0].id)
+        }
+        missing: set[str] = set()
+        for index, value in enumerate(self.flags):
+            if value is None:
+                missing |= self._flag_missing(index)
+        if fired:
+            triage, care = Triage.URGENT, self._care(fired)
+            exercises = {ex: self._urgent(fired) for ex in self.wanted}
+        else:
+            triage = Triage.CHECK if unknown_flags else Triage.CLEAR
+            care = None
+            base = {ex: self._base(ex, tuple(unknown_flags)) for ex in program.exercises}
+            permitted = frozenset(ex for ex, b in base.items() if b.verdict in _PERMITTED)
+            exercises = {ex: self._final(ex, base[ex], permitted) for ex in self.wanted}
+            for ex in self.wanted:
+                for index in self.ev.rules_for[ex]:
+                    if self.outcomes[index][ex] is None:
+                        missing |= self._rule_missing(index, ex)
+        return Decision.model_construct(
+            ruleset=self.ev.info,
+            as_of=self.env.now,
+            triage=triage,
+            care=care,
+            red_flags=states,
+            missing=sorted(missing),
+            exercises=exercises,
+            trace=self._trace() if self.explain else None,
+        )
+
+    # ------------------------------------------------------------ red flags
+
+    def _care(self, fired: list[str]) -> Care:
+        cares = [f.care.value for f in self.program.red_flags if f.id in fired]
+        return Care(min(cares, key=_CARE_ORDER.index))
+
+    def _urgent(self, fired: list[str]) -> ExerciseDecision:
+        flags = sorted((f for f in self.program.red_flags if f.id in fired), key=lambda f: f.id)
+        return _exercise(
+            Verdict.URGENT,
+            because=[f.id for f in flags],
+            say=[f.messages.say for f in flags if f.messages.say],
+            notes=[f.messages.note for f in flags if f.messages.note],
+            cite=sorted({c for f in flags for c in f.messages.cite}),
+        )
+
+    # ------------------------------------------------------------ one exercise
+
+    def _base(self, ex: str, unknown_flags: tuple[str, ...]) -> _Base:
+        rules = self.program.rules
+        setters: list[_Setter] = []
+        for index in self.ev.rules_for[ex]:
+            value = self.outcomes[index][ex]
+            if value is True:
+                setters.append(_Setter(index, rules[index].verdict, False))
+            elif value is None and rules[index].when_unknown is not None:
+                setters.append(_Setter(index, rules[index].when_unknown, True))  # type: ignore[arg-type]
+        verdict = min((s.verdict for s in setters), key=RANK.__getitem__, default=self.program.otherwise)
+        chosen = tuple(s for s in setters if s.verdict == verdict)
+        if unknown_flags and RANK[verdict] > RANK["check"]:
+            return _Base("check", (), unknown_flags)
+        return _Base(verdict, chosen, unknown_flags if verdict == "check" else ())
+
+    def _final(self, ex: str, base: _Base, permitted: frozenset[str]) -> ExerciseDecision:
+        verdict = base.verdict
+        setters = sorted(base.setters, key=lambda s: self.program.rules[s.rule].id)
+        exercise = self.program.exercises[ex]
+        progress_to = regress_to = None
+        if verdict in ("progress", "regress"):
+            target = self._target(ex, verdict, setters)
+            if target is not None and target in permitted:
+                progress_to, regress_to = (target, None) if verdict == "progress" else (None, target)
+            else:
+                downgrade = "allow" if verdict == "progress" else "avoid"
+                for s in setters:
+                    self.notes[(s.rule, ex)] = (
+                        f"{verdict} to {target or 'the next rung'} is not permitted for this patient: {downgrade}"
+                    )
+                verdict = downgrade
+                if downgrade == "allow":  # a downgraded progress keeps none of its rule's words
+                    setters = []
+        instead = (
+            self._alternatives(ex, setters, permitted) if verdict in ("stop", "avoid", "regress") else []
+        )
+        dose = None
+        if verdict == "modify":
+            doses = [
+                self.program.rules[s.rule].dose
+                for s in setters
+                if self.program.rules[s.rule].verdict == "modify"
+            ]
+            dose = dose_json(merge_doses(exercise.dose, [d for d in doses if d is not None]))
+        elif verdict in ("allow", "progress"):
+            dose = dose_json(exercise.dose)
+        say, notes, cite = self._messages(ex, setters, base.flags)
+        because = sorted([self.program.rules[s.rule].id for s in setters] + list(base.flags))
+        return _exercise(Verdict(verdict), because, dose, instead, progress_to, regress_to, say, notes, cite)
+
+    def _target(self, ex: str, verdict: str, setters: list[_Setter]) -> str | None:
+        """The lowest rung among the targets of the rules that set progress or regress."""
+        exercises = self.program.exercises
+        targets = []
+        for s in setters:
+            rule = self.program.rules[s.rule]
+            target = rule.to if rule.to and not s.via_unknown else _one_rung(self.program, ex, verdict)
+            if target is not None:
+                targets.append(target)
+        if not targets:
+            return None
+        return min(
+            targets, key=lambda name: (exercises[name].rung if exercises[name].rung is not None else -1, name)
+        )
+
+    def _alternatives(self, ex: str, setters: list[_Setter], permitted: frozenset[str]) -> list[str]:
+        out: list[str] = []
+        for s in setters:
+            for alternative in self.program.rules[s.rule].instead:
+                if alternative != ex and alternative in permitted and alternative not in out:
+                    out.append(alternative)
+        return out
+
+    def _messages(
+        self, ex: str, setters: list[_Setter], flags: tuple[str, ...]
+    ) -> tuple[list[str], list[str], list[str]]:
+        say: list[str] = []
+        notes: list[str] = []
+        cite: set[str] = set()
+        items: list[tuple[str, Any]] = [(self.program.rules[s.rule].id, s) for s in setters]
+        items += [(f, None) for f in flags]
+        for _id, setter in sorted(items, key=lambda x: x[0]):
+            if setter is None:
+                continue
+            rule = self.program.rules[setter.rule]
+            if setter.via_unknown:
+                fields = ", ".join(sorted(self._rule_missing(setter.rule, ex))) or "some answers"
+                say.append(f"Please answer these questions before this exercise: {fields}.")
+                continue
+            if rule.messages.say:
+                say.append(rule.messages.say)
+            if rule.messages.note:
+                notes.append(rule.messages.note)
+            cite.update(rule.messages.cite)
+        if flags:
+            questions = set().union(
+                *(self._flag_missing(i) for i, f in enumerate(self.program.red_flags) if f.id in flags)
+            )
+            say.append(
+                "Please answer the safety questions before exercising: "
+                f"{', '.join(sorted(questions)) or 'some answers are missing'}."
+            )
+        return say, notes, sorted(cite)
+
+    # ------------------------------------------------------------ missing fields and the trace
+
+    def _flag_missing(self, index: int) -> frozenset[str]:
+        key = (-1 - index, None)
+        if key not in self._missing:
+            self._missing[key] = interpret.condition(self.program.red_flags[index].condition, self.env)[1]
+        return self._missing[key]
+
+    def _rule_missing(self, index: int, ex: str) -> frozenset[str]:
+        key = (index, ex)
+        if key not in self._missing:
+            self._missing[key] = interpret.condition(self.program.rules[index].condition, self._env_for(ex))[
+                1
+            ]
+        return self._missing[key]
+
+    def _env_for(self, ex: str, reading: interpret.Reading | None = None) -> interpret.Env:
+        e = self.env
+        return interpret.Env(
+            e.schema, e.patient, e.params, e.now, e.by_exercise.get(ex, ()), e.by_exercise, reading
+        )
+
+    def _trace(self) -> list[TraceEntry]:
+        entries: list[TraceEntry] = []
+        for flag, value in zip(self.program.red_flags, self.flags, strict=True):
+            reading = interpret.Reading()
+            env = dataclasses.replace(self.env, reading=reading)
+            _, missed = interpret.condition(flag.condition, env)
+            entries.append(_entry("red_flag", flag.id, None, value, reading, missed, flag.where, None))
+        for ex in self.wanted:
+            for index in self.ev.rules_for[ex]:
+                rule = self.program.rules[index]
+                reading = interpret.Reading()
+                _, missed = interpret.condition(rule.condition, self._env_for(ex, reading))
+                value = self.outcomes[index][ex]
+                entries.append(
+                    _entry(
+                        "rule", rule.id, ex, value, reading, missed, rule.where, self.notes.get((index, ex))
+                    )
+                )
+        return entries
+
+
+def _entry(
+    kind: str,
+    name: str,
+    exercise: str | None,
+    value: bool | None,
+    reading: interpret.Reading,
+    missed: frozenset[str],
+    where: ir.Where,
+    note: str | None,
+) -> TraceEntry:
+    outcome = "fired" if value is True else "unknown" if value is None else "not_fired"
+    span = where.span
+    return TraceEntry.model_construct(
+        kind=kind,
+        id=name,
+        exercise=exercise,
+        outcome=outcome,
+        values=dict(sorted(reading.values.items())),
+        missed=sorted(missed),
+        where=Where.model_construct(
+            file=where.file,
+            line=span.line,
+            column=span.column,
+            end_line=span.end_line,
+            end_column=span.end_column,
+        ),
+        note=note,
+    )
+
+
+def _one_rung(program: ir.Program, ex: str, verdict: str) -> str | None:
+    exercise = program.exercises[ex]
+    if exercise.ladder is None or exercise.rung is None:
+        return None
+    rungs = program.ladders[exercise.ladder].rungs
+    step = exercise.rung + (1 if verdict == "progress" else -1)
+    return rungs[step] if 0 <= step < len(rungs) else None
+
+
+def _exercise(
+    verdict: Verdict,
+    because: list[str],
+    dose: dict[str, Any] | None = None,
+    instead: list[str] | None = None,
+    progress_to: str | None = None,
+    regress_to: str | None = None,
+    say: list[str] | None = None,
+    notes: list[str] | None = None,
+    cite: list[str] | None = None,
+) -> ExerciseDecision:
+    return ExerciseDecision.model_construct(
+        verdict=verdict,
+        because=because,
+        dose=dose,
+        instead=instead or [],
+        progress_to=progress_to,
+        regress_to=regress_to,
+        say=say or [],
+        notes=notes or [],
+        cite=cite or [],
+    )
