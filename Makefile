@@ -15,8 +15,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
+# The demo ruleset is the language specification's example (status draft,
+# reviewed by no one), hence --allow-draft; the shipped sciatica ruleset
+# replaces it when it lands.
+DEMO_RULESET := examples/language/glute_bridge.rules
+
 demo: $(STAMP)
 	$(BIN)/clinrules check examples/language
+	@for patient in examples/patients/*.json; do \
+		echo; echo "=== $$patient"; \
+		$(BIN)/clinrules eval $(DEMO_RULESET) $$patient --allow-draft || exit $$?; \
+	done
 
 test: lint typecheck unit rules
 

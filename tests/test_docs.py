@@ -109,3 +109,29 @@ def test_links_between_pages_resolve() -> None:
             assert anchor in anchors[target or page.name], f"{page.name}: {target}#{anchor}"
             checked += 1
     assert checked > 20
+
+
+def _fixes() -> list[object]:
+    """Each whole rule file shown as the fix of a diagnostic in errors.md."""
+    text = (DOCS / "errors.md").read_text(encoding="utf-8")
+    found = []
+    for match in re.finditer(r"\*\*Fix\.\*\*(.*?)(?=^## |\*\*Example|\Z)", text, re.DOTALL | re.MULTILINE):
+        for block in re.finditer(r"```text\n(.*?)```", match.group(1), re.DOTALL):
+            source = block.group(1)
+            if re.search(r"^(ruleset|library) ", source, re.MULTILINE) and not re.search(
+                r"^include ", source, re.M
+            ):
+                line = text.count("\n", 0, match.start() + block.start()) + 1
+                found.append(pytest.param(source, id=f"errors.md:{line}"))
+    return found
+
+
+def test_the_docs_show_fixes() -> None:
+    assert len(_fixes()) >= 40
+
+
+@pytest.mark.parametrize("source", _fixes())
+def test_every_fix_in_the_docs_checks_clean(source: str, tmp_path: Path) -> None:
+    path = tmp_path / "example.rules"
+    path.write_text(source, encoding="utf-8")
+    clinrules.check_file(path)  # raises RulesetError on any error

@@ -126,7 +126,7 @@ class RuleChecks:
                 )
             to = self._move(node.verdict, decl, targets, exercises)
             allowed = _CLAUSES_FOR.get(verdict, set()) | {"say", "note", "cite", "when unknown"}
-            clauses = self._clauses(node.clauses, decl, allowed, f"a '{verdict}' rule")
+            clauses = self._clauses(node.clauses, decl, allowed, f"the verdict '{verdict}'")
             instead = self._instead(clauses.get("instead"), decl, exercises)
             dose_clause = clauses.get("dose")
             dose = doses.dose(dose_clause, decl.file) if isinstance(dose_clause, ast.Dose) else None

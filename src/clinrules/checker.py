@@ -148,6 +148,7 @@ class _Checker(RuleChecks):
         if key is None:
             return
         namespace, name, span = key
+        namespace = "rule or red flag" if namespace == "rule" else namespace
         first = seen.get((namespace, name))
         if first is None:
             seen[(namespace, name)] = decl
@@ -218,6 +219,8 @@ class _Checker(RuleChecks):
                             (decl.file, number.span),
                             "write the default and both bounds in one unit",
                         )
+                        # keep the parameter, so that its uses raise no follow-on errors
+                        values.append(int(value) if integral else float(value))
                         continue
                     value = other.to(unit, value)
                 if integral and not float(value).is_integer():
@@ -226,11 +229,9 @@ class _Checker(RuleChecks):
                         f"the parameter '{node.id.name}' is a whole number (its default has no decimal point), "
                         f"so {number.text} cannot be a bound",
                         (decl.file, number.span),
-                        "write the default with a decimal point to allow fractions: 2.0",
+                        f"write the default with a decimal point to allow fractions: {node.default.text}.0",
                     )
                 values.append(int(value) if integral else float(value))
-            if len(values) != 3:
-                continue
             default, low, high = values
             if not low <= high:
                 self.report.error(
@@ -368,6 +369,10 @@ class _Checker(RuleChecks):
         rules: tuple[ir.Rule, ...],
         ladders: dict[str, ir.Ladder],
     ) -> None:
+        # With errors, "never used" is most often a follow-on of a misspelt
+        # use; the warnings come back once the errors are fixed.
+        if has_errors(self.report.diagnostics):
+            return
         if self.standalone and self.root.header.kind is ast.FileKind.LIBRARY:
             return
         if conditions is not None:

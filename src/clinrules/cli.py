@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from clinrules import __version__
+from clinrules import __version__, cli_eval
 from clinrules.api import check_file
 from clinrules.diagnostics import Diagnostic, Severity, render
 from clinrules.errors import RulesetError
@@ -40,7 +40,8 @@ class _ArgumentParser(argparse.ArgumentParser):
 def _build_parser() -> argparse.ArgumentParser:
     parser = _ArgumentParser(
         prog="clinrules",
-        description="Clinical decision-support rules: check rule files. Decision support, not diagnosis.",
+        description="Clinical decision-support rules: check rule files, evaluate patients. "
+        "Decision support, not diagnosis.",
     )
     parser.add_argument("--version", action="version", version=f"clinrules {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_ArgumentParser)
@@ -53,6 +54,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "or an unreadable path.",
     )
     check.add_argument("paths", nargs="+", metavar="PATH", help="a .rules file or a directory")
+    cli_eval.add_parser(commands)
     return parser
 
 
@@ -123,25 +125,38 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
+def _run(argv: Sequence[str], out: TextIO, err: TextIO, stdin: TextIO) -> int:
     args = _build_parser().parse_args(list(argv))
     if args.command == "check":
         return _check(args.paths, out, err)
+    if args.command == "eval":
+        try:
+            return cli_eval.run(args, out, err, stdin)
+        except cli_eval.EvalUsageError as error:
+            raise UsageError(str(error)) from None
     raise UsageError(f"unknown command '{args.command}'")  # argparse already refuses these
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    stdin: TextIO | None = None,
+) -> int:
     """Run the command line and return the exit code.
 
     Args:
         argv: the arguments after the program name (default: sys.argv[1:]).
         out: where results go (default: stdout).
         err: where diagnostics and errors go (default: stderr).
+        stdin: where `-` reads from (default: stdin).
     """
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
     try:
-        return _run(sys.argv[1:] if argv is None else argv, out, err)
+        return _run(
+            sys.argv[1:] if argv is None else argv, out, err, stdin if stdin is not None else sys.stdin
+        )
     except UsageError as error:
         print(f"clinrules: error: {error}", file=err)
         return EXIT_USAGE

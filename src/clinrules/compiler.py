@@ -170,7 +170,11 @@ class _Generator:
                 test = "!=" if negated else "=="
                 return f"(None if ({tmp} := {self.expr(value, session)}) is None else len({tmp}) {test} 0)"
             case ir.Known(value=value, negated=negated):
-                inner = self.cond(value, session) if _is_condition(value) else self.expr(value, session)  # type: ignore[arg-type]
+                inner = (
+                    self.expr(value, session)
+                    if isinstance(value, ir.EXPRESSIONS)
+                    else self.cond(value, session)
+                )
                 return f"(({inner}) {'is' if negated else 'is not'} None)"
             case ir.And(items=items):
                 return self.kleene(items, session, stop="False", other="True")
@@ -290,24 +294,6 @@ def _hashable(value: object) -> bool:
     except TypeError:
         return False
     return True
-
-
-def _is_condition(value: object) -> bool:
-    return isinstance(
-        value,
-        ir.Compare
-        | ir.Between
-        | ir.Truth
-        | ir.Member
-        | ir.Contains
-        | ir.Empty
-        | ir.Known
-        | ir.And
-        | ir.Or
-        | ir.Not
-        | ir.Phrase
-        | ir.History,
-    )
 
 
 def _reads_own_sessions(condition: ir.Condition) -> bool:

@@ -90,9 +90,7 @@ def condition(node: ir.Condition, env: Env, session: Any = None) -> tuple[Truth,
                 return None, missing
             return (len(v) == 0) != negated, _NONE
         case ir.Known(value=value, negated=negated):
-            inner = (
-                condition(value, env, session)[0] if _is_condition(value) else expr(value, env, session)[0]
-            )  # type: ignore[arg-type]
+            inner = _value_of(value, env, session)
             return (inner is None) if negated else (inner is not None), _NONE
         case ir.And(items=items):
             return _kleene(items, env, session, stop=False)
@@ -243,7 +241,7 @@ def _json(value: Any) -> Any:
     return _name(value)
 
 
-def _is_condition(value: object) -> bool:
-    return not isinstance(
-        value, ir.FieldRef | ir.ParamRef | ir.Const | ir.EnumConst | ir.Now | ir.Scale | ir.Arith
-    )
+def _value_of(value: ir.Expr | ir.Condition, env: Env, session: Any) -> Any:
+    if isinstance(value, ir.EXPRESSIONS):
+        return expr(value, env, session)[0]
+    return condition(value, env, session)[0]

@@ -97,6 +97,8 @@ class Arith:
 
 
 Expr = FieldRef | ParamRef | Const | EnumConst | Now | Scale | Arith
+EXPRESSIONS = (FieldRef, ParamRef, Const, EnumConst, Now, Scale, Arith)
+"""The expression node types, for isinstance."""
 
 # ---------------------------------------------------------------- conditions
 

@@ -1,0 +1,145 @@
+"""`clinrules eval RULESET PATIENT`: one patient's decision, as text a clinician reads or as JSON.
+
+Exit codes: 0 a decision was made (whatever it says), 1 the ruleset has
+errors or may not be used, 2 usage (a missing file, a bad `--as-of` or
+`--set`, an unknown exercise), 3 bad patient data or parameters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any, TextIO
+
+from clinrules.api import load
+from clinrules.diagnostics import render
+from clinrules.errors import ExerciseError, ParameterError, PatientDataError, RulesetError
+
+EXIT_OK, EXIT_FAILED, EXIT_DATA = 0, 1, 3
+
+
+class EvalUsageError(Exception):
+    """A usage problem of `eval`: exit 2."""
+
+
+def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
+    """Declare the `eval` command."""
+    command = commands.add_parser(
+        "eval",
+        help="evaluate one patient against a ruleset",
+        description="Evaluate one patient (a JSON file, or - for standard input) against a ruleset and "
+        "print the decision. Decision support, not diagnosis. Exit 0 with a decision, 1 when the "
+        "ruleset has errors or may not be used, 2 for a usage error, 3 for bad patient data or parameters.",
+    )
+    command.add_argument("ruleset", metavar="RULESET", help="the .rules file")
+    command.add_argument("patient", metavar="PATIENT", help="a JSON file with the patient, or - for stdin")
+    command.add_argument(
+        "--exercise", action="append", metavar="ID", help="report this exercise (repeatable)"
+    )
+    command.add_argument(
+        "--set",
+        action="append",
+        metavar="NAME=VALUE",
+        default=[],
+        help="set a parameter, a bare number in its unit",
+    )
+    command.add_argument("--as-of", metavar="ISO", help="the evaluation time, such as 2026-11-21T08:00:00Z")
+    command.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+    command.add_argument("--explain", action="store_true", help="add the trace of every red flag and rule")
+    command.add_argument(
+        "--allow-draft", action="store_true", help="use a ruleset whose status is not approved (for testing)"
+    )
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    """Run `eval` with parsed arguments."""
+    parameters = _parameters(args.set)
+    as_of = _as_of(args.as_of)
+    if not Path(args.ruleset).is_file():
+        raise EvalUsageError(f"cannot read '{args.ruleset}': no such file")
+    try:
+        ruleset = load(args.ruleset, allow_draft=args.allow_draft)
+    except RulesetError as error:
+        texts: dict[str, str | None] = {}
+        for diagnostic in error.diagnostics:
+            if diagnostic.file not in texts:
+                texts[diagnostic.file] = _read(diagnostic.file)
+            print(render(diagnostic, texts[diagnostic.file]), file=err)
+        return EXIT_FAILED
+    try:
+        patient = _patient(args.patient, stdin)
+        decision = ruleset.evaluate(patient, args.exercise, parameters, as_of, explain=args.explain)
+    except ExerciseError as error:
+        raise EvalUsageError(str(error)) from None
+    except (PatientDataError, ParameterError) as error:
+        print(f"clinrules: {error}", file=err)
+        return EXIT_DATA
+    if args.format == "json":
+        print(json.dumps(decision.model_dump(mode="json"), indent=2, ensure_ascii=False), file=out)
+    else:
+        print(decision.explain(), end="", file=out)
+    return EXIT_OK
+
+
+def _parameters(settings: list[str]) -> dict[str, float | int]:
+    out: dict[str, float | int] = {}
+    for setting in settings:
+        name, sep, raw = setting.partition("=")
+        if not sep or not name.strip():
+            raise EvalUsageError(f"--set takes NAME=VALUE, got '{setting}'")
+        try:
+            value: float | int = int(raw) if raw.strip().lstrip("+-").isdigit() else float(raw)
+        except ValueError:
+            raise EvalUsageError(
+                f"--set {name}: '{raw}' is not a number (give a bare number in the parameter's unit)"
+            ) from None
+        out[name.strip()] = value
+    return out
+
+
+def _as_of(raw: str | None) -> dt.datetime | None:
+    if raw is None:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        raise EvalUsageError(
+            f"--as-of '{raw}' is not an ISO 8601 time such as 2026-11-21T08:00:00Z"
+        ) from None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise EvalUsageError(f"--as-of '{raw}' needs a UTC offset, such as 2026-11-21T08:00:00Z")
+    return value
+
+
+def _patient(source: str, stdin: TextIO) -> object:
+    if source == "-":
+        text = stdin.read()
+        where = "standard input"
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise EvalUsageError(f"cannot read '{source}': no such file")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise EvalUsageError(f"cannot read '{source}': {error}") from None
+        where = source
+    if not text.strip():
+        raise PatientDataError([("", f"no patient data in {where}")])
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise PatientDataError(
+            [("", f"{where} is not JSON: {error.msg} at line {error.lineno}, column {error.colno}")]
+        ) from None
+    except RecursionError:
+        raise PatientDataError([("", f"{where} is nested too deeply to read")]) from None
+
+
+def _read(file: str) -> str | None:
+    try:
+        return Path(file).read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return None
