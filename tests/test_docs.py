@@ -135,3 +135,23 @@ def test_every_fix_in_the_docs_checks_clean(source: str, tmp_path: Path) -> None
     path = tmp_path / "example.rules"
     path.write_text(source, encoding="utf-8")
     clinrules.check_file(path)  # raises RulesetError on any error
+
+
+def test_the_decision_shown_in_semantics_is_what_eval_prints() -> None:
+    text = (DOCS / "semantics.md").read_text(encoding="utf-8")
+    match = re.search(r"<!-- decision: (\w+) ([\w ]+) -->\n```json\n(.*?)```", text, re.DOTALL)
+    assert match is not None
+    name, exercises, shown = match.group(1), match.group(2).split(), match.group(3)
+    argv = [
+        "eval",
+        str(ROOT / "examples" / "language" / "glute_bridge.rules"),
+        str(ROOT / "examples" / "patients" / f"{name}.json"),
+        "--allow-draft",
+        "--format",
+        "json",
+    ]
+    for exercise in exercises:
+        argv += ["--exercise", exercise]
+    out = io.StringIO()
+    assert main(argv, out, io.StringIO()) == 0
+    assert out.getvalue() == shown

@@ -125,7 +125,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _run(argv: Sequence[str], out: TextIO, err: TextIO, stdin: TextIO) -> int:
+def _run(argv: Sequence[str], out: TextIO, err: TextIO, stdin: TextIO | None) -> int:
     args = _build_parser().parse_args(list(argv))
     if args.command == "check":
         return _check(args.paths, out, err)

@@ -53,7 +53,7 @@ def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
     )
 
 
-def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None) -> int:
     """Run `eval` with parsed arguments."""
     parameters = _parameters(args.set)
     as_of = _as_of(args.as_of)
@@ -113,8 +113,10 @@ def _as_of(raw: str | None) -> dt.datetime | None:
     return value
 
 
-def _patient(source: str, stdin: TextIO) -> object:
+def _patient(source: str, stdin: TextIO | None) -> object:
     if source == "-":
+        if stdin is None or stdin.closed:
+            raise PatientDataError([("", "there is no standard input to read the patient from")])
         text = stdin.read()
         where = "standard input"
     else:
