@@ -42,12 +42,16 @@ class CompiledProgram:
         rules: one function per rule, in program order.
         own_sessions: per rule, whether it reads its exercise's own sessions
             (then it runs once per target exercise, else once for all).
+        all_rules: `(p, P, now, by_ex)` -> every rule's outcome at once, in
+            one call: a truth value, or for a rule that reads its exercise's
+            own sessions a dict exercise -> truth value.
         source: the generated source, for review and tests.
     """
 
     red_flags: tuple[Outcome, ...]
     rules: tuple[Outcome, ...]
     own_sessions: tuple[bool, ...]
+    all_rules: Callable[..., tuple[Any, ...]]
     source: str
 
 
@@ -56,16 +60,14 @@ def compile_program(program: ir.Program) -> CompiledProgram:
     gen = _Generator(program)
     red_flags = [gen.function(f"rf{i}", flag.condition) for i, flag in enumerate(program.red_flags)]
     rules = [gen.function(f"r{i}", rule.condition) for i, rule in enumerate(program.rules)]
+    own = tuple(_reads_own_sessions(rule.condition) for rule in program.rules)
+    gen.all_rules(program, own)
     source = gen.source(red_flags, rules)
     namespace: dict[str, Any] = {"rt": runtime}
+    # The source holds no rule text (see the module docstring), so running it is safe.
     exec(compile(source, f"<clinrules {program.id}>", "exec"), namespace)
-    built_flags, built_rules = namespace["_build"](tuple(gen.constants))
-    return CompiledProgram(
-        tuple(built_flags),
-        tuple(built_rules),
-        tuple(_reads_own_sessions(rule.condition) for rule in program.rules),
-        source,
-    )
+    built_flags, built_rules, all_rules = namespace["_build"](tuple(gen.constants))
+    return CompiledProgram(tuple(built_flags), tuple(built_rules), own, all_rules, source)
 
 
 class _Generator:
@@ -100,10 +102,21 @@ class _Generator:
             names = ", ".join(f"k{i}" for i in range(len(self.constants)))
             lines.append(f"    {names}, = _k")
         lines.extend("    " + line for d in self.defs for line in d.split("\n"))
-        lines.append(
-            f"    return ({''.join(n + ', ' for n in red_flags)}), ({''.join(n + ', ' for n in rules)})"
-        )
+        flags, each = "".join(n + ", " for n in red_flags), "".join(n + ", " for n in rules)
+        lines.append(f"    return ({flags}), ({each}), all_rules")
         return "\n".join(lines) + "\n"
+
+    def all_rules(self, program: ir.Program, own: tuple[bool, ...]) -> None:
+        """One function for every rule's outcome: the fast path of `RuleSet.outcomes`."""
+        parts = []
+        for index, rule in enumerate(program.rules):
+            if own[index]:
+                targets = self.const(rule.targets.exercises)
+                parts.append(f"{{x: r{index}(p, P, now, by_ex.get(x, ()), by_ex) for x in {targets}}}")
+            else:
+                parts.append(self.cond(rule.condition, session=False))
+        body = "".join(part + ", " for part in parts)
+        self.defs.append(f"def all_rules(p, P, now, by_ex):\n    ss = ()\n    return ({body})")
 
     def function(self, name: str, condition: ir.Condition) -> str:
         body = self.cond(condition, session=False)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,14 +32,33 @@ from clinrules.decision import (
     Triage,
     Verdict,
     Where,
+    built,
 )
 from clinrules.doses import dose_json, merge_doses
 from clinrules.errors import ExerciseError
 from clinrules.inputs import evaluation_time, parameter_values, patient_of, sessions_of
 
 RANK = {v.value: i for i, v in enumerate(Verdict)}
+_CHECK = RANK["check"]
+_FLAG_STATE = {True: RedFlagState.FIRED, False: RedFlagState.CLEAR, None: RedFlagState.UNKNOWN}
+_VERDICTS = {v.value: v for v in Verdict}
 _PERMITTED = frozenset({"allow", "modify", "progress"})
 _CARE_ORDER = [c.value for c in Care]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcomes:
+    """The raw outcomes of one evaluation: True (fired), False, or None (unknown).
+
+    Attributes:
+        red_flags: one per red flag, in the order of `RuleSet.program.red_flags`.
+        rules: one per rule, in the order of `RuleSet.program.rules`: a truth
+            value, or, for a rule that reads its own exercise's sessions, a
+            dict exercise id -> truth value.
+    """
+
+    red_flags: tuple[bool | None, ...]
+    rules: tuple[bool | dict[str, bool | None] | None, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +93,13 @@ class Evaluator:
             for ex in program.exercises
         }
         self.exercise_ids = tuple(sorted(program.exercises))
+        self.default_doses = {ex: dose_json(e.dose) for ex, e in program.exercises.items()}
+        self.rule_verdicts = {
+            ex: tuple((i, program.rules[i].verdict, program.rules[i].when_unknown) for i in indexes)
+            for ex, indexes in self.rules_for.items()
+        }
+        self.flag_order = sorted(range(len(program.red_flags)), key=lambda i: program.red_flags[i].id)
+        self.defaults = parameter_values(program.parameters, None)
 
     # ------------------------------------------------------------ the public entry point
 
@@ -89,14 +116,31 @@ class Evaluator:
         wanted = self._wanted(exercises)
         patient = patient_of(program.schema.model, state)
         now = evaluation_time(as_of, patient, self.has_as_of)
-        params = parameter_values(program.parameters, parameters)
+        params = self.defaults if parameters is None else parameter_values(program.parameters, parameters)
         sessions, by_ex = sessions_of(patient, now, program.schema.has_sessions)
         flags = [f(patient, params, now, sessions, by_ex) for f in self.compiled.red_flags]
-        outcomes = self._rule_outcomes(patient, params, now, by_ex)
-        env = interpret.Env(
-            program.schema, patient, dict(zip(program.parameters, params, strict=True)), now, sessions, by_ex
+        inputs = (patient, params, now, sessions, by_ex)
+        # Every rule at once when every exercise is reported; else only the
+        # rules that the reported exercises (and their alternatives) need.
+        outcomes: Any = (
+            self.compiled.all_rules(patient, params, now, by_ex)
+            if len(wanted) == len(self.exercise_ids)
+            else _LazyOutcomes(self, inputs)
         )
-        return _Combination(self, env, flags, outcomes, wanted, explain).decision()
+        return _Combination(self, inputs, flags, outcomes, wanted, explain).decision()
+
+    def outcomes(
+        self, state: object, parameters: Mapping[str, object] | None = None, as_of: object = None
+    ) -> Outcomes:
+        """Every red flag's and rule's outcome, without building a Decision; see `RuleSet.outcomes`."""
+        program = self.program
+        model = program.schema.model
+        patient = state if type(state) is model else patient_of(model, state)
+        now = evaluation_time(as_of, patient, self.has_as_of)
+        params = self.defaults if parameters is None else parameter_values(program.parameters, parameters)
+        sessions, by_ex = sessions_of(patient, now, program.schema.has_sessions)
+        flags = tuple(f(patient, params, now, sessions, by_ex) for f in self.compiled.red_flags)
+        return Outcomes(flags, self.compiled.all_rules(patient, params, now, by_ex))
 
     def _wanted(self, exercises: Iterable[str] | None) -> tuple[str, ...]:
         if exercises is None:
@@ -112,24 +156,6 @@ class Evaluator:
             )
         return tuple(asked)
 
-    def _rule_outcomes(
-        self, patient: Any, params: tuple[Any, ...], now: dt.datetime, by_ex: Mapping[str, Sequence[Any]]
-    ) -> list[dict[str, bool | None]]:
-        out: list[dict[str, bool | None]] = []
-        for index, rule in enumerate(self.program.rules):
-            function = self.compiled.rules[index]
-            if self.compiled.own_sessions[index]:
-                out.append(
-                    {
-                        ex: function(patient, params, now, by_ex.get(ex, ()), by_ex)
-                        for ex in rule.targets.exercises
-                    }
-                )
-            else:
-                value = function(patient, params, now, (), by_ex)
-                out.append(dict.fromkeys(rule.targets.exercises, value))
-        return out
-
 
 class _Combination:
     """Section 7 for one patient: red flags, verdicts, targets, doses, alternatives, messages."""
@@ -137,15 +163,16 @@ class _Combination:
     def __init__(
         self,
         evaluator: Evaluator,
-        env: interpret.Env,
+        inputs: tuple[Any, tuple[Any, ...], dt.datetime, Sequence[Any], Mapping[str, Sequence[Any]]],
         flags: list[bool | None],
-        outcomes: list[dict[str, bool | None]],
+        outcomes: tuple[Any, ...],
         wanted: tuple[str, ...],
         explain: bool,
     ) -> None:
         self.ev = evaluator
         self.program = evaluator.program
-        self.env = env
+        self.inputs = inputs
+        self.now = inputs[2]
         self.flags = flags
         self.outcomes = outcomes
         self.wanted = wanted
@@ -153,18 +180,24 @@ class _Combination:
         self.notes: dict[tuple[int, str], str] = {}
         self._missing: dict[tuple[int, str | None], frozenset[str]] = {}
 
+    @functools.cached_property
+    def env(self) -> interpret.Env:
+        """The interpreter's view of the inputs, made only when an explanation is needed."""
+        patient, params, now, sessions, by_ex = self.inputs
+        named = dict(zip(self.program.parameters, params, strict=True))
+        return interpret.Env(self.program.schema, patient, named, now, sessions, by_ex)
+
+    def _value(self, index: int, ex: str) -> bool | None:
+        """A rule's outcome for an exercise (the same for all, unless it reads its own sessions)."""
+        value = self.outcomes[index]
+        return value[ex] if type(value) is dict else value  # type: ignore[no-any-return]
+
     def decision(self) -> Decision:
         program = self.program
         fired = sorted(f.id for f, v in zip(program.red_flags, self.flags, strict=True) if v is True)
         unknown_flags = sorted(f.id for f, v in zip(program.red_flags, self.flags, strict=True) if v is None)
-        states = {
-            f.id: RedFlagState.FIRED
-            if v is True
-            else RedFlagState.UNKNOWN
-            if v is None
-            else RedFlagState.CLEAR
-            for f, v in sorted(zip(program.red_flags, self.flags, strict=True), key=lambda x: x[0].id)
-        }
+        flags = self.flags
+        states = {program.red_flags[i].id: _FLAG_STATE[flags[i]] for i in self.ev.flag_order}
         missing: set[str] = set()
         for index, value in enumerate(self.flags):
             if value is None:
@@ -175,16 +208,19 @@ class _Combination:
         else:
             triage = Triage.CHECK if unknown_flags else Triage.CLEAR
             care = None
-            base = {ex: self._base(ex, tuple(unknown_flags)) for ex in program.exercises}
-            permitted = frozenset(ex for ex, b in base.items() if b.verdict in _PERMITTED)
+            base = _LazyBases(self, tuple(unknown_flags))
+            permitted = _Permitted(base)
             exercises = {ex: self._final(ex, base[ex], permitted) for ex in self.wanted}
+            outcomes = self.outcomes
             for ex in self.wanted:
                 for index in self.ev.rules_for[ex]:
-                    if self.outcomes[index][ex] is None:
+                    value = outcomes[index]
+                    if (value[ex] if type(value) is dict else value) is None:
                         missing |= self._rule_missing(index, ex)
-        return Decision.model_construct(
+        return built(
+            Decision,
             ruleset=self.ev.info,
-            as_of=self.env.now,
+            as_of=self.now,
             triage=triage,
             care=care,
             red_flags=states,
@@ -212,22 +248,31 @@ class _Combination:
     # ------------------------------------------------------------ one exercise
 
     def _base(self, ex: str, unknown_flags: tuple[str, ...]) -> _Base:
-        rules = self.program.rules
         setters: list[_Setter] = []
-        for index in self.ev.rules_for[ex]:
-            value = self.outcomes[index][ex]
+        outcomes = self.outcomes
+        for index, verdict, when_unknown in self.ev.rule_verdicts[ex]:
+            value = outcomes[index]
+            if type(value) is dict:
+                value = value[ex]
             if value is True:
-                setters.append(_Setter(index, rules[index].verdict, False))
-            elif value is None and rules[index].when_unknown is not None:
-                setters.append(_Setter(index, rules[index].when_unknown, True))  # type: ignore[arg-type]
-        verdict = min((s.verdict for s in setters), key=RANK.__getitem__, default=self.program.otherwise)
-        chosen = tuple(s for s in setters if s.verdict == verdict)
-        if unknown_flags and RANK[verdict] > RANK["check"]:
+                setters.append(_Setter(index, verdict, False))
+            elif value is None and when_unknown is not None:
+                setters.append(_Setter(index, when_unknown, True))
+        if not setters:
+            verdict = self.program.otherwise
+            chosen: tuple[_Setter, ...] = ()
+        else:
+            verdict = min((s.verdict for s in setters), key=RANK.__getitem__)
+            chosen = tuple(s for s in setters if s.verdict == verdict)
+        if unknown_flags and RANK[verdict] > _CHECK:
             return _Base("check", (), unknown_flags)
         return _Base(verdict, chosen, unknown_flags if verdict == "check" else ())
 
-    def _final(self, ex: str, base: _Base, permitted: frozenset[str]) -> ExerciseDecision:
+    def _final(self, ex: str, base: _Base, permitted: _Permitted) -> ExerciseDecision:
         verdict = base.verdict
+        if not base.setters and not base.flags:  # 'otherwise' decided: the common, quick case
+            dose = self.ev.default_doses[ex] if verdict == "allow" else None
+            return _exercise(_VERDICTS[verdict], [], dict(dose) if dose is not None else None)
         setters = sorted(base.setters, key=lambda s: self.program.rules[s.rule].id)
         exercise = self.program.exercises[ex]
         progress_to = regress_to = None
@@ -256,10 +301,13 @@ class _Combination:
             ]
             dose = dose_json(merge_doses(exercise.dose, [d for d in doses if d is not None]))
         elif verdict in ("allow", "progress"):
-            dose = dose_json(exercise.dose)
+            dose = self.ev.default_doses[ex]
+            dose = dict(dose) if dose is not None else None
         say, notes, cite = self._messages(ex, setters, base.flags)
         because = sorted([self.program.rules[s.rule].id for s in setters] + list(base.flags))
-        return _exercise(Verdict(verdict), because, dose, instead, progress_to, regress_to, say, notes, cite)
+        return _exercise(
+            _VERDICTS[verdict], because, dose, instead, progress_to, regress_to, say, notes, cite
+        )
 
     def _target(self, ex: str, verdict: str, setters: list[_Setter]) -> str | None:
         """The lowest rung among the targets of the rules that set progress or regress."""
@@ -276,7 +324,7 @@ class _Combination:
             targets, key=lambda name: (exercises[name].rung if exercises[name].rung is not None else -1, name)
         )
 
-    def _alternatives(self, ex: str, setters: list[_Setter], permitted: frozenset[str]) -> list[str]:
+    def _alternatives(self, ex: str, setters: list[_Setter], permitted: _Permitted) -> list[str]:
         out: list[str] = []
         for s in setters:
             for alternative in self.program.rules[s.rule].instead:
@@ -287,6 +335,8 @@ class _Combination:
     def _messages(
         self, ex: str, setters: list[_Setter], flags: tuple[str, ...]
     ) -> tuple[list[str], list[str], list[str]]:
+        if not setters and not flags:
+            return [], [], []
         say: list[str] = []
         notes: list[str] = []
         cite: set[str] = set()
@@ -349,7 +399,7 @@ class _Combination:
                 rule = self.program.rules[index]
                 reading = interpret.Reading()
                 _, missed = interpret.condition(rule.condition, self._env_for(ex, reading))
-                value = self.outcomes[index][ex]
+                value = self._value(index, ex)
                 entries.append(
                     _entry(
                         "rule", rule.id, ex, value, reading, missed, rule.where, self.notes.get((index, ex))
@@ -370,14 +420,16 @@ def _entry(
 ) -> TraceEntry:
     outcome = "fired" if value is True else "unknown" if value is None else "not_fired"
     span = where.span
-    return TraceEntry.model_construct(
+    return built(
+        TraceEntry,
         kind=kind,
         id=name,
         exercise=exercise,
         outcome=outcome,
         values=dict(sorted(reading.values.items())),
         missed=sorted(missed),
-        where=Where.model_construct(
+        where=built(
+            Where,
             file=where.file,
             line=span.line,
             column=span.column,
@@ -386,6 +438,53 @@ def _entry(
         ),
         note=note,
     )
+
+
+class _LazyOutcomes:
+    """Rule outcomes computed on first use, for an evaluation that reports a few exercises."""
+
+    def __init__(self, evaluator: Evaluator, inputs: tuple[Any, ...]) -> None:
+        self.ev = evaluator
+        self.inputs = inputs
+        self.values: dict[int, Any] = {}
+
+    def __getitem__(self, index: int) -> Any:
+        if index not in self.values:
+            patient, params, now, _sessions, by_ex = self.inputs
+            function = self.ev.compiled.rules[index]
+            if self.ev.compiled.own_sessions[index]:
+                targets = self.ev.program.rules[index].targets.exercises
+                self.values[index] = {
+                    x: function(patient, params, now, by_ex.get(x, ()), by_ex) for x in targets
+                }
+            else:
+                self.values[index] = function(patient, params, now, (), by_ex)
+        return self.values[index]
+
+
+class _LazyBases:
+    """Each exercise's verdict before targets and alternatives, computed on first use."""
+
+    def __init__(self, combination: _Combination, unknown_flags: tuple[str, ...]) -> None:
+        self.combination = combination
+        self.unknown_flags = unknown_flags
+        self.values: dict[str, _Base] = {}
+
+    def __getitem__(self, ex: str) -> _Base:
+        base = self.values.get(ex)
+        if base is None:
+            base = self.values[ex] = self.combination._base(ex, self.unknown_flags)
+        return base
+
+
+class _Permitted:
+    """`x in permitted`: whether an exercise's own verdict is allow, modify or progress."""
+
+    def __init__(self, bases: _LazyBases) -> None:
+        self.bases = bases
+
+    def __contains__(self, ex: object) -> bool:
+        return isinstance(ex, str) and self.bases[ex].verdict in _PERMITTED
 
 
 def _one_rung(program: ir.Program, ex: str, verdict: str) -> str | None:
@@ -408,7 +507,8 @@ def _exercise(
     notes: list[str] | None = None,
     cite: list[str] | None = None,
 ) -> ExerciseDecision:
-    return ExerciseDecision.model_construct(
+    return built(
+        ExerciseDecision,
         verdict=verdict,
         because=because,
         dose=dose,

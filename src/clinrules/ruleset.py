@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from clinrules import ir
 from clinrules.decision import Decision
 from clinrules.diagnostics import Diagnostic
-from clinrules.evaluator import Evaluator
+from clinrules.evaluator import Evaluator, Outcomes
 
 
 def sha256_of(sources_text: Sequence[tuple[str, str]]) -> str:
@@ -88,6 +88,21 @@ class RuleSet:
             ExerciseError: an exercise the ruleset does not know.
         """
         return self._evaluator.evaluate(state, exercises, parameters, as_of, explain)
+
+    def outcomes(
+        self,
+        state: object,
+        parameters: Mapping[str, object] | None = None,
+        as_of: dt.datetime | str | None = None,
+    ) -> Outcomes:
+        """The outcome of every red flag and rule, without building a Decision: the fast path.
+
+        For bulk analysis and benchmarks. An instance of the ruleset's model
+        is trusted as pydantic built it (not validated again, unlike in
+        `evaluate`); anything else is validated first. Apps that act on the
+        result should call `evaluate`, which also combines the outcomes.
+        """
+        return self._evaluator.outcomes(state, parameters, as_of)
 
     def evaluate_many(
         self,

@@ -84,3 +84,18 @@ def test_decisions_round_trip_and_red_flags_win(ruleset: clinrules.RuleSet, data
     elif "unknown" in dumped["red_flags"].values():
         assert dumped["triage"] == "check"
         assert all(e["verdict"] in ("stop", "avoid", "check") for e in dumped["exercises"].values())
+
+
+@pytest.mark.parametrize("ruleset", RULESETS, ids=lambda r: r.id)
+@given(data=st.data())
+def test_asking_for_one_exercise_gives_its_entry_of_the_whole_decision(
+    ruleset: clinrules.RuleSet, data: st.DataObject
+) -> None:
+    program = ruleset.program
+    state = data.draw(patients(program.schema, list(program.exercises)))
+    exercise = data.draw(st.sampled_from(sorted(program.exercises)))
+    whole = ruleset.evaluate(state, as_of=AS_OF).model_dump(mode="json")
+    one = ruleset.evaluate(state, exercises=[exercise], as_of=AS_OF).model_dump(mode="json")
+    assert one["exercises"] == {exercise: whole["exercises"][exercise]}
+    assert one["triage"] == whole["triage"]
+    assert set(one["missing"]) <= set(whole["missing"])
