@@ -192,3 +192,11 @@ def test_the_specifications_example_checks_clean_verbatim(tmp_path: Path) -> Non
         "ready",
         "no_nerve_stretch_in_flare",
     ]
+
+
+def test_the_public_names_are_all_importable_and_listed() -> None:
+    for name in clinrules.__all__:
+        assert getattr(clinrules, name) is not None
+    assert set(clinrules.__all__) == set(clinrules._WHERE)
+    with pytest.raises(AttributeError):
+        clinrules.nothing_here  # noqa: B018

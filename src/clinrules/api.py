@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
@@ -21,8 +22,10 @@ from clinrules.diagnostics import Diagnostic, make
 from clinrules.errors import ClinrulesError, RulesetError
 from clinrules.loader import files_from_text, load_files
 from clinrules.models import UnknownModelError, model_names, resolve_model
-from clinrules.ruleset import RuleSet
 from clinrules.span import Span
+
+if TYPE_CHECKING:
+    from clinrules.ruleset import RuleSet
 
 ModelArg = type[BaseModel] | str | None
 
@@ -79,6 +82,8 @@ def check_file(path: str | os.PathLike[str], *, model: ModelArg = None) -> list[
 
 
 def _ruleset(files: Sequence[LoadedFile], model: ModelArg, allow_draft: bool) -> RuleSet:
+    from clinrules.ruleset import RuleSet  # the evaluator is imported only by what evaluates
+
     program, reporters = check(files, *_model_class(model, files))
     warnings = [d for r in reporters for d in r.diagnostics]
     root = files[0].rule_file

@@ -16,7 +16,7 @@ from clinrules.span import Span
 # ---------------------------------------------------------------- leaves
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Ident:
     """An id as written: a declaration's own id or a reference to one."""
 
@@ -24,7 +24,7 @@ class Ident:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Text:
     """A double-quoted text with its escapes resolved."""
 
@@ -40,7 +40,7 @@ class RefKind(StrEnum):
     QUOTED = "quoted"  # double quotes: `"pain in buttock"`
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Ref:
     """A name in a condition: a field, a defined phrase or a parameter."""
 
@@ -52,7 +52,7 @@ class Ref:
 # ---------------------------------------------------------------- expressions
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Number:
     """A number, with its unit if one was written (`24 hours`, `2`)."""
 
@@ -62,14 +62,14 @@ class Number:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Now:
     """The evaluation time."""
 
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Arithmetic:
     """`left + right` or `left - right`."""
 
@@ -84,7 +84,7 @@ Expr = Number | Now | Ref | Arithmetic
 # ---------------------------------------------------------------- conditions
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AnyOf:
     """`a or b or ...` (a flat list, never nested pairs)."""
 
@@ -92,7 +92,7 @@ class AnyOf:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AllOf:
     """`a and b and ...`."""
 
@@ -100,7 +100,7 @@ class AllOf:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Not:
     """`not c`."""
 
@@ -108,7 +108,7 @@ class Not:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Truth:
     """A bare expression used as a condition: a boolean field or a phrase."""
 
@@ -116,7 +116,7 @@ class Truth:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Compare:
     """`left OP right` with OP one of `< <= > >= = !=`."""
 
@@ -126,7 +126,7 @@ class Compare:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Between:
     """`value between low and high`, both ends included."""
 
@@ -136,7 +136,7 @@ class Between:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class EnumValue:
     """An enum member as written: a bare word, or quoted for `known` and the like."""
 
@@ -145,7 +145,7 @@ class EnumValue:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class IsValue:
     """`value is MEMBER` or, negated, `value is not MEMBER`."""
 
@@ -155,7 +155,7 @@ class IsValue:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class IsKnown:
     """`value is known` (or `is not unknown`); negated: `is unknown`."""
 
@@ -164,7 +164,7 @@ class IsKnown:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class IsEmpty:
     """`collection is empty`; negated: `is not empty`."""
 
@@ -173,7 +173,7 @@ class IsEmpty:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class InSet:
     """`value in {a, b}`."""
 
@@ -182,7 +182,7 @@ class InSet:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Includes:
     """`collection includes a`, or `includes any of {a, b}` when `any_of`."""
 
@@ -203,7 +203,7 @@ class Quantifier(StrEnum):
     NONE_WITHIN = "none_within"  # no session within W had C
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class History:
     """A condition over the session log.
 
@@ -233,7 +233,7 @@ Condition = (
 # ---------------------------------------------------------------- verdicts, doses, clauses
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Verdict:
     """A verdict word, with `to EX` for progress and regress."""
 
@@ -242,7 +242,7 @@ class Verdict:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class DoseItem:
     """One dose attribute: `reps 5 to 7`, `hold 10 s`, `range partial`.
 
@@ -262,7 +262,7 @@ class DoseItem:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Dose:
     """A `dose` clause: its attributes in the order written."""
 
@@ -270,7 +270,7 @@ class Dose:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Instead:
     """`instead EX, ...`: alternatives."""
 
@@ -278,7 +278,7 @@ class Instead:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Say:
     """`say "..."`: words for the patient."""
 
@@ -286,7 +286,7 @@ class Say:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Note:
     """`note "..."`: words for the clinician."""
 
@@ -294,7 +294,7 @@ class Note:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Cite:
     """`cite SRC, ...`."""
 
@@ -302,7 +302,7 @@ class Cite:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class WhenUnknown:
     """`when unknown VERDICT`."""
 
@@ -310,7 +310,7 @@ class WhenUnknown:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Care:
     """`care emergency|same_day|within_days` (red flags)."""
 
@@ -323,7 +323,7 @@ Clause = Instead | Dose | Say | Note | Cite | WhenUnknown | Care
 # ---------------------------------------------------------------- header
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class HeaderLine:
     """One header line: `title`, `version`, `status`, `model`, `reviewed`, `unknown`.
 
@@ -348,7 +348,7 @@ class FileKind(StrEnum):
     LIBRARY = "library"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Header:
     """`ruleset ID` or `library ID` and the lines that follow it."""
 
@@ -361,7 +361,7 @@ class Header:
 # ---------------------------------------------------------------- declarations
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Include:
     """`include "PATH"`."""
 
@@ -369,7 +369,7 @@ class Include:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SourceAttr:
     """`publisher "..."`, `year N` or `url "..."` of a source."""
 
@@ -378,7 +378,7 @@ class SourceAttr:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Source:
     """`source ID "TITLE"` and its attributes."""
 
@@ -388,7 +388,7 @@ class Source:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Parameter:
     """`parameter ID = VALUE [UNIT] between LOW and HIGH`."""
 
@@ -399,7 +399,7 @@ class Parameter:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Exercise:
     """`exercise ID "NAME" tagged T, ... dose ...`."""
 
@@ -410,7 +410,7 @@ class Exercise:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Ladder:
     """`ladder ID: EX, EX, ...`, easiest first."""
 
@@ -419,7 +419,7 @@ class Ladder:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Phrase:
     """The name of a `define`: words, or a quoted text."""
 
@@ -428,7 +428,7 @@ class Phrase:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Define:
     """`define PHRASE: CONDITION`."""
 
@@ -445,7 +445,7 @@ class TargetKind(StrEnum):
     EVERY = "every"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Targets:
     """`for EX, ...`, `for tagged T, ...` or `for every exercise`."""
 
@@ -454,7 +454,7 @@ class Targets:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RedFlag:
     """`red flag ID "TITLE": urgent if CONDITION` and its clauses."""
 
@@ -466,7 +466,7 @@ class RedFlag:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Rule:
     """`rule ID "TITLE" for TARGETS: VERDICT if CONDITION` and its clauses."""
 
@@ -479,7 +479,7 @@ class Rule:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Otherwise:
     """`otherwise VERDICT`."""
 
@@ -490,7 +490,7 @@ class Otherwise:
 Declaration = Include | Source | Parameter | Exercise | Ladder | Define | RedFlag | Rule | Otherwise
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Comment:
     """A `#` comment, kept for the formatter."""
 
@@ -498,7 +498,7 @@ class Comment:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RuleFile:
     """A whole parsed file."""
 

@@ -21,7 +21,7 @@ from clinrules.span import Span
 # ---------------------------------------------------------------- expressions
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FieldRef:
     """A model field: a patient field, or a session field inside `had`."""
 
@@ -31,7 +31,7 @@ class FieldRef:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ParamRef:
     """A parameter, read in its own unit."""
 
@@ -40,7 +40,7 @@ class ParamRef:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Const:
     """A number, already in the unit of what it meets (seconds for a duration)."""
 
@@ -49,7 +49,7 @@ class Const:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class EnumConst:
     """An enum member, with its rank for ordered enums."""
 
@@ -59,14 +59,14 @@ class EnumConst:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Now:
     """The evaluation time."""
 
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Scale:
     """`expr` multiplied by `factor`: a unit conversion (hours to seconds, say)."""
 
@@ -84,7 +84,7 @@ class ArithKind(StrEnum):
     ELAPSED = "elapsed"  # datetime - datetime -> duration in seconds
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Arith:
     """`left + right` or `left - right`."""
 
@@ -112,7 +112,7 @@ class CompareKind(StrEnum):
     EQUAL = "equal"  # = and != on enums, yes/no answers or text
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Compare:
     """`left OP right`."""
 
@@ -123,7 +123,7 @@ class Compare:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Between:
     """`low <= value <= high`."""
 
@@ -134,7 +134,7 @@ class Between:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Truth:
     """A yes/no field read as a condition."""
 
@@ -142,7 +142,7 @@ class Truth:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Member:
     """`value is M`, `value is not M` or `value in {..}`: membership of an enum value."""
 
@@ -152,7 +152,7 @@ class Member:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Contains:
     """`list includes M` or `includes any of {..}`: true when any member is in the list."""
 
@@ -161,7 +161,7 @@ class Contains:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Empty:
     """`list is empty` (or, negated, `is not empty`)."""
 
@@ -170,7 +170,7 @@ class Empty:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Known:
     """`x is known` (negated: `is unknown`): never unknown itself."""
 
@@ -179,7 +179,7 @@ class Known:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class And:
     """Kleene and."""
 
@@ -187,7 +187,7 @@ class And:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Or:
     """Kleene or."""
 
@@ -195,7 +195,7 @@ class Or:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Not:
     """Kleene not."""
 
@@ -203,7 +203,7 @@ class Not:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Phrase:
     """A defined phrase where it is used; `condition` is shared by every use."""
 
@@ -213,7 +213,7 @@ class Phrase:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class History:
     """A condition over the session log (language.md section 6).
 
@@ -237,7 +237,7 @@ Condition = Compare | Between | Truth | Member | Contains | Empty | Known | And 
 # ---------------------------------------------------------------- declarations
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Where:
     """A declaration's place: its file and span."""
 
@@ -245,7 +245,7 @@ class Where:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Source:
     """A citable reference."""
 
@@ -257,7 +257,7 @@ class Source:
     where: Where
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Parameter:
     """A threshold a clinician may set per patient, within its bounds, in its unit."""
 
@@ -269,7 +269,7 @@ class Parameter:
     where: Where
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Amount:
     """A dose amount: `low` alone, or `low to high`."""
 
@@ -277,7 +277,7 @@ class Amount:
     high: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Dose:
     """A dose, attribute by attribute: hold and rest in seconds, range as a word or inches."""
 
@@ -290,7 +290,7 @@ class Dose:
     load: Amount | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Exercise:
     """An exercise the ruleset advises on; `ladder`/`rung` place it on its ladder."""
 
@@ -303,7 +303,7 @@ class Exercise:
     where: Where
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Ladder:
     """An ordered progression, easiest first."""
 
@@ -320,7 +320,7 @@ class Care(StrEnum):
     WITHIN_DAYS = "within_days"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Messages:
     """The words a rule or red flag gives when it sets the verdict."""
 
@@ -329,7 +329,7 @@ class Messages:
     cite: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RedFlag:
     """A finding that ends all exercise advice."""
 
@@ -341,7 +341,7 @@ class RedFlag:
     where: Where
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Targets:
     """What a rule is about, as written and as resolved to exercise ids."""
 
@@ -350,7 +350,7 @@ class Targets:
     exercises: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Rule:
     """Advice about its target exercises.
 
@@ -375,7 +375,7 @@ class Rule:
     where: Where
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Review:
     """A `reviewed DATE by "WHO"` line."""
 
@@ -383,7 +383,7 @@ class Review:
     by: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Program:
     """A checked ruleset or library, ready to compile.
 
