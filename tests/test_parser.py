@@ -260,3 +260,19 @@ def test_the_words_reserved_after_a_name_are_exactly_those_the_parser_reserves()
         ):
             reserved.add(word)
     assert reserved == RESERVED_AFTER_NAME
+
+
+def test_the_parser_cache_lives_in_a_directory_only_the_user_can_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clinrules.grammar import _cache_file
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = _cache_file()
+    assert isinstance(path, str)
+    assert Path(path).parent.stat().st_mode & 0o777 == 0o700
+    shared = tmp_path / "shared"
+    (shared / "clinrules").mkdir(parents=True)
+    (shared / "clinrules").chmod(0o777)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(shared))
+    assert _cache_file() is False

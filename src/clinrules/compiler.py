@@ -30,6 +30,7 @@ from clinrules.errors import ClinrulesError
 Outcome = Callable[..., bool | None]
 
 _OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "=": "==", "!=": "!="}
+_CHUNK = 40
 _LEAF = (ir.Compare, ir.Between, ir.Truth, ir.Member, ir.Contains, ir.Empty)
 
 
@@ -63,10 +64,10 @@ def compile_program(program: ir.Program) -> CompiledProgram:
     own = tuple(_reads_own_sessions(rule.condition) for rule in program.rules)
     gen.all_rules(program, own)
     source = gen.source(red_flags, rules)
-    namespace: dict[str, Any] = {"rt": runtime}
+    namespace: dict[str, Any] = {"rt": runtime, "_K": tuple(gen.constants)}
     # The source holds no rule text (see the module docstring), so running it is safe.
     exec(compile(source, f"<clinrules {program.id}>", "exec"), namespace)
-    built_flags, built_rules, all_rules = namespace["_build"](tuple(gen.constants))
+    built_flags, built_rules, all_rules = namespace["_BUILT"]
     return CompiledProgram(tuple(built_flags), tuple(built_rules), own, all_rules, source)
 
 
@@ -97,26 +98,43 @@ class _Generator:
         return f"k{index}"
 
     def source(self, red_flags: list[str], rules: list[str]) -> str:
-        lines = ["def _build(_k):"]
+        """A module: constants unpacked from `_K`, then the functions, then `_BUILT`.
+
+        Module level, not one function holding closures: Python compiles a
+        function with thousands of cell variables very slowly.
+        """
+        lines = []
         if self.constants:
             names = ", ".join(f"k{i}" for i in range(len(self.constants)))
-            lines.append(f"    {names}, = _k")
-        lines.extend("    " + line for d in self.defs for line in d.split("\n"))
+            lines.append(f"{names}, = _K")
+        lines.extend(self.defs)
         flags, each = "".join(n + ", " for n in red_flags), "".join(n + ", " for n in rules)
-        lines.append(f"    return ({flags}), ({each}), all_rules")
+        lines.append(f"_BUILT = ({flags}), ({each}), all_rules")
         return "\n".join(lines) + "\n"
 
     def all_rules(self, program: ir.Program, own: tuple[bool, ...]) -> None:
-        """One function for every rule's outcome: the fast path of `RuleSet.outcomes`."""
-        parts = []
-        for index, rule in enumerate(program.rules):
-            if own[index]:
-                targets = self.const(rule.targets.exercises)
-                parts.append(f"{{x: r{index}(p, P, now, by_ex.get(x, ()), by_ex) for x in {targets}}}")
-            else:
-                parts.append(self.cond(rule.condition, session=False))
-        body = "".join(part + ", " for part in parts)
-        self.defs.append(f"def all_rules(p, P, now, by_ex):\n    ss = ()\n    return ({body})")
+        """One call for every rule's outcome: the fast path of `RuleSet.outcomes`.
+
+        Rule bodies are inlined in chunks of `_CHUNK` rules per function:
+        inlining saves a call per rule, and chunks keep each function small,
+        since Python compiles a function with thousands of locals very slowly.
+        """
+        chunks = []
+        for start in range(0, len(program.rules), _CHUNK):
+            parts = []
+            for index in range(start, min(start + _CHUNK, len(program.rules))):
+                rule = program.rules[index]
+                if own[index]:
+                    targets = self.const(rule.targets.exercises)
+                    parts.append(f"{{x: r{index}(p, P, now, by_ex.get(x, ()), by_ex) for x in {targets}}}")
+                else:
+                    parts.append(self.cond(rule.condition, session=False))
+            name = self.fresh("rules")
+            body = "".join(part + ", " for part in parts)
+            self.defs.append(f"def {name}(p, P, now, by_ex):\n    ss = ()\n    return ({body})")
+            chunks.append(f"{name}(p, P, now, by_ex)")
+        joined = " + ".join(chunks) if chunks else "()"
+        self.defs.append(f"def all_rules(p, P, now, by_ex):\n    return {joined}")
 
     def function(self, name: str, condition: ir.Condition) -> str:
         body = self.cond(condition, session=False)

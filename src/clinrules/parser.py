@@ -141,6 +141,14 @@ _CLAUSE_WORDS = frozenset({"instead", "dose", "say", "note", "cite", "when", "ca
 
 
 def _parse_once(source: str, start: str, file: str) -> Tree[Token] | tuple[Diagnostic, int]:
+    try:  # the quick path; a failure is parsed again step by step, to say what went wrong
+        tree: Tree[Token] = parser().parse(source, start=start)
+        return tree
+    except UnexpectedInput:
+        return _parse_stepwise(source, start, file)
+
+
+def _parse_stepwise(source: str, start: str, file: str) -> Tree[Token] | tuple[Diagnostic, int]:
     interactive = parser().parse_interactive(source, start=start)
     fed: Token | None = None  # the last token the parser accepted
     pending: Token | None = None  # the token being fed now
@@ -152,8 +160,8 @@ def _parse_once(source: str, start: str, file: str) -> Tree[Token] | tuple[Diagn
                 line_start = source.rfind("\n", 0, token.start_pos) + 1
                 starts_line = not source[line_start : token.start_pos].strip()
                 swallowed = token if token.type == "NAME" and starts_line else None
-        tree: Tree[Token] = interactive.feed_eof(pending)  # type: ignore[no-untyped-call]
-        return tree
+        result: Tree[Token] = interactive.feed_eof(pending)  # type: ignore[no-untyped-call]
+        return result
     except UnexpectedToken as error:
         found: Token = error.token
         offset = found.start_pos
