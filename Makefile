@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck unit rules clean
+.PHONY: demo test lint typecheck unit rules bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "clinrules needs Python 3.11 or newer; $(PYTHON) is %d.%d" % v[:2])'
@@ -41,6 +41,12 @@ unit: $(STAMP)
 
 rules: $(STAMP)
 	$(BIN)/clinrules check examples/
+
+# The benchmarks (benchmarks/run.py) with the peer engines of the `bench` extra;
+# BENCH_QUICK=1 make bench is a smoke run of a few seconds.
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis dist build site

@@ -24,8 +24,8 @@ import random
 from collections.abc import Sequence
 from typing import Annotated, Any, NamedTuple
 
-import json_logic
-import rule_engine
+import json_logic  # type: ignore[import-untyped]
+import rule_engine  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field
 
 import clinrules
@@ -260,8 +260,12 @@ def three_valued(s: FlatState) -> Outcome:
     age, bp, lp, pb, pd, pa, nmp = (
         s.age, s.back_pain, s.leg_pain, s.pain_before, s.pain_during, s.pain_after, s.next_morning_pain,
     )  # fmt: skip
-    wg, rp, ed, side, slr, weak = s.weakest_grade, s.radiating_pain, s.extent_during, s.side, s.straight_leg_raise, s.weakness
-    sp, np_, af, fever, fd, hoc = s.shooting_pain, s.night_pain, s.acute_flare, s.fever, s.foot_drop, s.history_of_cancer
+    wg, rp, ed, side, slr, weak = (
+        s.weakest_grade, s.radiating_pain, s.extent_during, s.side, s.straight_leg_raise, s.weakness,
+    )  # fmt: skip
+    sp, np_, af, fever, fd, hoc = (
+        s.shooting_pain, s.night_pain, s.acute_flare, s.fever, s.foot_drop, s.history_of_cancer,
+    )  # fmt: skip
 
     ur, fi, sa = s.urinary_retention, s.faecal_incontinence, s.saddle_anaesthesia
     f1 = True if ur or fi or sa else (None if ur is None or fi is None or sa is None else False)
@@ -330,11 +334,25 @@ def three_valued(s: FlatState) -> Outcome:
     )  # fmt: skip
 
 
-def two_valued(s: FlatState) -> Outcome:
-    """The 30 rules for a fully known state: plain Python logic, no unknowns."""
-    age, bp, lp, pd, nmp, wg = s.age, s.back_pain, s.leg_pain, s.pain_during, s.next_morning_pain, s.weakest_grade
+def two_valued(s: Any) -> Outcome:
+    """The 30 rules for a fully known `FlatState` (no field None): plain Python logic, no unknowns."""
+    age, bp, lp, pd, nmp, wg = (
+        s.age,
+        s.back_pain,
+        s.leg_pain,
+        s.pain_during,
+        s.next_morning_pain,
+        s.weakest_grade,
+    )
     rp, ed, side, slr, weak = s.radiating_pain, s.extent_during, s.side, s.straight_leg_raise, s.weakness
-    sp, np_, af, fever, fd, hoc = s.shooting_pain, s.night_pain, s.acute_flare, s.fever, s.foot_drop, s.history_of_cancer
+    sp, np_, af, fever, fd, hoc = (
+        s.shooting_pain,
+        s.night_pain,
+        s.acute_flare,
+        s.fever,
+        s.foot_drop,
+        s.history_of_cancer,
+    )
     return (
         s.urinary_retention or s.faecal_incontinence or s.saddle_anaesthesia,
         s.weakness_worsening or fd or wg <= 3,
@@ -420,9 +438,13 @@ def run() -> tuple[list[Row], dict[str, Any]]:
         return tuple([bool(json_logic.jsonLogic(rule, d)) for rule in logic])
 
     expected = [three_valued(s) for s in states]
-    check_equal("clinrules outcomes()", expected, [(o.red_flags, o.rules) for o in map(rs.outcomes, states)], states)
+    check_equal(
+        "clinrules outcomes()", expected, [(o.red_flags, o.rules) for o in map(rs.outcomes, states)], states
+    )
     expected_known = [flat_outcome(two_valued(s)) for s in known]
-    check_equal("three_valued on known states", expected_known, [flat_outcome(three_valued(s)) for s in known], known)
+    check_equal(
+        "three_valued on known states", expected_known, [flat_outcome(three_valued(s)) for s in known], known
+    )
     check_equal("rule-engine", expected_known[:peer_count], map(by_rule_engine, data), peer_states)
     check_equal("json-logic-qubit", expected_known[:peer_count], map(by_json_logic, data), peer_states)
 

@@ -1,10 +1,10 @@
 """Timing helpers every section shares: per-item medians, subprocess wall times, rows, the quick switch.
 
-Every figure is the median of `REPEATS` timed runs after one warm-up run,
-taken with `time.perf_counter_ns`, and divided by the number of items a run
-handles. The garbage collector is paused while a run is timed, as `timeit`
-does, so that a collection started by earlier allocations is not charged to
-whichever code happens to be running.
+Every figure is the median of `REPEATS` timed runs (5; 3 under BENCH_QUICK)
+after one warm-up run, taken with `time.perf_counter_ns`, and divided by the
+number of items a run handles. The garbage collector is paused while a run
+is timed, as `timeit` does, so that a collection started by earlier
+allocations is not charged to whichever code happens to be running.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 """`BENCH_QUICK=1`: shrink every count for a smoke run of a few seconds."""
 
-REPEATS = 5
+REPEATS = 3 if QUICK else 5
 
 
 def scaled(full: int, quick: int) -> int:
@@ -63,9 +63,9 @@ def process_ns(argv: Sequence[str], repeats: int = REPEATS) -> float:
 
 def process_outputs(argv: Sequence[str], repeats: int = REPEATS) -> list[str]:
     """The standard output of `repeats` runs of a process, after one warm-up run."""
-    return [subprocess.run(argv, check=True, capture_output=True, text=True).stdout for _ in range(repeats + 1)][
-        1:
-    ]
+    return [
+        subprocess.run(argv, check=True, capture_output=True, text=True).stdout for _ in range(repeats + 1)
+    ][1:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +107,9 @@ def ms(ns: float) -> float:
     return ns / 1_000_000
 
 
-def check_equal(what: str, expected: Iterable[object], got: Iterable[object], states: Sequence[object]) -> None:
+def check_equal(
+    what: str, expected: Iterable[object], got: Iterable[object], states: Sequence[object]
+) -> None:
     """Fail loudly, naming the first state where two evaluators disagree."""
     for index, (want, have) in enumerate(zip(expected, got, strict=True)):
         if want != have:

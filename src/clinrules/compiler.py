@@ -43,6 +43,7 @@ class CompiledProgram:
         rules: one function per rule, in program order.
         own_sessions: per rule, whether it reads its exercise's own sessions
             (then it runs once per target exercise, else once for all).
+        all_flags: `(p, P, now, ss, by_ex)` -> every red flag's outcome at once.
         all_rules: `(p, P, now, by_ex)` -> every rule's outcome at once, in
             one call: a truth value, or for a rule that reads its exercise's
             own sessions a dict exercise -> truth value.
@@ -52,6 +53,7 @@ class CompiledProgram:
     red_flags: tuple[Outcome, ...]
     rules: tuple[Outcome, ...]
     own_sessions: tuple[bool, ...]
+    all_flags: Callable[..., tuple[bool | None, ...]]
     all_rules: Callable[..., tuple[Any, ...]]
     source: str
 
@@ -63,12 +65,13 @@ def compile_program(program: ir.Program) -> CompiledProgram:
     rules = [gen.function(f"r{i}", rule.condition) for i, rule in enumerate(program.rules)]
     own = tuple(_reads_own_sessions(rule.condition) for rule in program.rules)
     gen.all_rules(program, own)
+    gen.all_flags(program)
     source = gen.source(red_flags, rules)
     namespace: dict[str, Any] = {"rt": runtime, "_K": tuple(gen.constants)}
     # The source holds no rule text (see the module docstring), so running it is safe.
     exec(compile(source, f"<clinrules {program.id}>", "exec"), namespace)
-    built_flags, built_rules, all_rules = namespace["_BUILT"]
-    return CompiledProgram(tuple(built_flags), tuple(built_rules), own, all_rules, source)
+    built_flags, built_rules, all_flags, all_rules = namespace["_BUILT"]
+    return CompiledProgram(tuple(built_flags), tuple(built_rules), own, all_flags, all_rules, source)
 
 
 class _Generator:
@@ -109,7 +112,7 @@ class _Generator:
             lines.append(f"{names}, = _K")
         lines.extend(self.defs)
         flags, each = "".join(n + ", " for n in red_flags), "".join(n + ", " for n in rules)
-        lines.append(f"_BUILT = ({flags}), ({each}), all_rules")
+        lines.append(f"_BUILT = ({flags}), ({each}), all_flags, all_rules")
         return "\n".join(lines) + "\n"
 
     def all_rules(self, program: ir.Program, own: tuple[bool, ...]) -> None:
@@ -135,6 +138,18 @@ class _Generator:
             chunks.append(f"{name}(p, P, now, by_ex)")
         joined = " + ".join(chunks) if chunks else "()"
         self.defs.append(f"def all_rules(p, P, now, by_ex):\n    return {joined}")
+
+    def all_flags(self, program: ir.Program) -> None:
+        """One call for every red flag's outcome, inlined in chunks as `all_rules` is."""
+        chunks = []
+        for start in range(0, len(program.red_flags), _CHUNK):
+            flags = program.red_flags[start : start + _CHUNK]
+            body = "".join(self.cond(flag.condition, session=False) + ", " for flag in flags)
+            name = self.fresh("flags")
+            self.defs.append(f"def {name}(p, P, now, ss, by_ex):\n    return ({body})")
+            chunks.append(f"{name}(p, P, now, ss, by_ex)")
+        joined = " + ".join(chunks) if chunks else "()"
+        self.defs.append(f"def all_flags(p, P, now, ss, by_ex):\n    return {joined}")
 
     def function(self, name: str, condition: ir.Condition) -> str:
         body = self.cond(condition, session=False)

@@ -118,7 +118,7 @@ class Evaluator:
         now = evaluation_time(as_of, patient, self.has_as_of)
         params = self.defaults if parameters is None else parameter_values(program.parameters, parameters)
         sessions, by_ex = sessions_of(patient, now, program.schema.has_sessions)
-        flags = [f(patient, params, now, sessions, by_ex) for f in self.compiled.red_flags]
+        flags = self.compiled.all_flags(patient, params, now, sessions, by_ex)
         inputs = (patient, params, now, sessions, by_ex)
         # Every rule at once when every exercise is reported; else only the
         # rules that the reported exercises (and their alternatives) need.
@@ -139,7 +139,7 @@ class Evaluator:
         now = evaluation_time(as_of, patient, self.has_as_of)
         params = self.defaults if parameters is None else parameter_values(program.parameters, parameters)
         sessions, by_ex = sessions_of(patient, now, program.schema.has_sessions)
-        flags = tuple(f(patient, params, now, sessions, by_ex) for f in self.compiled.red_flags)
+        flags = self.compiled.all_flags(patient, params, now, sessions, by_ex)
         return Outcomes(flags, self.compiled.all_rules(patient, params, now, by_ex))
 
     def _wanted(self, exercises: Iterable[str] | None) -> tuple[str, ...]:
@@ -164,7 +164,7 @@ class _Combination:
         self,
         evaluator: Evaluator,
         inputs: tuple[Any, tuple[Any, ...], dt.datetime, Sequence[Any], Mapping[str, Sequence[Any]]],
-        flags: list[bool | None],
+        flags: tuple[bool | None, ...],
         outcomes: tuple[Any, ...],
         wanted: tuple[str, ...],
         explain: bool,

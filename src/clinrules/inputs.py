@@ -115,23 +115,21 @@ def sessions_of(
     """
     if not has_log:
         return [], {}
-    sessions = list(getattr(patient, SESSIONS) or ())
-    seen: set[tuple[str, dt.datetime]] = set()
+    sessions = getattr(patient, SESSIONS) or ()
+    limit = now.timestamp()
+    keyed: dict[tuple[float, str], Any] = {}
     for index, session in enumerate(sessions):
-        if session.at.tzinfo is None or session.at.utcoffset() is None:
+        at = session.at
+        if at.tzinfo is None or at.utcoffset() is None:
             raise PatientDataError([(f"{SESSIONS}[{index}].at", "must carry a UTC offset")])
-        key = (session.exercise, session.at)
-        if key in seen:
-            raise PatientDataError(
-                [
-                    (
-                        f"{SESSIONS}[{index}]",
-                        f"a second session of '{session.exercise}' at {session.at.isoformat()}",
-                    )
-                ]
-            )
-        seen.add(key)
-    chosen = sorted((s for s in sessions if s.at <= now), key=lambda s: (s.at, s.exercise), reverse=True)
+        # One timestamp per session: comparing aware datetimes works out both
+        # offsets every time, which made sorting the costliest step here.
+        key = (at.timestamp(), session.exercise)
+        if key in keyed:
+            problem = f"a second session of '{session.exercise}' at {at.isoformat()}"
+            raise PatientDataError([(f"{SESSIONS}[{index}]", problem)])
+        keyed[key] = session
+    chosen = [keyed[key] for key in sorted(keyed, reverse=True) if key[0] <= limit]
     by_exercise: dict[str, list[Any]] = {}
     for session in chosen:
         by_exercise.setdefault(session.exercise, []).append(session)
