@@ -179,8 +179,15 @@ class _Generator:
                     return f"rt.shift({a}, {b}, {1 if op == '+' else -1})"
                 if kind is ir.ArithKind.ELAPSED:
                     return f"rt.elapsed({a}, {b})"
-                x, y = self.fresh("t"), self.fresh("t")
-                return f"(None if ({x} := {a}) is None or ({y} := {b}) is None else {x} {op} {y})"
+                checks, values = [], []
+                for node_, code in ((left, a), (right, b)):
+                    if _nullable(node_):
+                        tmp = self.fresh("t")
+                        checks.append(f"({tmp} := {code}) is None")
+                        values.append(tmp)
+                    else:
+                        values.append(code)
+                return _unless_unknown(checks, f"{values[0]} {op} {values[1]}")
         raise ClinrulesError(f"cannot compile {type(node).__name__}")  # the checker makes no other nodes
 
     def field(self, node: ir.FieldRef) -> str:
@@ -244,33 +251,44 @@ class _Generator:
         return frozenset(members)
 
     def compare(self, op: str, kind: ir.CompareKind, left: ir.Expr, right: ir.Expr, session: bool) -> str:
-        a, b = self.operand(kind, left, session), self.operand(kind, right, session)
-        x, y = self.fresh("t"), self.fresh("t")
-        if isinstance(right, ir.Const | ir.EnumConst):
-            return f"(None if ({x} := {a}) is None else {x} {op} {b})"
-        return f"(None if ({x} := {a}) is None or ({y} := {b}) is None else {x} {op} {y})"
+        checks, (a, b) = self.operands(kind, (left, right), session)
+        return _unless_unknown(checks, f"{a} {op} {b}")
 
     def between(
         self, kind: ir.CompareKind, value: ir.Expr, low: ir.Expr, high: ir.Expr, session: bool
     ) -> str:
-        v, lo, hi = (self.operand(kind, e, session) for e in (value, low, high))
-        x, y, z = self.fresh("t"), self.fresh("t"), self.fresh("t")
-        return (
-            f"(None if ({x} := {v}) is None or ({y} := {lo}) is None or ({z} := {hi}) is None "
-            f"else {y} <= {x} <= {z})"
-        )
+        checks, (v, lo, hi) = self.operands(kind, (value, low, high), session)
+        return _unless_unknown(checks, f"{lo} <= {v} <= {hi}")
 
-    def operand(self, kind: ir.CompareKind, node: ir.Expr, session: bool) -> str:
-        """An operand of a comparison; ordered choices compare by rank."""
-        if kind is not ir.CompareKind.RANK:
-            return self.expr(node, session)
-        if isinstance(node, ir.EnumConst):
-            return self.const(node.rank)
-        enum = node.type if not isinstance(node, ir.Now) else None
-        assert isinstance(enum, t.EnumType)
-        ranks = self.const({enum.value_of(m): i for i, m in enumerate(enum.members)})
-        tmp = self.fresh("t")
-        return f"(None if ({tmp} := {self.expr(node, session)}) is None else {ranks}[{tmp}])"
+    def operands(
+        self, kind: ir.CompareKind, nodes: tuple[ir.Expr, ...], session: bool
+    ) -> tuple[list[str], list[str]]:
+        """The unknown-checks and the values of a comparison's operands.
+
+        An operand that can be unknown is read once into a temporary and
+        checked; a constant, a parameter or `now` never is. Ordered choices
+        compare by rank, looked up after the check.
+        """
+        checks: list[str] = []
+        values: list[str] = []
+        for node in nodes:
+            if kind is ir.CompareKind.RANK and isinstance(node, ir.EnumConst):
+                values.append(self.const(node.rank))
+                continue
+            code = self.expr(node, session)
+            if not _nullable(node):
+                values.append(code)
+                continue
+            tmp = self.fresh("t")
+            checks.append(f"({tmp} := {code}) is None")
+            if kind is ir.CompareKind.RANK:
+                enum = getattr(node, "type", None)
+                assert isinstance(enum, t.EnumType)
+                ranks = self.const({enum.value_of(m): i for i, m in enumerate(enum.members)})
+                values.append(f"{ranks}[{tmp}]")
+            else:
+                values.append(tmp)
+        return checks, values
 
     def kleene(self, items: tuple[ir.Condition, ...], session: bool, stop: str, other: str) -> str:
         """Kleene and (stop at False) or or (stop at True) over the items, left to right."""
@@ -326,6 +344,25 @@ class _Generator:
                 tmp = self.fresh("t")
                 return f"(None if ({tmp} := {found}) is None else not {tmp})"
         raise ClinrulesError(f"cannot compile {node.quantifier}")
+
+
+def _unless_unknown(checks: list[str], value: str) -> str:
+    """`value`, or None when any check finds an operand unknown."""
+    if not checks:
+        return f"({value})"
+    return f"(None if {' or '.join(checks)} else {value})"
+
+
+def _nullable(node: ir.Expr) -> bool:
+    """Whether an expression can be unknown: constants, parameters and `now` cannot."""
+    match node:
+        case ir.Const() | ir.EnumConst() | ir.ParamRef() | ir.Now():
+            return False
+        case ir.Scale(expr=inner):
+            return _nullable(inner)
+        case ir.Arith(left=left, right=right):
+            return _nullable(left) or _nullable(right)
+    return True
 
 
 def _identifier(name: str) -> str:

@@ -17,7 +17,7 @@ import datetime as dt
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from clinrules import interpret, ir
 from clinrules import types as t
@@ -40,14 +40,16 @@ from clinrules.inputs import evaluation_time, parameter_values, patient_of, sess
 
 RANK = {v.value: i for i, v in enumerate(Verdict)}
 _CHECK = RANK["check"]
+_NO_TIME = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_NO_SESSIONS: list[Any] = []
+_NO_SESSIONS_BY_EXERCISE: dict[str, list[Any]] = {}
 _FLAG_STATE = {True: RedFlagState.FIRED, False: RedFlagState.CLEAR, None: RedFlagState.UNKNOWN}
 _VERDICTS = {v.value: v for v in Verdict}
 _PERMITTED = frozenset({"allow", "modify", "progress"})
 _CARE_ORDER = [c.value for c in Care]
 
 
-@dataclass(frozen=True, slots=True)
-class Outcomes:
+class Outcomes(NamedTuple):
     """The raw outcomes of one evaluation: True (fired), False, or None (unknown).
 
     Attributes:
@@ -87,6 +89,12 @@ class Evaluator:
         self.compiled: CompiledProgram = compile_program(program)
         self.info = RulesetInfo(id=program.id, version=program.version, status=program.status, sha256=sha256)
         schema = program.schema
+        self.model = schema.model
+        self.has_sessions = schema.has_sessions
+        self.uses_time = self.has_sessions or any(
+            _reads_time(c)
+            for c in (*(f.condition for f in program.red_flags), *(r.condition for r in program.rules))
+        )
         self.has_as_of = isinstance(getattr(schema.fields.get("as_of"), "type", None), t.DateTimeType)
         self.rules_for: dict[str, tuple[int, ...]] = {
             ex: tuple(i for i, r in enumerate(program.rules) if ex in r.targets.exercises)
@@ -133,14 +141,23 @@ class Evaluator:
         self, state: object, parameters: Mapping[str, object] | None = None, as_of: object = None
     ) -> Outcomes:
         """Every red flag's and rule's outcome, without building a Decision; see `RuleSet.outcomes`."""
-        program = self.program
-        model = program.schema.model
+        model = self.model
         patient = state if type(state) is model else patient_of(model, state)
-        now = evaluation_time(as_of, patient, self.has_as_of)
-        params = self.defaults if parameters is None else parameter_values(program.parameters, parameters)
-        sessions, by_ex = sessions_of(patient, now, program.schema.has_sessions)
-        flags = self.compiled.all_flags(patient, params, now, sessions, by_ex)
-        return Outcomes(flags, self.compiled.all_rules(patient, params, now, by_ex))
+        if as_of is None and not self.has_as_of:
+            # No rule reads the time or a session: the clock is not even read.
+            now = dt.datetime.now(dt.UTC) if self.uses_time else _NO_TIME
+        else:
+            now = evaluation_time(as_of, patient, self.has_as_of)
+        params = (
+            self.defaults if parameters is None else parameter_values(self.program.parameters, parameters)
+        )
+        if self.has_sessions:
+            sessions, by_ex = sessions_of(patient, now, True)
+        else:
+            sessions, by_ex = _NO_SESSIONS, _NO_SESSIONS_BY_EXERCISE
+        compiled = self.compiled
+        flags = compiled.all_flags(patient, params, now, sessions, by_ex)
+        return Outcomes(flags, compiled.all_rules(patient, params, now, by_ex))
 
     def _wanted(self, exercises: Iterable[str] | None) -> tuple[str, ...]:
         if exercises is None:
@@ -485,6 +502,20 @@ class _Permitted:
 
     def __contains__(self, ex: object) -> bool:
         return isinstance(ex, str) and self.bases[ex].verdict in _PERMITTED
+
+
+def _reads_time(condition: ir.Condition) -> bool:
+    """Whether a condition reads `now` or the session log."""
+    stack: list[object] = [condition]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ir.Now | ir.History):
+            return True
+        if dataclasses.is_dataclass(node) and not isinstance(node, type):
+            stack.extend(getattr(node, f.name) for f in dataclasses.fields(node))
+        elif isinstance(node, tuple):
+            stack.extend(node)
+    return False
 
 
 def _one_rung(program: ir.Program, ex: str, verdict: str) -> str | None:
