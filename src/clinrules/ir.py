@@ -4,7 +4,9 @@ Unlike the AST, every name here is resolved (a field path, a parameter, an
 exercise id), every expression has a type, every number is in the unit of
 what it is compared with, and defined phrases are expanded where they are
 used (as shared objects, so a phrase used twice is not copied). Spans and
-file names stay on every node a trace or a diagnostic may point at.
+file names stay on every node a trace or a diagnostic may point at. Nodes
+compare by identity (`eq=False`): nothing compares them by value, and
+Python makes their classes at import in half the time.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from clinrules.span import Span
 # ---------------------------------------------------------------- expressions
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FieldRef:
     """A model field: a patient field, or a session field inside `had`."""
 
@@ -31,7 +33,7 @@ class FieldRef:
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ParamRef:
     """A parameter, read in its own unit."""
 
@@ -40,7 +42,7 @@ class ParamRef:
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Const:
     """A number, already in the unit of what it meets (seconds for a duration)."""
 
@@ -49,7 +51,7 @@ class Const:
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class EnumConst:
     """An enum member, with its rank for ordered enums."""
 
@@ -59,14 +61,14 @@ class EnumConst:
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Now:
     """The evaluation time."""
 
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Scale:
     """`expr` multiplied by `factor`: a unit conversion (hours to seconds, say)."""
 
@@ -84,7 +86,7 @@ class ArithKind(StrEnum):
     ELAPSED = "elapsed"  # datetime - datetime -> duration in seconds
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Arith:
     """`left + right` or `left - right`."""
 
@@ -112,7 +114,7 @@ class CompareKind(StrEnum):
     EQUAL = "equal"  # = and != on enums, yes/no answers or text
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Compare:
     """`left OP right`."""
 
@@ -123,7 +125,7 @@ class Compare:
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Between:
     """`low <= value <= high`."""
 
@@ -134,7 +136,7 @@ class Between:
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Truth:
     """A yes/no field read as a condition."""
 
@@ -142,7 +144,7 @@ class Truth:
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Member:
     """`value is M`, `value is not M` or `value in {..}`: membership of an enum value."""
 
@@ -152,7 +154,7 @@ class Member:
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Contains:
     """`list includes M` or `includes any of {..}`: true when any member is in the list."""
 
@@ -161,7 +163,7 @@ class Contains:
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Empty:
     """`list is empty` (or, negated, `is not empty`)."""
 
@@ -170,7 +172,7 @@ class Empty:
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Known:
     """`x is known` (negated: `is unknown`): never unknown itself."""
 
@@ -179,7 +181,7 @@ class Known:
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class And:
     """Kleene and."""
 
@@ -187,7 +189,7 @@ class And:
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Or:
     """Kleene or."""
 
@@ -195,7 +197,7 @@ class Or:
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Not:
     """Kleene not."""
 
@@ -203,7 +205,7 @@ class Not:
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Phrase:
     """A defined phrase where it is used; `condition` is shared by every use."""
 
@@ -213,7 +215,7 @@ class Phrase:
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class History:
     """A condition over the session log (language.md section 6).
 
@@ -237,7 +239,7 @@ Condition = Compare | Between | Truth | Member | Contains | Empty | Known | And 
 # ---------------------------------------------------------------- declarations
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Where:
     """A declaration's place: its file and span."""
 
@@ -245,7 +247,7 @@ class Where:
     span: Span
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Source:
     """A citable reference."""
 
@@ -257,7 +259,7 @@ class Source:
     where: Where
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Parameter:
     """A threshold a clinician may set per patient, within its bounds, in its unit."""
 
@@ -269,7 +271,7 @@ class Parameter:
     where: Where
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Amount:
     """A dose amount: `low` alone, or `low to high`."""
 
@@ -277,7 +279,7 @@ class Amount:
     high: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Dose:
     """A dose, attribute by attribute: hold and rest in seconds, range as a word or inches."""
 
@@ -290,7 +292,7 @@ class Dose:
     load: Amount | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Exercise:
     """An exercise the ruleset advises on; `ladder`/`rung` place it on its ladder."""
 
@@ -303,7 +305,7 @@ class Exercise:
     where: Where
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Ladder:
     """An ordered progression, easiest first."""
 
@@ -320,7 +322,7 @@ class Care(StrEnum):
     WITHIN_DAYS = "within_days"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Messages:
     """The words a rule or red flag gives when it sets the verdict."""
 
@@ -329,7 +331,7 @@ class Messages:
     cite: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RedFlag:
     """A finding that ends all exercise advice."""
 
@@ -341,7 +343,7 @@ class RedFlag:
     where: Where
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Targets:
     """What a rule is about, as written and as resolved to exercise ids."""
 
@@ -350,7 +352,7 @@ class Targets:
     exercises: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Rule:
     """Advice about its target exercises.
 
@@ -375,7 +377,7 @@ class Rule:
     where: Where
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Review:
     """A `reviewed DATE by "WHO"` line."""
 
@@ -383,7 +385,7 @@ class Review:
     by: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Program:
     """A checked ruleset or library, ready to compile.
 

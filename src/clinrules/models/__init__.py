@@ -9,9 +9,10 @@ entry-point group `clinrules.models`, each entry naming a pydantic model class
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 ENTRY_POINT_GROUP = "clinrules.models"
 
@@ -36,6 +37,13 @@ def _load(target: str) -> object:
     return value
 
 
+def entry_points(group: str) -> Any:
+    """The entry points of a group (imported on first use: importlib.metadata is slow to import)."""
+    from importlib.metadata import entry_points as installed
+
+    return installed(group=group)
+
+
 def model_names() -> list[str]:
     """Every registered model name, sorted."""
     plugins = {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
@@ -49,6 +57,8 @@ def resolve_model(name: str) -> type[BaseModel]:
         UnknownModelError: no such name, or its entry point does not load a
             pydantic model class.
     """
+    from pydantic import BaseModel
+
     if name in _BUILT_IN:
         target: object = _load(_BUILT_IN[name])
     else:
