@@ -15,14 +15,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-# The demo ruleset is the language specification's example (status draft,
-# reviewed by no one), hence --allow-draft; the shipped sciatica ruleset
-# replaces it when it lands.
-DEMO_RULESET := examples/language/glute_bridge.rules
+# The demo evaluates three of the policy's scenarios against the shipped
+# ruleset. Its status is review (no named clinician has signed it off yet),
+# hence --allow-draft; see rulesets/sciatica/glute_bridge.rules.
+DEMO_RULESET := rulesets/sciatica/glute_bridge.rules
+DEMO_PATIENTS := rulesets/sciatica/patients/01_first_session_all_exercises.json \
+	rulesets/sciatica/patients/16_one_delayed_flare.json \
+	rulesets/sciatica/patients/02_saddle_numbness.json
 
 demo: $(STAMP)
-	$(BIN)/clinrules check examples/language
-	@for patient in examples/patients/*.json; do \
+	$(BIN)/clinrules check rulesets/
+	@for patient in $(DEMO_PATIENTS); do \
 		echo; echo "=== $$patient"; \
 		$(BIN)/clinrules eval $(DEMO_RULESET) $$patient --allow-draft || exit $$?; \
 	done
@@ -40,7 +43,7 @@ unit: $(STAMP)
 	$(BIN)/pytest -q
 
 rules: $(STAMP)
-	$(BIN)/clinrules check examples/
+	$(BIN)/clinrules check examples/ rulesets/
 
 # The benchmarks (benchmarks/run.py) with the peer engines of the `bench` extra;
 # BENCH_QUICK=1 make bench is a smoke run of a few seconds.

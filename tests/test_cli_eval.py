@@ -29,7 +29,7 @@ def test_text_output_reads_triage_first_and_ends_with_the_disclaimer() -> None:
     lines = out.strip().splitlines()
     assert lines[2].startswith("Triage: CLEAR")
     assert "bridge_partial: PROGRESS, ready to move up to glute_bridge" in out
-    assert "  dose: reps 5 to 7, daily 3 to 5 times a day, range 2 to 3 inches" in out
+    assert "  dose: reps 5 to 7, 3 to 5 times a day, range 2 to 3 inches" in out
     assert lines[-1] == DISCLAIMER
 
 

@@ -75,10 +75,10 @@ def _exercise(name: str, e: ExerciseDecision) -> list[str]:
 
 
 def _dose(key: str, value: DoseValue) -> str:
-    unit = {"hold": " s", "rest": " s", "load": " % bodyweight", "daily": " times a day"}.get(key, "")
-    if isinstance(value, list):
-        amount = f"{value[0]:g} to {value[1]:g}"
-        return f"{key} {amount}{' inches' if key == 'range' else unit}"
     if isinstance(value, str):
         return f"{key} {value}"
-    return f"{key} {value:g}{' inches' if key == 'range' else unit}"
+    amount = f"{value[0]:g} to {value[1]:g}" if isinstance(value, list) else f"{value:g}"
+    if key == "daily":
+        return f"{amount} times a day"
+    unit = {"hold": " s", "rest": " s", "load": " % bodyweight", "range": " inches"}.get(key, "")
+    return f"{key} {amount}{unit}"
