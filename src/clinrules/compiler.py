@@ -381,14 +381,4 @@ def _hashable(value: object) -> bool:
 
 def _reads_own_sessions(condition: ir.Condition) -> bool:
     """True when a condition has a session form about the rule's own exercise."""
-    stack: list[object] = [condition]
-    while stack:
-        node = stack.pop()
-        match node:
-            case ir.History(exercise=None):
-                return True
-            case ir.And(items=items) | ir.Or(items=items):
-                stack.extend(items)
-            case ir.Not(item=item) | ir.Phrase(condition=item) | ir.Known(value=item):
-                stack.append(item)
-    return False
+    return any(isinstance(n, ir.History) and n.exercise is None for n in ir.nodes(condition))

@@ -506,16 +506,7 @@ class _Permitted:
 
 def _reads_time(condition: ir.Condition) -> bool:
     """Whether a condition reads `now` or the session log."""
-    stack: list[object] = [condition]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ir.Now | ir.History):
-            return True
-        if dataclasses.is_dataclass(node) and not isinstance(node, type):
-            stack.extend(getattr(node, f.name) for f in dataclasses.fields(node))
-        elif isinstance(node, tuple):
-            stack.extend(node)
-    return False
+    return any(isinstance(n, ir.Now | ir.History) for n in ir.nodes(condition))
 
 
 def _one_rung(program: ir.Program, ex: str, verdict: str) -> str | None:

@@ -11,7 +11,7 @@ Python makes their classes at import in half the time.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -235,6 +235,37 @@ class History:
 
 
 Condition = Compare | Between | Truth | Member | Contains | Empty | Known | And | Or | Not | Phrase | History
+
+
+def nodes(root: Condition | Expr, *, into_history: bool = True) -> Iterator[Condition | Expr]:
+    """Every node under `root`, itself included, through defined phrases.
+
+    Args:
+        root: a condition or an expression.
+        into_history: also go inside session forms (`had ...`).
+    """
+    stack: list[Condition | Expr] = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        match node:
+            case And(items=items) | Or(items=items):
+                stack.extend(items)
+            case Not(item=item) | Phrase(condition=item):
+                stack.append(item)
+            case Truth(value=v) | Member(value=v) | Contains(value=v) | Empty(value=v) | Known(value=v):
+                stack.append(v)
+            case Compare(left=a, right=b) | Arith(left=a, right=b):
+                stack.extend((a, b))
+            case Between(value=a, low=b, high=c):
+                stack.extend((a, b, c))
+            case Scale(expr=inner):
+                stack.append(inner)
+            case History(window=window, condition=inner) if into_history:
+                stack.append(inner)
+                if window is not None:
+                    stack.append(window)
+
 
 # ---------------------------------------------------------------- declarations
 

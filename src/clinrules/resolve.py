@@ -213,52 +213,12 @@ class NameRules(TypeRules):
 
 def uses_session(condition: ir.Condition) -> bool:
     """True when a condition reads a session field outside any session form of its own."""
-    stack: list[object] = [condition]
-    while stack:
-        node = stack.pop()
-        match node:
-            case ir.FieldRef(session=True):
-                return True
-            case ir.History():
-                continue
-            case ir.Phrase(session=session):
-                if session:
-                    return True
-            case ir.And(items=items) | ir.Or(items=items):
-                stack.extend(items)
-            case ir.Not(item=item):
-                stack.append(item)
-            case ir.Compare(left=a, right=b):
-                stack.extend((a, b))
-            case ir.Between(value=a, low=b, high=c):
-                stack.extend((a, b, c))
-            case (
-                ir.Truth(value=a)
-                | ir.Member(value=a)
-                | ir.Contains(value=a)
-                | ir.Empty(value=a)
-                | ir.Known(value=a)
-            ):
-                stack.append(a)
-            case ir.Arith(left=a, right=b):
-                stack.extend((a, b))
-            case ir.Scale(expr=a):
-                stack.append(a)
-    return False
+    return any(isinstance(n, ir.FieldRef) and n.session for n in ir.nodes(condition, into_history=False))
 
 
 def has_history(condition: ir.Condition) -> bool:
-    stack: list[object] = [condition]
-    while stack:
-        node = stack.pop()
-        match node:
-            case ir.History():
-                return True
-            case ir.And(items=items) | ir.Or(items=items):
-                stack.extend(items)
-            case ir.Not(item=item) | ir.Phrase(condition=item) | ir.Known(value=item):
-                stack.append(item)
-    return False
+    """True when a condition holds a session form."""
+    return any(isinstance(n, ir.History) for n in ir.nodes(condition))
 
 
 def shown(node: ast.Expr) -> str:
