@@ -44,6 +44,7 @@ unit: $(STAMP)
 
 rules: $(STAMP)
 	$(BIN)/clinrules check examples/ rulesets/
+	$(BIN)/clinrules test --min-coverage 100 rulesets/
 
 # The benchmarks (benchmarks/run.py) with the peer engines of the `bench` extra;
 # BENCH_QUICK=1 make bench is a smoke run of a few seconds.

@@ -8,9 +8,14 @@ a bound shows up here as well as in a case.
 
 from __future__ import annotations
 
+import io
+import shutil
+from pathlib import Path
+
 import pytest
 
 import clinrules
+from clinrules.cli import main
 from tests.conftest import ROOT
 
 RULESET = ROOT / "rulesets" / "sciatica" / "glute_bridge.rules"
@@ -143,7 +148,9 @@ def test_every_rule_of_the_policy(ruleset: clinrules.RuleSet) -> None:
             set(targets),
             when_unknown,
         ), name
-        assert rule.messages.say and rule.messages.note and rule.messages.cite, name
+        assert rule.messages.say, name
+        assert rule.messages.note, name
+        assert rule.messages.cite, name
 
 
 def test_every_source_is_cited(ruleset: clinrules.RuleSet) -> None:
@@ -154,3 +161,21 @@ def test_every_source_is_cited(ruleset: clinrules.RuleSet) -> None:
 
 def test_the_otherwise_verdict(ruleset: clinrules.RuleSet) -> None:
     assert ruleset.program.otherwise == "allow"
+
+
+def test_a_changed_threshold_makes_a_case_fail_with_a_readable_diff(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "rulesets", tmp_path / "rulesets")
+    rules = tmp_path / "rulesets" / "sciatica" / "glute_bridge.rules"
+    rules.write_text(rules.read_text().replace("parameter pain_ceiling = 2 ", "parameter pain_ceiling = 3 "))
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["test", str(tmp_path / "rulesets")], out, err) == 1
+    text = out.getvalue()
+    assert "('local pain one over the ceiling lowers the reps')" in text
+    assert "exercises.glute_bridge.verdict: expected 'modify', got 'allow'" in text
+    assert " 0 failed" not in text.rstrip().splitlines()[-1]
+
+
+def test_the_shipped_cases_pass_with_full_coverage() -> None:
+    out = io.StringIO()
+    assert main(["test", "--min-coverage", "100", str(ROOT / "rulesets")], out, io.StringIO()) == 0
+    assert "coverage 100%" in out.getvalue()

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from clinrules import __version__, cli_eval
+from clinrules import __version__, cli_doc, cli_eval, cli_test
 from clinrules.api import check_file
 from clinrules.diagnostics import Diagnostic, Severity, render
 from clinrules.errors import RulesetError
@@ -40,7 +40,8 @@ class _ArgumentParser(argparse.ArgumentParser):
 def _build_parser() -> argparse.ArgumentParser:
     parser = _ArgumentParser(
         prog="clinrules",
-        description="Clinical decision-support rules: check rule files, evaluate patients. "
+        description="Clinical decision-support rules: check rule files, evaluate patients, "
+        "test case files, write a review page. "
         "Decision support, not diagnosis.",
     )
     parser.add_argument("--version", action="version", version=f"clinrules {__version__}")
@@ -55,6 +56,8 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("paths", nargs="+", metavar="PATH", help="a .rules file or a directory")
     cli_eval.add_parser(commands)
+    cli_test.add_parser(commands)
+    cli_doc.add_parser(commands)
     return parser
 
 
@@ -133,6 +136,16 @@ def _run(argv: Sequence[str], out: TextIO, err: TextIO, stdin: TextIO | None) ->
         try:
             return cli_eval.run(args, out, err, stdin)
         except cli_eval.EvalUsageError as error:
+            raise UsageError(str(error)) from None
+    if args.command == "test":
+        try:
+            return cli_test.run(args, out, err)
+        except cli_test.CaseUsageError as error:
+            raise UsageError(str(error)) from None
+    if args.command == "doc":
+        try:
+            return cli_doc.run(args, out, err)
+        except cli_doc.DocUsageError as error:
             raise UsageError(str(error)) from None
     raise UsageError(f"unknown command '{args.command}'")  # argparse already refuses these
 

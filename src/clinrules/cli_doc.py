@@ -1,0 +1,98 @@
+"""`clinrules doc RULESET [-o FILE]`: the ruleset as a Markdown page for clinical review.
+
+Stage: the command line over `docgen.py`. Design decision: the page is made
+for a ruleset of any status (a draft is exactly what a reviewer reads, and a
+retired one must stay readable), so it checks the ruleset without the status
+gate of `clinrules.load`; a ruleset with errors gets no page, only the
+diagnostics, as `clinrules check` prints them.
+
+Exit codes: 0 the page was written, 1 the ruleset has errors or the output
+file cannot be written, 2 usage (no such ruleset, a directory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, TextIO
+
+from clinrules.cases import check_program
+from clinrules.diagnostics import render
+from clinrules.docgen import page
+from clinrules.errors import RulesetError
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+class DocUsageError(Exception):
+    """A usage problem of `doc`: exit 2."""
+
+
+def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
+    """Declare the `doc` command."""
+    command = commands.add_parser(
+        "doc",
+        help="write a ruleset as a Markdown page for clinical review",
+        description="Write a ruleset (of any status) as a Markdown page a clinician reviews: its "
+        "status and reviews, sources, parameters, exercises, ladders, red flags, and every rule in "
+        "plain words. Exit 0 with a page, 1 when the ruleset has errors or the page cannot be "
+        "written, 2 for a usage error.",
+    )
+    command.add_argument("ruleset", metavar="RULESET", help="the .rules file")
+    command.add_argument("-o", "--output", metavar="FILE", help="write the page to FILE (default: stdout)")
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run `doc` with parsed arguments."""
+    path = Path(args.ruleset)
+    if path.is_dir():
+        raise DocUsageError(f"'{args.ruleset}' is a directory; give one .rules file")
+    if not path.is_file():
+        raise DocUsageError(f"cannot read '{args.ruleset}': no such file")
+    if args.output is not None and Path(args.output).is_dir():
+        raise DocUsageError(f"-o '{args.output}' is a directory; give a file name such as ruleset.md")
+    try:
+        program, _warnings = check_program(path, args.ruleset)
+    except RulesetError as error:
+        texts: dict[str, str | None] = {}
+        for diagnostic in error.diagnostics:
+            if diagnostic.file not in texts:
+                texts[diagnostic.file] = _read(diagnostic.file)
+            print(render(diagnostic, texts[diagnostic.file]), file=err)
+        return EXIT_FAILED
+    text = page(program)
+    if args.output is None:
+        try:
+            print(text, end="", file=out)
+        except UnicodeEncodeError:
+            print("clinrules: the page holds characters this terminal cannot show; use -o FILE", file=err)
+            return EXIT_FAILED
+        return EXIT_OK
+    try:
+        _write(Path(args.output), text)
+    except OSError as error:
+        print(f"clinrules: cannot write '{args.output}': {error.strerror or error}", file=err)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _write(target: Path, text: str) -> None:
+    """Write the page whole or not at all (a temporary file, then a rename)."""
+    directory = target.parent if str(target.parent) else Path(".")
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _read(file: str) -> str | None:
+    try:
+        return Path(file).read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return None
