@@ -295,14 +295,13 @@ class _Combination:
         progress_to = regress_to = None
         if verdict in ("progress", "regress"):
             target = self._target(ex, verdict, setters)
-            if target is not None and target in permitted:
+            if target is not None and target != ex and target in permitted:
                 progress_to, regress_to = (target, None) if verdict == "progress" else (None, target)
             else:
                 downgrade = "allow" if verdict == "progress" else "avoid"
+                why = "is the exercise itself" if target == ex else "is not permitted for this patient"
                 for s in setters:
-                    self.notes[(s.rule, ex)] = (
-                        f"{verdict} to {target or 'the next rung'} is not permitted for this patient: {downgrade}"
-                    )
+                    self.notes[(s.rule, ex)] = f"{verdict} to {target or 'the next rung'} {why}: {downgrade}"
                 verdict = downgrade
                 if downgrade == "allow":  # a downgraded progress keeps none of its rule's words
                     setters = []

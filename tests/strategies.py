@@ -1,0 +1,343 @@
+"""Hypothesis strategies: random valid rulesets for the `sciatica` model, and patients to match.
+
+A generated ruleset uses every construct of the language: red flags, rules
+on ids, tags and every exercise, all verdicts and clauses, ladders,
+parameters, patient and session defines, and session quantifiers. It is
+rendered to text as a list of declarations (so tests can shuffle them) and
+records what the safety properties need: the red-flag inputs that appear
+only un-negated in red-flag conditions (their polarity), and the exercises.
+
+Red-flag conditions are drawn from yes/no answers that the patient strategy
+makes true about a third of the time, so red flags fire, clear and stay
+unknown often enough for every property's premise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import strategies as st
+
+AS_OF = dt.datetime(2026, 11, 21, 8, tzinfo=dt.UTC)
+
+# Red-flag answers the generator may use un-negated (positive) or negated.
+FLAG_FIELDS = (
+    "fever",
+    "foot_drop",
+    "saddle_anaesthesia",
+    "recent_trauma",
+    "weakness_worsening",
+    "sexual_dysfunction",
+    "unexplained_weight_loss",
+    "gait_disturbance",
+)
+SYMPTOM_BOOLS = ("acute_flare", "numbness", "night_pain", "bilateral")
+PAIN_FIELDS = ("back_pain", "leg_pain")
+SESSION_ATOMS = (
+    "pain_during > {n}",
+    "next_morning_pain >= pain_before + 2",
+    "shooting_pain",
+    "not completed",
+    "extent_during > extent_before",
+    "reps >= {n}",
+    "hold_seconds >= {n} s",
+    "range is full",
+    "pain_during > p_pain",
+)
+PATIENT_ATOMS = (
+    "{pain} > {n}",
+    "{pain} between {lo} and {hi}",
+    "{bool}",
+    "not {bool}",
+    "radiating_pain >= thigh",
+    "side in {{left, both}}",
+    "weakness includes any of {{dorsiflexion, plantarflexion}}",
+    "weakness is empty",
+    "weakest_grade is known",
+    "age >= 50 years",
+    "age < 16",
+    "straight_leg_raise is positive",
+    "screened_at < now - 24 hours",
+    "{pain} > p_pain",
+)
+HISTORY = (
+    "the last session had {s}",
+    "any of the last {n} sessions had {s}",
+    "{k} of the last {n2} sessions had {s}",
+    "every one of the last {n} sessions had {s}",
+    "any session within 24 hours had {s}",
+    "no session within p_days had {s}",
+    "the last {ex} session had {s}",
+)
+VERDICTS = ("stop", "avoid", "check", "regress", "modify", "allow", "progress")
+UNKNOWN_VERDICTS = ("check", "stop", "avoid", "modify")
+TAGS = ("ta", "tb", "tc")
+
+
+@dataclass(frozen=True)
+class GeneratedRuleset:
+    """A random ruleset: its declarations as text blocks, and what the properties need.
+
+    Attributes:
+        header: the header lines.
+        blocks: one text block per declaration (in any order they compile the same).
+        exercises: the exercise ids.
+        positive_flags: red-flag answers that appear only un-negated in red-flag conditions.
+    """
+
+    header: str
+    blocks: tuple[str, ...]
+    exercises: tuple[str, ...]
+    positive_flags: tuple[str, ...]
+
+    def text(self, blocks: tuple[str, ...] | None = None) -> str:
+        """The whole ruleset, with the blocks in the given order (default: as made)."""
+        return self.header + "\n".join(blocks if blocks is not None else self.blocks) + "\n"
+
+
+def _join(draw: st.DrawFn, parts: list[str]) -> str:
+    out = parts[0]
+    for part in parts[1:]:
+        out += f" {draw(st.sampled_from(['and', 'or']))} {part}"
+    return out
+
+
+@st.composite
+def _patient_atom(draw: st.DrawFn, phrases: list[str]) -> str:
+    if phrases and draw(st.integers(0, 5)) == 0:
+        return draw(st.sampled_from(phrases))
+    lo = draw(st.integers(0, 9))
+    return draw(st.sampled_from(PATIENT_ATOMS)).format(
+        pain=draw(st.sampled_from(PAIN_FIELDS)),
+        n=draw(st.integers(0, 9)),
+        lo=lo,
+        hi=draw(st.integers(lo, 10)),
+        bool=draw(st.sampled_from(SYMPTOM_BOOLS)),
+    )
+
+
+@st.composite
+def _session_condition(draw: st.DrawFn, session_phrases: list[str]) -> str:
+    if session_phrases and draw(st.booleans()):
+        return draw(st.sampled_from(session_phrases))
+    atom = draw(st.sampled_from(SESSION_ATOMS)).format(n=draw(st.integers(1, 9)))
+    return f"({atom})" if " " in atom and draw(st.booleans()) else atom
+
+
+@st.composite
+def _history(draw: st.DrawFn, session_phrases: list[str], exercises: tuple[str, ...]) -> str:
+    n = draw(st.integers(1, 4))
+    return draw(st.sampled_from(HISTORY)).format(
+        n=n,
+        n2=n,
+        k=draw(st.integers(1, n)),
+        s=draw(_session_condition(session_phrases)),
+        ex=draw(st.sampled_from(exercises)),
+    )
+
+
+@st.composite
+def _condition(
+    draw: st.DrawFn, phrases: list[str], session_phrases: list[str], exercises: tuple[str, ...]
+) -> str:
+    parts = []
+    for _ in range(draw(st.integers(1, 3))):
+        if draw(st.integers(0, 3)) == 0:
+            parts.append(draw(_history(session_phrases, exercises)))
+        else:
+            parts.append(draw(_patient_atom(phrases)))
+    text = _join(draw, parts)
+    return f"not ({text})" if draw(st.integers(0, 7)) == 0 else text
+
+
+@st.composite
+def rulesets(draw: st.DrawFn) -> GeneratedRuleset:
+    """A random valid ruleset for the `sciatica` model."""
+    count = draw(st.integers(2, 5))
+    exercises = tuple(f"e{i}" for i in range(count))
+    blocks: list[str] = [
+        'source src_a "Source A"',
+        'source src_b "Source B"',
+        "parameter p_pain = 3 between 0 and 10",
+        "parameter p_days = 7 days between 1 days and 14 days",
+    ]
+    tags: dict[str, list[str]] = {}
+    for ex in exercises:
+        chosen = draw(st.lists(st.sampled_from(TAGS), max_size=2, unique=True))
+        tags[ex] = chosen
+        tagged = f" tagged {', '.join(chosen)}" if chosen else ""
+        dose = draw(
+            st.sampled_from(
+                [
+                    "",
+                    " dose reps 10",
+                    " dose hold 6 to 8 s, reps 10, daily 3 times",
+                    " dose range 2 to 3 inches, reps 5",
+                    " dose rest 30 s, sets 2",
+                ]
+            )
+        )
+        blocks.append(f'exercise {ex} "Exercise {ex}"{tagged}{dose}')
+    ladder: list[str] = []
+    if count >= 3 and draw(st.booleans()):
+        ladder = list(exercises[: draw(st.integers(2, count))])
+        blocks.append(f"ladder steps: {', '.join(ladder)}")
+    phrases = [f"pw {name}" for name in ("alpha", "beta")[: draw(st.integers(0, 2))]]
+    for phrase in phrases:
+        blocks.append(f"define {phrase}: {draw(_condition([], [], exercises))}")
+    session_phrases = [f"sw {name}" for name in ("alpha", "beta")[: draw(st.integers(0, 2))]]
+    for phrase in session_phrases:
+        blocks.append(
+            f"define {phrase}: {draw(st.sampled_from(SESSION_ATOMS)).format(n=draw(st.integers(1, 9)))}"
+        )
+    # Red flags: positive answers joined by or/and; some flags also use a negated answer.
+    negated: set[str] = set()
+    used: set[str] = set()
+    for i in range(draw(st.sampled_from([0, 1, 1, 2, 2, 3]))):
+        atoms = draw(st.lists(st.sampled_from(FLAG_FIELDS), min_size=1, max_size=3, unique=True))
+        used.update(atoms)
+        condition = _join(draw, atoms)
+        if draw(st.integers(0, 4)) == 0:
+            extra = draw(st.sampled_from(FLAG_FIELDS))
+            negated.add(extra)
+            condition = f"({condition}) and not {extra}"
+        care = draw(st.sampled_from(["", "\n  care emergency", "\n  care same_day", "\n  care within_days"]))
+        blocks.append(
+            f'red flag rf{i} "Red flag {i}":\n  urgent if {condition}{care}\n  say "Get care {i}."\n  cite src_a'
+        )
+    for i in range(draw(st.integers(1, 6))):
+        blocks.append(draw(_rule(i, exercises, tags, ladder, phrases, session_phrases)))
+    otherwise = draw(st.sampled_from(["otherwise allow", "otherwise check", "otherwise avoid", ""]))
+    if otherwise:
+        blocks.append(otherwise)
+    header = "ruleset generated\n  version 1.0.0\n  status draft\n  model sciatica\n\n"
+    return GeneratedRuleset(header, tuple(blocks), exercises, tuple(sorted(used - negated)))
+
+
+@st.composite
+def _rule(
+    draw: st.DrawFn,
+    index: int,
+    exercises: tuple[str, ...],
+    tags: dict[str, list[str]],
+    ladder: list[str],
+    phrases: list[str],
+    session_phrases: list[str],
+) -> str:
+    used_tags = sorted({t for ts in tags.values() for t in ts})
+    kind = draw(st.sampled_from(["ids", "every"] + (["tags"] if used_tags else [])))
+    if kind == "ids":
+        targets = draw(st.lists(st.sampled_from(exercises), min_size=1, max_size=3, unique=True))
+        head = ", ".join(targets)
+    elif kind == "tags":
+        chosen = draw(st.lists(st.sampled_from(used_tags), min_size=1, max_size=2, unique=True))
+        targets = [e for e in exercises if set(tags[e]) & set(chosen)]
+        head = "tagged " + ", ".join(chosen)
+    else:
+        targets, head = list(exercises), "every exercise"
+    verdict = draw(st.sampled_from(VERDICTS))
+    if verdict in ("progress", "regress"):
+        step = 1 if verdict == "progress" else -1
+        movable = all(t in ladder and 0 <= ladder.index(t) + step < len(ladder) for t in targets)
+        if not (movable and draw(st.booleans())):
+            verdict += f" to {draw(st.sampled_from(exercises))}"
+    condition = draw(_condition(phrases, session_phrases, exercises))
+    clauses = []
+    word = verdict.split()[0]
+    if word in ("stop", "avoid", "regress") and draw(st.booleans()):
+        clauses.append(
+            "instead "
+            + ", ".join(draw(st.lists(st.sampled_from(exercises), min_size=1, max_size=3, unique=True)))
+        )
+    if word == "modify" and draw(st.booleans()):
+        clauses.append(
+            draw(
+                st.sampled_from(
+                    [
+                        "dose reps 5",
+                        "dose reps 3, hold 5 s",
+                        "dose daily 1 times, rest 60 s",
+                        "dose range partial",
+                    ]
+                )
+            )
+        )
+    if word not in ("allow", "progress") and draw(st.booleans()):
+        clauses.append(f"when unknown {draw(st.sampled_from(UNKNOWN_VERDICTS))}")
+    if draw(st.booleans()):
+        clauses.append(f'say "Rule {index} says so."')
+    if draw(st.booleans()):
+        clauses.append(f'note "Rule {index} note."')
+    if draw(st.booleans()):
+        clauses.append("cite src_b")
+    body = "".join(f"\n  {c}" for c in clauses)
+    return f'rule r{index} "Rule {index}" for {head}:\n  {verdict} if {condition}{body}'
+
+
+# ---------------------------------------------------------------- patients
+
+_TRISTATE = st.sampled_from([True, False, False, None])
+FLAG_ANSWERS = st.sampled_from([True, True, False, False, None])
+"""Red-flag answers: yes two times in five, unknown one in five."""
+NO_OR_UNKNOWN = st.sampled_from([False, False, False, None])
+"""Red-flag answers that never fire a flag: unknown a quarter of the time."""
+
+
+@st.composite
+def sciatica_patients(
+    draw: st.DrawFn,
+    exercises: tuple[str, ...],
+    max_sessions: int = 5,
+    flags: st.SearchStrategy[Any] = FLAG_ANSWERS,
+) -> dict[str, Any]:
+    """A sciatica patient whose red-flag answers (drawn from `flags`) are often yes, no or unknown."""
+    pains = st.one_of(st.none(), st.integers(0, 10))
+    patient: dict[str, Any] = {
+        "age": draw(st.one_of(st.none(), st.integers(10, 80))),
+        "pregnant": draw(_TRISTATE),
+        "new_episode": draw(_TRISTATE),
+        "diagnosis_confirmed": draw(_TRISTATE),
+        "symptoms": {
+            "back_pain": draw(pains),
+            "leg_pain": draw(pains),
+            "radiating_pain": draw(st.sampled_from([None, "none", "buttock", "thigh", "below_knee", "foot"])),
+            "side": draw(st.sampled_from([None, "left", "right", "both"])),
+            **{name: draw(_TRISTATE) for name in SYMPTOM_BOOLS},
+        },
+        "red_flags": {
+            "screened_at": draw(st.sampled_from([None, "2026-11-21T07:00:00Z", "2026-11-19T07:00:00Z"])),
+            **{name: draw(flags) for name in FLAG_FIELDS},
+        },
+        "exam": {
+            "straight_leg_raise": draw(st.sampled_from([None, "positive", "negative"])),
+            "weakness": draw(
+                st.one_of(
+                    st.none(),
+                    st.lists(st.sampled_from(["dorsiflexion", "plantarflexion", "eversion"]), unique=True),
+                )
+            ),
+            "weakest_grade": draw(st.one_of(st.none(), st.integers(0, 5))),
+        },
+    }
+    sessions = []
+    for hours in sorted(draw(st.lists(st.integers(0, 300), max_size=max_sessions, unique=True))):
+        sessions.append(
+            {
+                "exercise": draw(st.sampled_from(exercises)),
+                "at": (AS_OF - dt.timedelta(hours=hours)).isoformat(),
+                "pain_before": draw(pains),
+                "pain_during": draw(pains),
+                "next_morning_pain": draw(pains),
+                "extent_before": draw(st.sampled_from([None, "buttock", "thigh"])),
+                "extent_during": draw(st.sampled_from([None, "buttock", "thigh", "below_knee"])),
+                "shooting_pain": draw(_TRISTATE),
+                "completed": draw(_TRISTATE),
+                "reps": draw(st.one_of(st.none(), st.integers(0, 25))),
+                "hold_seconds": draw(st.one_of(st.none(), st.integers(0, 15))),
+                "range": draw(st.sampled_from([None, "isometric", "partial", "full"])),
+            }
+        )
+    patient["sessions"] = sessions
+    return patient
