@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from clinrules import ir
 from clinrules.errors import ParameterError, PatientDataError
+from clinrules.limits import MAX_SESSIONS
 from clinrules.schema import SESSIONS
 
 
@@ -116,6 +117,10 @@ def sessions_of(
     if not has_log:
         return [], {}
     sessions = getattr(patient, SESSIONS) or ()
+    if len(sessions) > MAX_SESSIONS:
+        raise PatientDataError(
+            [(SESSIONS, f"holds {len(sessions):,} sessions, more than the limit of {MAX_SESSIONS:,}; send recent ones")]
+        )
     limit = now.timestamp()
     keyed: dict[tuple[float, str], Any] = {}
     for index, session in enumerate(sessions):

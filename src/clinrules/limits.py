@@ -15,3 +15,6 @@ MAX_NESTING: Final = 32
 
 MAX_ERRORS: Final = 100
 """After 100 errors the rest of a file is not read (CR005)."""
+
+MAX_SESSIONS: Final = 10_000
+"""A patient may carry at most 10,000 logged sessions (PatientDataError)."""

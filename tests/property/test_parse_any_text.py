@@ -7,9 +7,10 @@ into the grammar. Deep nesting and large inputs are drawn too.
 
 from __future__ import annotations
 
+import os
 import re
 
-from hypothesis import event, given
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import clinrules
@@ -18,6 +19,10 @@ from clinrules.diagnostics import CODES
 from clinrules.grammar import parser
 from tests.conftest import ROOT
 from tests.support.spans import assert_inside
+
+FUZZ = int(os.environ.get("CLINRULES_FUZZ", "0"))
+fuzz = settings(max_examples=FUZZ, suppress_health_check=list(HealthCheck)) if FUZZ else settings()
+"""`CLINRULES_FUZZ=N` runs N examples of the fuzz tests instead of the profile's."""
 
 EXAMPLE = (ROOT / "examples" / "language" / "glute_bridge.rules").read_text(encoding="utf-8")
 LIBRARY = (ROOT / "examples" / "language" / "red_flags.rules").read_text(encoding="utf-8")
@@ -182,11 +187,13 @@ def mutated_one_file(draw: st.DrawFn) -> str:
     return text
 
 
+@fuzz
 @given(mutated_one_file())
 def test_the_checker_never_crashes_on_mutations(text: str) -> None:
     compile_check(text)
 
 
+@fuzz
 @given(token_soup())
 def test_the_checker_never_crashes_on_soup(text: str) -> None:
     compile_check(

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import clinrules
 from clinrules.evaluator import RANK
+from tests.conftest import ROOT
 from tests.strategies import AS_OF, FLAG_ANSWERS, NO_OR_UNKNOWN, GeneratedRuleset, rulesets, sciatica_patients
 
 PERMITTED = {"allow", "modify", "progress"}
@@ -228,3 +229,30 @@ def test_the_trace_agrees_with_the_verdict() -> None:
         return checked
 
     run_with_premise(prop, cases())
+
+
+SHIPPED = clinrules.load(ROOT / "rulesets" / "sciatica" / "glute_bridge.rules", allow_draft=True)
+
+
+def test_the_shipped_ruleset_keeps_the_promises() -> None:
+    """Red flags win, unknown never clears, targets are permitted: on the shipped ruleset."""
+
+    def prop(patient: dict[str, Any]) -> bool:
+        d = decide(SHIPPED, patient)
+        states = set(d["red_flags"].values())
+        exercises = d["exercises"]
+        if "fired" in states:
+            assert d["triage"] == "urgent"
+            assert {e["verdict"] for e in exercises.values()} == {"urgent"}
+            assert all(e["dose"] is None and e["instead"] == [] for e in exercises.values())
+        elif "unknown" in states:
+            assert d["triage"] == "check"
+            assert all(e["verdict"] in ("stop", "avoid", "check") for e in exercises.values())
+        for name, exercise in exercises.items():
+            for other in [*exercise["instead"], exercise["progress_to"], exercise["regress_to"]]:
+                if other is not None:
+                    assert other != name
+                    assert exercises[other]["verdict"] in PERMITTED
+        return "fired" in states or "unknown" in states
+
+    run_with_premise(prop, sciatica_patients(tuple(SHIPPED.exercises)))
