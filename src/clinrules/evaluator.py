@@ -265,6 +265,13 @@ class _Combination:
     # ------------------------------------------------------------ one exercise
 
     def _base(self, ex: str, unknown_flags: tuple[str, ...]) -> _Base:
+        """Every rule that applies to an exercise, and its verdict before targets are checked.
+
+        That verdict decides whether the exercise is permitted as an
+        alternative or target; checking targets never changes it (a progress
+        whose target is not permitted stays permitted as allow, a regress
+        stays not permitted as avoid).
+        """
         setters: list[_Setter] = []
         outcomes = self.outcomes
         for index, verdict, when_unknown in self.ev.rule_verdicts[ex]:
@@ -275,70 +282,81 @@ class _Combination:
                 setters.append(_Setter(index, verdict, False))
             elif value is None and when_unknown is not None:
                 setters.append(_Setter(index, when_unknown, True))
-        if not setters:
-            verdict = self.program.otherwise
-            chosen: tuple[_Setter, ...] = ()
-        else:
-            verdict = min((s.verdict for s in setters), key=RANK.__getitem__)
-            chosen = tuple(s for s in setters if s.verdict == verdict)
+        verdict = min((s.verdict for s in setters), key=RANK.__getitem__, default=self.program.otherwise)
         if unknown_flags and RANK[verdict] > _CHECK:
-            return _Base("check", (), unknown_flags)
-        return _Base(verdict, chosen, unknown_flags if verdict == "check" else ())
+            verdict = "check"
+        return _Base(verdict, tuple(setters), unknown_flags)
 
     def _final(self, ex: str, base: _Base, permitted: _Permitted) -> ExerciseDecision:
-        verdict = base.verdict
         if not base.setters and not base.flags:  # 'otherwise' decided: the common, quick case
-            dose = self.ev.default_doses[ex] if verdict == "allow" else None
-            return _exercise(_VERDICTS[verdict], [], dict(dose) if dose is not None else None)
-        setters = sorted(base.setters, key=lambda s: self.program.rules[s.rule].id)
-        exercise = self.program.exercises[ex]
-        progress_to = regress_to = None
-        if verdict in ("progress", "regress"):
-            target = self._target(ex, verdict, setters)
+            dose = self.ev.default_doses[ex] if base.verdict == "allow" else None
+            return _exercise(_VERDICTS[base.verdict], [], dict(dose) if dose is not None else None)
+        # Progress and regress rules count with the verdict they end in once their
+        # target is checked: the lowest rung any of them names, which must be
+        # permitted, or else allow (for progress) and avoid (for regress). So a
+        # regress that becomes avoid weighs as avoid against the other rules.
+        moves: dict[str, str] = {}
+        downgraded: dict[str, str] = {}
+        for move in ("progress", "regress"):
+            group = [s for s in base.setters if s.verdict == move]
+            targets = [t for t in (self._target_of(ex, move, s) for s in group) if t is not None]
+            if not group:
+                continue
+            target = min(targets, key=self._rung_order) if targets else None
             if target is not None and target != ex and target in permitted:
-                progress_to, regress_to = (target, None) if verdict == "progress" else (None, target)
-            else:
-                downgrade = "allow" if verdict == "progress" else "avoid"
-                why = "is the exercise itself" if target == ex else "is not permitted for this patient"
-                for s in setters:
-                    self.notes[(s.rule, ex)] = f"{verdict} to {target or 'the next rung'} {why}: {downgrade}"
-                verdict = downgrade
-                if downgrade == "allow":  # a downgraded progress keeps none of its rule's words
-                    setters = []
+                moves[move] = target
+                continue
+            downgraded[move] = "allow" if move == "progress" else "avoid"
+            why = "is the exercise itself" if target == ex else "is not permitted for this patient"
+            for setter in group:
+                self.notes[(setter.rule, ex)] = (
+                    f"{move} to {target or 'the next rung'} {why}: {downgraded[move]}"
+                )
+        effective = [(downgraded.get(s.verdict, s.verdict), s) for s in base.setters]
+        verdict = min((v for v, _ in effective), key=RANK.__getitem__, default=self.program.otherwise)
+        chosen = [s for v, s in effective if v == verdict]
+        flags: tuple[str, ...] = ()
+        if base.flags and RANK[verdict] >= _CHECK:
+            if RANK[verdict] > _CHECK:
+                verdict, chosen = "check", []
+            flags = base.flags
+        # A downgraded progress keeps none of its rule's words.
+        setters = sorted(
+            (s for s in chosen if not (s.verdict == "progress" and verdict == "allow")),
+            key=lambda s: self.program.rules[s.rule].id,
+        )
+        progress_to = moves.get("progress") if verdict == "progress" else None
+        regress_to = moves.get("regress") if verdict == "regress" else None
         instead = (
             self._alternatives(ex, setters, permitted) if verdict in ("stop", "avoid", "regress") else []
         )
         dose = None
         if verdict == "modify":
-            doses = [
-                self.program.rules[s.rule].dose
-                for s in setters
-                if self.program.rules[s.rule].verdict == "modify"
-            ]
-            dose = dose_json(merge_doses(exercise.dose, [d for d in doses if d is not None]))
+            rules = self.program.rules
+            doses = [rules[s.rule].dose for s in setters if rules[s.rule].verdict == "modify"]
+            dose = dose_json(
+                merge_doses(self.program.exercises[ex].dose, [d for d in doses if d is not None])
+            )
         elif verdict in ("allow", "progress"):
             dose = self.ev.default_doses[ex]
             dose = dict(dose) if dose is not None else None
-        say, notes, cite = self._messages(ex, setters, base.flags)
-        because = sorted([self.program.rules[s.rule].id for s in setters] + list(base.flags))
+        say, notes, cite = self._messages(ex, setters, flags)
+        because = sorted([self.program.rules[s.rule].id for s in setters] + list(flags))
         return _exercise(
             _VERDICTS[verdict], because, dose, instead, progress_to, regress_to, say, notes, cite
         )
 
-    def _target(self, ex: str, verdict: str, setters: list[_Setter]) -> str | None:
-        """The lowest rung among the targets of the rules that set progress or regress."""
-        exercises = self.program.exercises
-        targets = []
-        for s in setters:
-            rule = self.program.rules[s.rule]
-            target = rule.to if rule.to and not s.via_unknown else _one_rung(self.program, ex, verdict)
-            if target is not None:
-                targets.append(target)
-        if not targets:
-            return None
-        return min(
-            targets, key=lambda name: (exercises[name].rung if exercises[name].rung is not None else -1, name)
-        )
+    def _rung_order(self, name: str) -> tuple[int, str]:
+        """Lowest rung first; an exercise on no ladder counts as the lowest."""
+        rung = self.program.exercises[name].rung
+        return (rung if rung is not None else -1, name)
+
+    def _target_of(self, ex: str, verdict: str, setter: _Setter) -> str | None:
+        """Where a progress or regress rule moves an exercise: its `to`, else one rung."""
+        rule = self.program.rules[setter.rule]
+        if rule.to and not setter.via_unknown:
+            return rule.to
+        return _one_rung(self.program, ex, verdict)
 
     def _alternatives(self, ex: str, setters: list[_Setter], permitted: _Permitted) -> list[str]:
         out: list[str] = []

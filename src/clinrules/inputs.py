@@ -119,7 +119,12 @@ def sessions_of(
     sessions = getattr(patient, SESSIONS) or ()
     if len(sessions) > MAX_SESSIONS:
         raise PatientDataError(
-            [(SESSIONS, f"holds {len(sessions):,} sessions, more than the limit of {MAX_SESSIONS:,}; send recent ones")]
+            [
+                (
+                    SESSIONS,
+                    f"holds {len(sessions):,} sessions, more than the limit of {MAX_SESSIONS:,}; send recent ones",
+                )
+            ]
         )
     limit = now.timestamp()
     keyed: dict[tuple[float, str], Any] = {}

@@ -119,7 +119,14 @@ def test_turning_a_red_flag_answer_to_yes_never_lowers_triage() -> None:
 @st.composite
 def with_an_extra_rule(draw: st.DrawFn) -> tuple[clinrules.RuleSet, clinrules.RuleSet, dict[str, Any]]:
     generated, ruleset, patient = draw(cases())
-    verdict = draw(st.sampled_from(["stop", "avoid", "check", "modify", "allow"]))
+    # At least as restrictive as `otherwise`, which a rule that applies replaces:
+    # an allow rule under `otherwise avoid` is meant to permit, not to restrict.
+    otherwise = ruleset.program.otherwise
+    verdict = draw(
+        st.sampled_from(
+            [v for v in ("stop", "avoid", "check", "modify", "allow") if RANK[v] <= RANK[otherwise]]
+        )
+    )
     target = draw(st.sampled_from(generated.exercises))
     extra = (
         f"rule extra_rule for {target}:\n  {verdict} if acute_flare is known or not (acute_flare is known)"
