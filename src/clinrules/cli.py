@@ -16,7 +16,8 @@ from typing import TextIO
 
 from clinrules import __version__, cli_doc, cli_eval, cli_test
 from clinrules.api import check_file
-from clinrules.diagnostics import Diagnostic, Severity, render
+from clinrules.cli_common import UsageError, expand_paths, print_diagnostics
+from clinrules.diagnostics import Diagnostic, Severity
 from clinrules.errors import RulesetError
 
 EXIT_OK = 0
@@ -24,10 +25,6 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_BUG = 70
 EXIT_INTERRUPTED = 130
-
-
-class UsageError(Exception):
-    """A problem with the command line or a path: exit 2."""
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -61,25 +58,13 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def rule_files(paths: Sequence[str], pattern: str = "*.rules") -> list[Path]:
-    """Expand the command-line paths: a directory means every match below it.
+def rule_files(paths: Sequence[str]) -> list[Path]:
+    """Expand the command-line paths: a directory means every `*.rules` file below it.
 
     Raises:
-        UsageError: a path does not exist, or a directory holds no match.
+        UsageError: a path does not exist, or a directory holds no rule file.
     """
-    found: list[Path] = []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            below = sorted(p for p in path.rglob(pattern) if p.is_file())
-            if not below:
-                raise UsageError(f"no {pattern} files under '{raw}'")
-            found.extend(below)
-        elif path.exists():
-            found.append(path)
-        else:
-            raise UsageError(f"cannot read '{raw}': no such file or directory")
-    return found
+    return expand_paths(paths, "*.rules")
 
 
 def _check_one(path: Path, seen: set[Diagnostic], err: TextIO) -> list[Diagnostic]:
@@ -93,20 +78,8 @@ def _check_one(path: Path, seen: set[Diagnostic], err: TextIO) -> list[Diagnosti
         raise UsageError(f"cannot read '{path}': {error.strerror or error}") from None
     fresh = [d for d in diagnostics if d not in seen]
     seen.update(fresh)
-    texts: dict[str, str | None] = {}
-    for diagnostic in fresh:
-        if diagnostic.file not in texts:
-            texts[diagnostic.file] = _text_of(diagnostic.file)
-        print(render(diagnostic, texts[diagnostic.file]), file=err)
+    print_diagnostics(fresh, err)
     return fresh
-
-
-def _text_of(file: str) -> str | None:
-    """A file's text for showing source lines; None when it cannot be read."""
-    try:
-        return Path(file).read_bytes().decode("utf-8", errors="replace")
-    except OSError:
-        return None
 
 
 def _check(paths: Sequence[str], out: TextIO, err: TextIO) -> int:
@@ -133,20 +106,11 @@ def _run(argv: Sequence[str], out: TextIO, err: TextIO, stdin: TextIO | None) ->
     if args.command == "check":
         return _check(args.paths, out, err)
     if args.command == "eval":
-        try:
-            return cli_eval.run(args, out, err, stdin)
-        except cli_eval.EvalUsageError as error:
-            raise UsageError(str(error)) from None
+        return cli_eval.run(args, out, err, stdin)
     if args.command == "test":
-        try:
-            return cli_test.run(args, out, err)
-        except cli_test.CaseUsageError as error:
-            raise UsageError(str(error)) from None
+        return cli_test.run(args, out, err)
     if args.command == "doc":
-        try:
-            return cli_doc.run(args, out, err)
-        except cli_doc.DocUsageError as error:
-            raise UsageError(str(error)) from None
+        return cli_doc.run(args, out, err)
     raise UsageError(f"unknown command '{args.command}'")  # argparse already refuses these
 
 

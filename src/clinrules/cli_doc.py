@@ -19,15 +19,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from clinrules.cases import check_program
-from clinrules.diagnostics import render
+from clinrules.cli_common import UsageError, print_diagnostics
 from clinrules.docgen import page
 from clinrules.errors import RulesetError
 
 EXIT_OK, EXIT_FAILED = 0, 1
-
-
-class DocUsageError(Exception):
-    """A usage problem of `doc`: exit 2."""
 
 
 def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
@@ -48,19 +44,15 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run `doc` with parsed arguments."""
     path = Path(args.ruleset)
     if path.is_dir():
-        raise DocUsageError(f"'{args.ruleset}' is a directory; give one .rules file")
+        raise UsageError(f"'{args.ruleset}' is a directory; give one .rules file")
     if not path.is_file():
-        raise DocUsageError(f"cannot read '{args.ruleset}': no such file")
+        raise UsageError(f"cannot read '{args.ruleset}': no such file")
     if args.output is not None and Path(args.output).is_dir():
-        raise DocUsageError(f"-o '{args.output}' is a directory; give a file name such as ruleset.md")
+        raise UsageError(f"-o '{args.output}' is a directory; give a file name such as ruleset.md")
     try:
         program, _warnings = check_program(path, args.ruleset)
     except RulesetError as error:
-        texts: dict[str, str | None] = {}
-        for diagnostic in error.diagnostics:
-            if diagnostic.file not in texts:
-                texts[diagnostic.file] = _read(diagnostic.file)
-            print(render(diagnostic, texts[diagnostic.file]), file=err)
+        print_diagnostics(error.diagnostics, err)
         return EXIT_FAILED
     text = page(program)
     if args.output is None:
@@ -89,10 +81,3 @@ def _write(target: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-
-
-def _read(file: str) -> str | None:
-    try:
-        return Path(file).read_bytes().decode("utf-8", errors="replace")
-    except OSError:
-        return None

@@ -14,14 +14,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from clinrules.api import load
-from clinrules.diagnostics import render
+from clinrules.cli_common import UsageError, print_diagnostics
 from clinrules.errors import ExerciseError, ParameterError, PatientDataError, RulesetError
 
 EXIT_OK, EXIT_FAILED, EXIT_DATA = 0, 1, 3
-
-
-class EvalUsageError(Exception):
-    """A usage problem of `eval`: exit 2."""
 
 
 def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
@@ -58,21 +54,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None
     parameters = _parameters(args.set)
     as_of = _as_of(args.as_of)
     if not Path(args.ruleset).is_file():
-        raise EvalUsageError(f"cannot read '{args.ruleset}': no such file")
+        raise UsageError(f"cannot read '{args.ruleset}': no such file")
     try:
         ruleset = load(args.ruleset, allow_draft=args.allow_draft)
     except RulesetError as error:
-        texts: dict[str, str | None] = {}
-        for diagnostic in error.diagnostics:
-            if diagnostic.file not in texts:
-                texts[diagnostic.file] = _read(diagnostic.file)
-            print(render(diagnostic, texts[diagnostic.file]), file=err)
+        print_diagnostics(error.diagnostics, err)
         return EXIT_FAILED
     try:
         patient = _patient(args.patient, stdin)
         decision = ruleset.evaluate(patient, args.exercise, parameters, as_of, explain=args.explain)
     except ExerciseError as error:
-        raise EvalUsageError(str(error)) from None
+        raise UsageError(str(error)) from None
     except (PatientDataError, ParameterError) as error:
         print(f"clinrules: {error}", file=err)
         return EXIT_DATA
@@ -88,11 +80,11 @@ def _parameters(settings: list[str]) -> dict[str, float | int]:
     for setting in settings:
         name, sep, raw = setting.partition("=")
         if not sep or not name.strip():
-            raise EvalUsageError(f"--set takes NAME=VALUE, got '{setting}'")
+            raise UsageError(f"--set takes NAME=VALUE, got '{setting}'")
         try:
             value: float | int = int(raw) if raw.strip().lstrip("+-").isdigit() else float(raw)
         except ValueError:
-            raise EvalUsageError(
+            raise UsageError(
                 f"--set {name}: '{raw}' is not a number (give a bare number in the parameter's unit)"
             ) from None
         out[name.strip()] = value
@@ -105,11 +97,9 @@ def _as_of(raw: str | None) -> dt.datetime | None:
     try:
         value = dt.datetime.fromisoformat(raw)
     except ValueError:
-        raise EvalUsageError(
-            f"--as-of '{raw}' is not an ISO 8601 time such as 2026-11-21T08:00:00Z"
-        ) from None
+        raise UsageError(f"--as-of '{raw}' is not an ISO 8601 time such as 2026-11-21T08:00:00Z") from None
     if value.tzinfo is None or value.utcoffset() is None:
-        raise EvalUsageError(f"--as-of '{raw}' needs a UTC offset, such as 2026-11-21T08:00:00Z")
+        raise UsageError(f"--as-of '{raw}' needs a UTC offset, such as 2026-11-21T08:00:00Z")
     return value
 
 
@@ -122,11 +112,11 @@ def _patient(source: str, stdin: TextIO | None) -> object:
     else:
         path = Path(source)
         if not path.is_file():
-            raise EvalUsageError(f"cannot read '{source}': no such file")
+            raise UsageError(f"cannot read '{source}': no such file")
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
-            raise EvalUsageError(f"cannot read '{source}': {error}") from None
+            raise UsageError(f"cannot read '{source}': {error}") from None
         where = source
     if not text.strip():
         raise PatientDataError([("", f"no patient data in {where}")])
@@ -138,10 +128,3 @@ def _patient(source: str, stdin: TextIO | None) -> object:
         ) from None
     except RecursionError:
         raise PatientDataError([("", f"{where} is nested too deeply to read")]) from None
-
-
-def _read(file: str) -> str | None:
-    try:
-        return Path(file).read_bytes().decode("utf-8", errors="replace")
-    except OSError:
-        return None

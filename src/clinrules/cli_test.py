@@ -27,6 +27,7 @@ from clinrules.cases import (
     read_case_file,
     run_case,
 )
+from clinrules.cli_common import expand_paths
 from clinrules.decision import Decision, TraceEntry
 from clinrules.diagnostics import render
 from clinrules.errors import RulesetError
@@ -34,10 +35,6 @@ from clinrules.ruleset import RuleSet
 
 EXIT_OK, EXIT_FAILED = 0, 1
 PATTERN = "*.cases.yaml"
-
-
-class CaseUsageError(Exception):
-    """A usage problem of `test`: exit 2."""
 
 
 def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
@@ -116,25 +113,9 @@ def case_files(paths: Sequence[str]) -> list[Path]:
     """Expand the command-line paths: a directory means every `*.cases.yaml` below it.
 
     Raises:
-        CaseUsageError: a path does not exist, or a directory holds no case file.
+        UsageError: a path does not exist, or a directory holds no case file.
     """
-    found: list[Path] = []
-    seen: set[Path] = set()
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            below = sorted(p for p in path.rglob(PATTERN) if p.is_file())
-            if not below:
-                raise CaseUsageError(f"no {PATTERN} files under '{raw}'")
-        elif path.exists():
-            below = [path]
-        else:
-            raise CaseUsageError(f"cannot read '{raw}': no such file or directory")
-        for item in below:
-            if item.resolve() not in seen:
-                seen.add(item.resolve())
-                found.append(item)
-    return found
+    return expand_paths(paths, PATTERN)
 
 
 def _run_file(path: Path, tally: _Tally, out: TextIO, err: TextIO) -> None:
