@@ -155,3 +155,20 @@ def test_the_decision_shown_in_semantics_is_what_eval_prints() -> None:
     out = io.StringIO()
     assert main(argv, out, io.StringIO()) == 0
     assert out.getvalue() == shown
+
+
+def test_the_python_examples_of_getting_started_run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (DOCS / "getting-started.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
+    assert len(blocks) >= 5
+    monkeypatch.chdir(ROOT)
+    namespace: dict[str, object] = {}
+    for block in blocks:
+        exec(compile(block, "getting-started.md", "exec"), namespace)
+    printed = capsys.readouterr().out
+    assert "glute_bridge_sciatica 1.0.0 review" in printed
+    assert "regress bridge_partial" in printed
+    assert "(('age', 'must be less than or equal to 120, got 300'),)" in printed
+    assert "parameter 'pain_ceiling' must be between 2 and 5, got 9" in printed
