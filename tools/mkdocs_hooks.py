@@ -25,7 +25,9 @@ def on_pre_build(config: Any) -> None:
         if name is None:
             continue
         err = io.StringIO()
-        code = main(["doc", str(path.relative_to(ROOT)), "-o", str(GENERATED / f"{name}.md")], io.StringIO(), err)
+        code = main(
+            ["doc", str(path.relative_to(ROOT)), "-o", str(GENERATED / f"{name}.md")], io.StringIO(), err
+        )
         if code != 0:
             raise RuntimeError(f"clinrules doc {path} failed:\n{err.getvalue()}")
 
