@@ -172,3 +172,25 @@ def test_the_python_examples_of_getting_started_run(
     assert "regress bridge_partial" in printed
     assert "(('age', 'must be less than or equal to 120, got 300'),)" in printed
     assert "parameter 'pain_ceiling' must be between 2 and 5, got 9" in printed
+
+
+# errors.md's Python blocks check the rule file shown beside them (example.rules), which its
+# console blocks already verify through test_diagnostics_shown_in_the_docs_are_what_check_prints.
+@pytest.mark.parametrize(
+    "page",
+    sorted(p.name for p in DOCS.glob("*.md") if "```python" in p.read_text() and p.name != "errors.md"),
+)
+def test_every_python_example_in_the_docs_runs(
+    page: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each page's Python blocks run in order, with `patient` set to a scenario patient."""
+    import json
+
+    monkeypatch.chdir(ROOT)
+    patient = json.loads(
+        (ROOT / "rulesets" / "sciatica" / "patients" / "16_one_delayed_flare.json").read_text()
+    )
+    namespace: dict[str, object] = {"patient": patient}
+    for block in re.findall(r"```python\n(.*?)```", (DOCS / page).read_text(encoding="utf-8"), re.DOTALL):
+        exec(compile(block, page, "exec"), namespace)
+    capsys.readouterr()
