@@ -44,6 +44,7 @@ unit: $(STAMP)
 
 rules: $(STAMP)
 	$(BIN)/clinrules check examples/ rulesets/
+	$(BIN)/clinrules fmt --check rulesets/ examples/
 	$(BIN)/clinrules test --min-coverage 100 rulesets/
 
 # The documentation site, built strictly (a broken link fails); pages for the

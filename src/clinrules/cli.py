@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from clinrules import __version__, cli_doc, cli_eval, cli_schema, cli_test
+from clinrules import __version__, cli_doc, cli_eval, cli_fmt, cli_schema, cli_test
 from clinrules.api import check_file
 from clinrules.cli_common import UsageError, expand_paths, print_diagnostics
 from clinrules.diagnostics import Diagnostic, Severity
@@ -56,6 +56,7 @@ def _build_parser() -> argparse.ArgumentParser:
     cli_test.add_parser(commands)
     cli_doc.add_parser(commands)
     cli_schema.add_parser(commands)
+    cli_fmt.add_parser(commands)
     return parser
 
 
@@ -114,6 +115,8 @@ def _run(argv: Sequence[str], out: TextIO, err: TextIO, stdin: TextIO | None) ->
         return cli_doc.run(args, out, err)
     if args.command == "schema":
         return cli_schema.run(args, out)
+    if args.command == "fmt":
+        return cli_fmt.run(args, out, err)
     raise UsageError(f"unknown command '{args.command}'")  # argparse already refuses these
 
 

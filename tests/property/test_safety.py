@@ -78,6 +78,20 @@ def test_a_fired_red_flag_makes_everything_urgent() -> None:
     run_with_premise(prop, cases())
 
 
+@st.composite
+def one_flag_answer_unknown(draw: st.DrawFn) -> tuple[GeneratedRuleset, clinrules.RuleSet, dict[str, Any]]:
+    """A case whose answers are no or unknown, and one answer a flag reads is unknown.
+
+    Drawing the answers alone left the premise (no flag fired, one unknown)
+    to chance: it held in 3% to 30% of runs of 150 examples.
+    """
+    generated, ruleset, patient = draw(cases(NO_OR_UNKNOWN))
+    if generated.positive_flags:
+        patient = json.loads(json.dumps(patient))
+        patient["red_flags"][draw(st.sampled_from(generated.positive_flags))] = None
+    return generated, ruleset, patient
+
+
 def test_an_unknown_red_flag_never_clears() -> None:
     def prop(case: tuple[GeneratedRuleset, clinrules.RuleSet, dict[str, Any]]) -> bool:
         _, ruleset, patient = case
@@ -91,7 +105,7 @@ def test_an_unknown_red_flag_never_clears() -> None:
             assert exercise["verdict"] not in ("allow", "modify", "progress", "regress")
         return True
 
-    run_with_premise(prop, cases(NO_OR_UNKNOWN))
+    run_with_premise(prop, one_flag_answer_unknown())
 
 
 @st.composite
