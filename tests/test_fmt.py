@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 import clinrules
+from clinrules import fmt as fmt_module
 from clinrules.cli import main
+from clinrules.errors import FormatError
 from clinrules.fmt import WIDTH, format_text
 from tests.conftest import ROOT
 
@@ -413,6 +415,32 @@ def test_fmt_check_changes_nothing_lists_the_files_and_exits_1(project: Path) ->
     before = messy.read_bytes()
     code, out, err = run("fmt", "--check", str(project / "tidy.rules"), str(project))
     assert (code, out, err) == (1, f"{messy}\n", "")
+    assert messy.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("wrong", "right"),
+    [("or", "and"), ("# rungs", "")],
+    ids=["meaning", "comment"],
+)
+def test_a_formatting_that_changes_the_file_is_refused_and_the_file_kept(
+    project: Path, monkeypatch: pytest.MonkeyPatch, wrong: str, right: str
+) -> None:
+    """The guard in format_text: a formatter bug never reaches the file."""
+    messy = project / "sub" / "messy.rules"
+    messy.write_text(HEAD + "define d: a or b  # rungs\n", encoding="utf-8")
+    before = messy.read_bytes()
+    printed = fmt_module.format_rule_file
+
+    def broken(rule_file: object, text: str) -> str:
+        return printed(rule_file, text).replace(wrong, right)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(fmt_module, "format_rule_file", broken)
+    with pytest.raises(FormatError):
+        format_text(before.decode(), "messy.rules")
+    code, out, err = run("fmt", str(messy))
+    assert (code, out) == (1, "")
+    assert err
     assert messy.read_bytes() == before
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from clinrules.cli_common import UsageError, expand_paths, print_diagnostics
-from clinrules.errors import RulesetError
+from clinrules.errors import FormatError, RulesetError
 from clinrules.fmt import format_text
 from clinrules.source import read_source
 
@@ -79,6 +79,9 @@ def _formatted(path: Path, err: TextIO) -> tuple[str, bool] | None:
         return formatted, formatted != source.text or _has_bom(path)
     except RulesetError as error:
         print_diagnostics(error.diagnostics, err)
+        return None
+    except FormatError as error:
+        print(f"clinrules: error: {error}; this is a bug in clinrules, please report it", file=err)
         return None
     except OSError as error:
         raise UsageError(f"cannot read '{path}': {error.strerror or error}") from None

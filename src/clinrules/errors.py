@@ -37,6 +37,14 @@ class RulesetError(ClinrulesError):
         super().__init__(summary)
 
 
+class FormatError(ClinrulesError):
+    """The formatter's output would not mean what its input meant (a bug in clinrules).
+
+    The formatter checks every result against its input before returning it,
+    so a file is never rewritten into something that reads differently.
+    """
+
+
 class PatientDataError(ClinrulesError):
     """The patient data is not valid for the ruleset's model.
 

@@ -13,10 +13,13 @@ line before the item that followed it. docs/formatting.md describes the layout.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from clinrules import ast
+from clinrules.errors import ClinrulesError, FormatError
 from clinrules.parser import parse
 from clinrules.span import Span
 
@@ -41,8 +44,41 @@ def format_text(text: str, file: str = "<inline>") -> str:
 
     Raises:
         RulesetError: the text has syntax errors; nothing is formatted.
+        FormatError: the result would parse to a different tree or lose a
+            comment (a bug in the formatter; nothing is formatted).
     """
-    return format_rule_file(parse(text, file), text)
+    rule_file = parse(text, file)
+    formatted = format_rule_file(rule_file, text)
+    # A rewritten rule file must mean what it meant: checked on every run,
+    # not only in the tests, because a silent change to a red flag is the
+    # one failure a formatter must never have.
+    try:
+        again = parse(formatted, file)
+    except ClinrulesError as error:
+        raise FormatError(
+            f"{file}: the formatted text would not parse ({error}); file left as it was"
+        ) from None
+    if shape(again) != shape(rule_file) or _comment_texts(again) != _comment_texts(rule_file):
+        raise FormatError(
+            f"{file}: formatting would change the file's meaning or comments; file left as it was"
+        )
+    return formatted
+
+
+def shape(node: Any) -> Any:
+    """A syntax node without its spans, its file name and its comments: what formatting keeps."""
+    if isinstance(node, Span):
+        return None
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        names = (f.name for f in dataclasses.fields(node) if f.name not in ("span", "file", "comments"))
+        return (type(node).__name__, *(shape(getattr(node, name)) for name in names))
+    if isinstance(node, tuple):
+        return tuple(shape(item) for item in node)
+    return node
+
+
+def _comment_texts(rule_file: ast.RuleFile) -> list[str]:
+    return [_comment(c) for c in rule_file.comments]
 
 
 def format_rule_file(rule_file: ast.RuleFile, text: str) -> str:

@@ -11,7 +11,6 @@ layout of the input never changes the output.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -23,23 +22,10 @@ from hypothesis import strategies as st
 
 import clinrules
 from clinrules import ast
-from clinrules.fmt import format_text
-from clinrules.span import Span
+from clinrules.fmt import format_text, shape
 from tests.conftest import ROOT
 from tests.strategies import rulesets
 from tests.test_golden_parse import CONDITION_PREFIX, GOLDEN
-
-
-def shape(node: Any) -> Any:
-    """A node without its spans (and a file without its name): what must survive formatting."""
-    if isinstance(node, Span):
-        return None
-    if dataclasses.is_dataclass(node) and not isinstance(node, type):
-        fields = (f.name for f in dataclasses.fields(node) if f.name not in ("span", "file", "comments"))
-        return (type(node).__name__, *(shape(getattr(node, name)) for name in fields))
-    if isinstance(node, tuple):
-        return tuple(shape(item) for item in node)
-    return node
 
 
 def comment_texts(rule_file: ast.RuleFile) -> list[str]:
