@@ -8,14 +8,13 @@ unexpected failure is reported in one line and exits 70, and it is a bug.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from clinrules import __version__, cli_doc, cli_eval, cli_fmt, cli_schema, cli_test
 from clinrules.api import check_file
+from clinrules.cli_args import build_parser
 from clinrules.cli_common import UsageError, expand_paths, print_diagnostics
 from clinrules.diagnostics import Diagnostic, Severity
 from clinrules.errors import RulesetError
@@ -25,39 +24,6 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_BUG = 70
 EXIT_INTERRUPTED = 130
-
-
-class _ArgumentParser(argparse.ArgumentParser):
-    """An argparse parser that raises instead of exiting."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{message}\n{self.format_usage().strip()}")
-
-
-def _build_parser() -> argparse.ArgumentParser:
-    parser = _ArgumentParser(
-        prog="clinrules",
-        description="Clinical decision-support rules: check rule files, evaluate patients, "
-        "test case files, write a review page. "
-        "Decision support, not diagnosis.",
-    )
-    parser.add_argument("--version", action="version", version=f"clinrules {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_ArgumentParser)
-    commands.required = True
-    check = commands.add_parser(
-        "check",
-        help="check rule files and report every problem",
-        description="Check rule files. A directory means every *.rules file below it. "
-        "Exit 0 when clean or with warnings only, 1 with errors, 2 for a usage error "
-        "or an unreadable path.",
-    )
-    check.add_argument("paths", nargs="+", metavar="PATH", help="a .rules file or a directory")
-    cli_eval.add_parser(commands)
-    cli_test.add_parser(commands)
-    cli_doc.add_parser(commands)
-    cli_schema.add_parser(commands)
-    cli_fmt.add_parser(commands)
-    return parser
 
 
 def rule_files(paths: Sequence[str]) -> list[Path]:
@@ -104,18 +70,29 @@ def _plural(n: int, word: str) -> str:
 
 
 def _run(argv: Sequence[str], out: TextIO, err: TextIO, stdin: TextIO | None) -> int:
-    args = _build_parser().parse_args(list(argv))
+    args = build_parser().parse_args(list(argv))
     if args.command == "check":
         return _check(args.paths, out, err)
+    # Each command's module is imported only when it runs (see cli_args).
     if args.command == "eval":
+        from clinrules import cli_eval
+
         return cli_eval.run(args, out, err, stdin)
     if args.command == "test":
+        from clinrules import cli_test
+
         return cli_test.run(args, out, err)
     if args.command == "doc":
+        from clinrules import cli_doc
+
         return cli_doc.run(args, out, err)
     if args.command == "schema":
+        from clinrules import cli_schema
+
         return cli_schema.run(args, out)
     if args.command == "fmt":
+        from clinrules import cli_fmt
+
         return cli_fmt.run(args, out, err)
     raise UsageError(f"unknown command '{args.command}'")  # argparse already refuses these
 

@@ -16,7 +16,7 @@ import argparse
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from clinrules.cases import check_program
 from clinrules.cli_common import UsageError, print_diagnostics
@@ -24,20 +24,6 @@ from clinrules.docgen import page
 from clinrules.errors import RulesetError
 
 EXIT_OK, EXIT_FAILED = 0, 1
-
-
-def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
-    """Declare the `doc` command."""
-    command = commands.add_parser(
-        "doc",
-        help="write a ruleset as a Markdown page for clinical review",
-        description="Write a ruleset (of any status) as a Markdown page a clinician reviews: its "
-        "status and reviews, sources, parameters, exercises, ladders, red flags, and every rule in "
-        "plain words. Exit 0 with a page, 1 when the ruleset has errors or the page cannot be "
-        "written, 2 for a usage error.",
-    )
-    command.add_argument("ruleset", metavar="RULESET", help="the .rules file")
-    command.add_argument("-o", "--output", metavar="FILE", help="write the page to FILE (default: stdout)")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

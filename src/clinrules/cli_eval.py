@@ -11,42 +11,13 @@ import argparse
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from clinrules.api import load
 from clinrules.cli_common import UsageError, print_diagnostics
 from clinrules.errors import ExerciseError, ParameterError, PatientDataError, RulesetError
 
 EXIT_OK, EXIT_FAILED, EXIT_DATA = 0, 1, 3
-
-
-def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
-    """Declare the `eval` command."""
-    command = commands.add_parser(
-        "eval",
-        help="evaluate one patient against a ruleset",
-        description="Evaluate one patient (a JSON file, or - for standard input) against a ruleset and "
-        "print the decision. Decision support, not diagnosis. Exit 0 with a decision, 1 when the "
-        "ruleset has errors or may not be used, 2 for a usage error, 3 for bad patient data or parameters.",
-    )
-    command.add_argument("ruleset", metavar="RULESET", help="the .rules file")
-    command.add_argument("patient", metavar="PATIENT", help="a JSON file with the patient, or - for stdin")
-    command.add_argument(
-        "--exercise", action="append", metavar="ID", help="report this exercise (repeatable)"
-    )
-    command.add_argument(
-        "--set",
-        action="append",
-        metavar="NAME=VALUE",
-        default=[],
-        help="set a parameter, a bare number in its unit",
-    )
-    command.add_argument("--as-of", metavar="ISO", help="the evaluation time, such as 2026-11-21T08:00:00Z")
-    command.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
-    command.add_argument("--explain", action="store_true", help="add the trace of every red flag and rule")
-    command.add_argument(
-        "--allow-draft", action="store_true", help="use a ruleset whose status is not approved (for testing)"
-    )
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None) -> int:

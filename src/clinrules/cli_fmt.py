@@ -15,7 +15,7 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from clinrules.cli_common import UsageError, expand_paths, print_diagnostics
 from clinrules.errors import FormatError, RulesetError
@@ -24,25 +24,6 @@ from clinrules.source import read_source
 
 _OK = 0
 _FAILED = 1
-
-
-def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
-    """Declare the `fmt` command."""
-    command = commands.add_parser(
-        "fmt",
-        help="rewrite rule files in the canonical layout, comments kept",
-        description="Rewrite rule files in place in the canonical layout (docs/formatting.md), keeping "
-        "every comment; each file rewritten is listed. A directory means every *.rules file below it. "
-        "With --check, change nothing: list the files that would change and exit 1 if any would. "
-        "A file with syntax errors is left as it is and its errors are shown (exit 1). "
-        "Exit 2 for a usage error or an unreadable path.",
-    )
-    command.add_argument("paths", nargs="+", metavar="PATH", help="a .rules file or a directory")
-    command.add_argument(
-        "--check",
-        action="store_true",
-        help="change nothing; list the files that are not formatted and exit 1 if there are any",
-    )
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -10,25 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any, TextIO
+from typing import TextIO
 
 from clinrules.cli_common import UsageError
 from clinrules.decision import Decision
 from clinrules.models import UnknownModelError, model_names, resolve_model
-
-
-def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
-    """Declare the `schema` command."""
-    command = commands.add_parser(
-        "schema",
-        help="print the JSON Schema of a patient model or of the decision",
-        description="Print JSON Schema for app developers: 'patient' for a model's patient document "
-        "(default model: sciatica), 'decision' for the decision JSON. Exit 0, or 2 for a usage error.",
-    )
-    command.add_argument("which", choices=("patient", "decision"), help="patient or decision")
-    command.add_argument(
-        "--model", default="sciatica", metavar="NAME", help="a registered model (default: sciatica)"
-    )
 
 
 def run(args: argparse.Namespace, out: TextIO) -> int:

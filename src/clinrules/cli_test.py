@@ -16,7 +16,7 @@ import argparse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from clinrules.cases import (
     CaseFileError,
@@ -35,34 +35,6 @@ from clinrules.ruleset import RuleSet
 
 EXIT_OK, EXIT_FAILED = 0, 1
 PATTERN = "*.cases.yaml"
-
-
-def add_parser(commands: argparse._SubParsersAction[Any]) -> None:
-    """Declare the `test` command."""
-    command = commands.add_parser(
-        "test",
-        help="run case files against their rulesets and report coverage",
-        description="Run case files (NAME.cases.yaml). A directory means every *.cases.yaml file below "
-        "it. Rulesets of any status are tested. Exit 0 when every case passes, 1 when a case fails, a "
-        "case file or ruleset is bad, or the coverage is below --min-coverage, 2 for a usage error.",
-    )
-    command.add_argument("paths", nargs="+", metavar="PATH", help="a .cases.yaml file or a directory")
-    command.add_argument(
-        "--min-coverage",
-        type=_percent,
-        metavar="PCT",
-        help="fail when less than PCT percent of the red flags' and rules' outcomes are covered",
-    )
-
-
-def _percent(raw: str) -> float:
-    try:
-        value = float(raw.rstrip("%"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{raw}' is not a percentage such as 90") from None
-    if not 0 <= value <= 100:
-        raise argparse.ArgumentTypeError(f"'{raw}' is not between 0 and 100")
-    return value
 
 
 @dataclass
