@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _ArgumentParser(
         prog="clinrules",
         description="Clinical decision-support rules: check rule files, evaluate patients, "
-        "test case files, write a review page. "
+        "test case files, write a review page, format rule files, print JSON Schema. "
         "Decision support, not diagnosis.",
     )
     parser.add_argument("--version", action="version", version=f"clinrules {__version__}")
