@@ -174,8 +174,7 @@ def test_the_python_examples_of_getting_started_run(
     assert "parameter 'pain_ceiling' must be between 2 and 5, got 9" in printed
 
 
-# errors.md's Python blocks need the rule file shown beside them saved as example.rules;
-# they are not run (their output was produced once by hand, see docs/errors.md).
+# errors.md's Python blocks need the rule file beside them: see test_the_python_of_errors_md_runs_and_gives_the_output_shown.
 @pytest.mark.parametrize(
     "page",
     sorted(p.name for p in DOCS.glob("*.md") if "```python" in p.read_text() and p.name != "errors.md"),
@@ -194,3 +193,70 @@ def test_every_python_example_in_the_docs_runs(
     for block in re.findall(r"```python\n(.*?)```", (DOCS / page).read_text(encoding="utf-8"), re.DOTALL):
         exec(compile(block, page, "exec"), namespace)
     capsys.readouterr()
+
+
+def _sections_with_python() -> list[object]:
+    text = (DOCS / "errors.md").read_text(encoding="utf-8")
+    sections = re.split(r"^(?=## CR\d{3})", text, flags=re.MULTILINE)
+    return [
+        pytest.param(section, id=section[3:8])
+        for section in sections
+        if section.startswith("## CR") and "```python" in section
+    ]
+
+
+def test_errors_md_has_python_examples() -> None:
+    assert len(_sections_with_python()) >= 3
+
+
+@pytest.mark.parametrize("section", _sections_with_python())
+def test_the_python_of_errors_md_runs_and_gives_the_output_shown(
+    section: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The section's first rule file is saved as example.rules; its Python blocks run in order.
+
+    A block may raise RulesetError only with the section's own code. The
+    console block after the example shows the diagnostic of the section's
+    code as checking with the model the section names (`model=NAME`), or
+    without one `load`, reports it.
+    """
+    from pydantic import BaseModel
+
+    code = section[3:8]
+    monkeypatch.chdir(tmp_path)
+    blocks = re.findall(r"```(\w+)\n(.*?)```", section, re.DOTALL)
+    rules = next(body for kind, body in blocks if kind == "text" and re.match(r"(ruleset|library) ", body))
+    (tmp_path / "example.rules").write_text(rules, encoding="utf-8")
+    namespace: dict[str, object] = {"BaseModel": BaseModel}
+    exec("from pydantic import BaseModel, Field", namespace)
+    shown: list[str] = []
+    for kind, body in blocks:
+        if kind == "console" and not shown:  # the example's output, checked before any fix runs
+            shown.append(body.rstrip("\n"))
+            assert _diagnostics_of(code, section, rules, namespace) == shown
+        if kind != "python":
+            continue
+        try:
+            exec(compile(body, f"errors.md {code}", "exec", dont_inherit=True), namespace)
+        except clinrules.RulesetError as error:
+            raised = {d.code for d in error.diagnostics}
+        else:
+            raised = {code}
+        assert code in raised
+    capsys.readouterr()
+    assert shown
+
+
+def _diagnostics_of(code: str, section: str, rules: str, namespace: dict[str, object]) -> list[str]:
+    """example.rules's diagnostics of `code`, rendered, checked with the model the section names."""
+    from clinrules.diagnostics import render
+
+    named = re.search(r"model=(\w+)", section)
+    try:
+        if named:
+            clinrules.check_file("example.rules", model=namespace[named.group(1)])  # type: ignore[arg-type]
+        else:
+            clinrules.load("example.rules")
+    except clinrules.RulesetError as error:
+        return [render(d, rules) for d in error.diagnostics if d.code == code]
+    return []
