@@ -135,3 +135,19 @@ def test_plain_enums_aware_datetimes_and_text() -> None:
     assert schema.fields["at"].type == t.DATETIME
     assert schema.fields["note"].type == t.TEXT
     assert not schema.has_sessions
+
+
+def test_a_nested_model_pydantic_could_not_resolve_is_named_with_the_fix() -> None:
+    class Outer(BaseModel):
+        inner: Later | None = None  # defined after Outer and not rebuilt
+
+    class Later(BaseModel):
+        x: bool | None = None
+
+    with pytest.raises(SchemaError) as raised:
+        schema_of(Outer)
+    (problem,) = raised.value.problems
+    assert problem.startswith("inner: ")
+    assert "model_rebuild()" in problem
+    Outer.model_rebuild(_types_namespace={"Later": Later})
+    assert "inner.x" in schema_of(Outer).fields

@@ -217,6 +217,12 @@ def _rule_type(annotation: Any, metadata: list[Any], info: PydanticField, path: 
         raise _Unsupported(
             f"a collection of {_name(args[0]) if args else 'anything'}; rules can use collections of enums only"
         )
+    if isinstance(annotation, str | typing.ForwardRef):
+        # pydantic leaves a name it could not resolve when the class was made
+        raise _Unsupported(
+            f"type {_name(annotation)} is a name pydantic has not resolved; "
+            "define the nested model first, or call model_rebuild() on the model before passing it"
+        )
     raise _Unsupported(
         f"type {_name(annotation)} is not one rules can use "
         "(bool, int, float, str, datetime, an enum, Literal, a list of enums, or a nested model)"
