@@ -260,3 +260,28 @@ def _diagnostics_of(code: str, section: str, rules: str, namespace: dict[str, ob
     except clinrules.RulesetError as error:
         return [render(d, rules) for d in error.diagnostics if d.code == code]
     return []
+
+
+def test_the_decision_on_the_home_page_is_what_the_demo_prints() -> None:
+    shown = re.search(
+        r"## A decision on screen.*?```text\n(.*?)```", (DOCS / "index.md").read_text(), re.DOTALL
+    )
+    assert shown is not None
+    out, err = io.StringIO(), io.StringIO()
+    patient = ROOT / "rulesets" / "sciatica" / "patients" / "16_one_delayed_flare.json"
+    ruleset = ROOT / "rulesets" / "sciatica" / "glute_bridge.rules"
+    assert main(["eval", str(ruleset), str(patient), "--allow-draft"], out=out, err=err) == 0
+    assert shown.group(1) in out.getvalue()
+
+
+def test_the_case_of_the_clinicians_guide_passes_against_its_rules(tmp_path: Path) -> None:
+    text = (DOCS / "clinicians.md").read_text(encoding="utf-8")
+    rules = re.search(r"```clinrules\n(ruleset my_bridge_rules\n.*?)```", text, re.DOTALL)
+    cases = re.search(r"```yaml\n(ruleset: my_bridge_rules.rules\n.*?)```", text, re.DOTALL)
+    assert rules is not None
+    assert cases is not None
+    (tmp_path / "my_bridge_rules.rules").write_text(rules.group(1), encoding="utf-8")
+    (tmp_path / "my_bridge_rules.cases.yaml").write_text(cases.group(1), encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["test", str(tmp_path)], out=out, err=err) == 0, out.getvalue() + err.getvalue()
+    assert "1 passed, 0 failed" in out.getvalue()

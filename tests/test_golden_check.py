@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 import clinrules
 from clinrules.diagnostics import Diagnostic, Severity
+from tests.support.golden import case_params
 from tests.support.models import MODELS
 
 GOLDEN = Path(__file__).parent / "golden" / "check"
@@ -37,11 +37,7 @@ otherwise allow
 
 
 def _cases() -> list[Any]:
-    params = []
-    for path in sorted(GOLDEN.glob("*.yaml")):
-        for case in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]:
-            params.append(pytest.param(case, id=f"{path.stem}: {case['name']}"))
-    return params
+    return case_params(GOLDEN)
 
 
 def run_case(case: dict[str, Any], tmp_path: Path) -> list[Diagnostic]:

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 import clinrules
+from tests.support.golden import golden_cases
 from tests.support.models import MODELS
 
 GOLDEN = Path(__file__).parent / "golden" / "eval"
@@ -33,12 +33,10 @@ def _ruleset(path: Path, data: dict[str, Any]) -> clinrules.RuleSet:
 
 
 def _cases() -> list[Any]:
-    params = []
-    for path in sorted(GOLDEN.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for case in data["cases"]:
-            params.append(pytest.param(path, data, case, id=f"{path.stem}: {case['name']}"))
-    return params
+    return [
+        pytest.param(path, data, case, id=f"{path.stem}: {case['name']}")
+        for path, data, case in golden_cases(GOLDEN)
+    ]
 
 
 def subset_mismatch(expected: Any, actual: Any, where: str = "") -> str | None:

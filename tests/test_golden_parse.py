@@ -11,22 +11,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 import clinrules
 from clinrules import ast
 from tests.support import summary
+from tests.support.golden import case_params
 
 GOLDEN = Path(__file__).parent / "golden" / "parse"
 CONDITION_PREFIX = "library golden\n  version 1.0.0\n  status draft\ndefine golden: "
 
 
 def _cases() -> list[Any]:
-    params = []
-    for path in sorted(GOLDEN.glob("*.yaml")):
-        for case in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]:
-            params.append(pytest.param(case, id=f"{path.stem}: {case['name']}"))
-    return params
+    return case_params(GOLDEN)
 
 
 def test_golden_files_exist() -> None:

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,6 +24,7 @@ from clinrules import ast
 from clinrules.fmt import format_text, shape
 from tests.conftest import ROOT
 from tests.strategies import rulesets
+from tests.support.golden import golden_cases
 from tests.test_golden_parse import CONDITION_PREFIX, GOLDEN
 
 
@@ -47,14 +47,13 @@ def assert_formats_well(text: str) -> None:
 
 def _golden_sources() -> list[str]:
     sources = []
-    for path in sorted(GOLDEN.glob("*.yaml")):
-        for case in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]:
-            text = CONDITION_PREFIX + case["condition"] + "\n" if "condition" in case else case["source"]
-            try:
-                clinrules.parse(text, "golden.rules")
-            except clinrules.RulesetError:
-                continue
-            sources.append(text)
+    for _, _, case in golden_cases(GOLDEN):
+        text = CONDITION_PREFIX + case["condition"] + "\n" if "condition" in case else case["source"]
+        try:
+            clinrules.parse(text, "golden.rules")
+        except clinrules.RulesetError:
+            continue
+        sources.append(text)
     return sources
 
 
