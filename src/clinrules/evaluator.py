@@ -1,35 +1,34 @@
 """Evaluator: a compiled program and a patient -> a Decision, by the rules of language.md section 7.
 
-Outcomes come from the compiled functions; this module combines them. Red
-flags first: one fired makes everything urgent, one unknown makes triage
-`check` and every exercise at least `check`. Then per exercise the most
-restrictive verdict wins whatever the rule order, doses merge to the most
-conservative value, and alternatives and progress/regress targets are
-offered only when they are themselves permitted for this patient. Why an
-outcome was unknown (the missing fields) and the `--explain` trace come from
-the interpreter, run only where needed.
+This module turns the input into the compiled functions' arguments (the
+patient, the parameters, the time, the sessions) and calls them; combine.py
+combines their outcomes into the Decision: red flags first, then the most
+restrictive verdict per exercise.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from clinrules import ir
 from clinrules import types as t
-from clinrules.combine import RANK, Combination, LazyOutcomes
+from clinrules.combine import Combination, LazyOutcomes
 from clinrules.compiler import CompiledProgram, compile_program
 from clinrules.decision import Decision, RulesetInfo
 from clinrules.doses import dose_json
 from clinrules.errors import ExerciseError
 from clinrules.inputs import evaluation_time, parameter_values, patient_of, sessions_of
 
-__all__ = ["RANK", "Evaluator", "Outcomes"]
+__all__ = ["Evaluator", "Outcomes"]
 
 _NO_TIME = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_NO_SESSIONS: list[Any] = []
-_NO_SESSIONS_BY_EXERCISE: dict[str, list[Any]] = {}
+# Read-only stand-ins for a ruleset that reads no session: shared by every
+# evaluation, so they must not be mutable.
+_NO_SESSIONS: tuple[Any, ...] = ()
+_NO_SESSIONS_BY_EXERCISE: Mapping[str, Sequence[Any]] = MappingProxyType({})
 
 
 class Outcomes(NamedTuple):
@@ -116,6 +115,8 @@ class Evaluator:
         params = (
             self.defaults if parameters is None else parameter_values(self.program.parameters, parameters)
         )
+        sessions: Sequence[Any]
+        by_ex: Mapping[str, Sequence[Any]]
         if self.has_sessions:
             sessions, by_ex = sessions_of(patient, now, True)
         else:
