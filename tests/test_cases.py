@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import clinrules
-from clinrules import cases
-from clinrules.cases import CaseFileError, Coverage, compare, read_case_file, run_case
-from clinrules.errors import RulesetError
+from clinrules.authoring import cases
+from clinrules.authoring.cases import CaseFileError, Coverage, compare, read_case_file, run_case
+from clinrules.base.errors import RulesetError
 from tests.conftest import ROOT
 
 LANGUAGE = ROOT / "examples" / "language"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from clinrules.base.limits import MAX_FILE_BYTES
 from clinrules.cli import main
-from clinrules.limits import MAX_FILE_BYTES
 from tests.conftest import ROOT
 
 GOOD = (
@@ -182,7 +182,7 @@ def test_an_internal_error_is_one_line_not_a_traceback(
     def explode(*_args: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("clinrules.cli.check_file", explode)
+    monkeypatch.setattr("clinrules.cli.check.check_file", explode)
     code, _, err = run("check", str(write(tmp_path, "good.rules", GOOD)))
     assert code == 70
     assert "internal error" in err
@@ -193,6 +193,6 @@ def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     def interrupt(*_args: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("clinrules.cli.check_file", interrupt)
+    monkeypatch.setattr("clinrules.cli.check.check_file", interrupt)
     code, _, _ = run("check", str(write(tmp_path, "good.rules", GOOD)))
     assert code == 130

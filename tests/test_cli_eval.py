@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from clinrules.cli import main
-from clinrules.decision import DISCLAIMER
+from clinrules.decision.result import DISCLAIMER
 from tests.conftest import ROOT
 
 RULESET = str(ROOT / "examples" / "language" / "glute_bridge.rules")

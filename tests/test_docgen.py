@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 import clinrules
+from clinrules.authoring.docgen import page
+from clinrules.authoring.docwords import duration, quantity
 from clinrules.cli import main
-from clinrules.decision import DISCLAIMER
-from clinrules.docgen import page
-from clinrules.docwords import duration, quantity
+from clinrules.decision.result import DISCLAIMER
 from tests.conftest import ROOT
 
 LANGUAGE = ROOT / "examples" / "language"

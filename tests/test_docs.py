@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 import clinrules
+from clinrules.base.diagnostics import CODES
 from clinrules.cli import main
-from clinrules.diagnostics import CODES
-from clinrules.grammar import parser
+from clinrules.syntax.grammar import parser
 from tests.conftest import ROOT
 
 DOCS = ROOT / "docs"
@@ -249,7 +249,7 @@ def test_the_python_of_errors_md_runs_and_gives_the_output_shown(
 
 def _diagnostics_of(code: str, section: str, rules: str, namespace: dict[str, object]) -> list[str]:
     """example.rules's diagnostics of `code`, rendered, checked with the model the section names."""
-    from clinrules.diagnostics import render
+    from clinrules.base.diagnostics import render
 
     named = re.search(r"model=(\w+)", section)
     try:

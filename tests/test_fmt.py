@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 import clinrules
-from clinrules import fmt as fmt_module
+from clinrules.authoring import fmt as fmt_module
+from clinrules.authoring.fmt import WIDTH, format_text
+from clinrules.base.errors import FormatError
 from clinrules.cli import main
-from clinrules.errors import FormatError
-from clinrules.fmt import WIDTH, format_text
 from tests.conftest import ROOT
 
 HEAD = "library t\n  version 1.0.0\n  status draft\n"

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import clinrules
-from clinrules.diagnostics import Diagnostic, Severity
+from clinrules.base.diagnostics import Diagnostic, Severity
 from tests.support.golden import case_params
 from tests.support.models import MODELS
 
@@ -69,7 +69,7 @@ def _summary(diagnostics: list[Diagnostic], severity: Severity, tmp_path: Path) 
 
 
 def test_every_checker_code_has_a_golden_case() -> None:
-    from clinrules.diagnostics import CODES
+    from clinrules.base.diagnostics import CODES
 
     seen = set()
     for case in (p.values[0] for p in _cases()):

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import clinrules
-from clinrules import ast
+from clinrules.syntax import ast
 from tests.support import summary
 from tests.support.golden import case_params
 

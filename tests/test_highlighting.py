@@ -10,8 +10,8 @@ import pytest
 from pygments.lexers import get_lexer_by_name
 from pygments.token import Error
 
-from clinrules.grammar import parser
-from clinrules.lexer import KEYWORDS, ClinrulesLexer
+from clinrules.authoring.lexer import KEYWORDS, ClinrulesLexer
+from clinrules.syntax.grammar import parser
 from tests.conftest import ROOT
 
 GRAMMAR_KEYWORDS = {

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import clinrules
-from clinrules.grammar import grammar_path
+from clinrules.syntax.grammar import grammar_path
 from tests.conftest import ROOT
 
 
@@ -79,7 +79,7 @@ def test_wheel_installed_outside_the_checkout(tmp_path: Path) -> None:
         [
             str(python),
             "-c",
-            "import clinrules, clinrules.grammar as g; print(clinrules.__file__); print(g.grammar_path())",
+            "import clinrules, clinrules.syntax.grammar as g; print(clinrules.__file__); print(g.grammar_path())",
         ],
         check=True,
         capture_output=True,

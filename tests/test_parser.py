@@ -10,9 +10,9 @@ import pytest
 from lark import Lark, Token, Tree
 
 import clinrules
-from clinrules import ast
-from clinrules.grammar import START_BODY, START_FILE, grammar_path, parser
-from clinrules.limits import MAX_ERRORS, MAX_FILE_BYTES, MAX_NESTING
+from clinrules.base.limits import MAX_ERRORS, MAX_FILE_BYTES, MAX_NESTING
+from clinrules.syntax import ast
+from clinrules.syntax.grammar import START_BODY, START_FILE, grammar_path, parser
 from tests.conftest import ROOT
 from tests.support.spans import assert_inside, position_inside
 
@@ -237,7 +237,7 @@ def test_every_alternative_is_named() -> None:
 
 
 def test_the_words_reserved_after_a_name_are_exactly_those_the_parser_reserves() -> None:
-    from clinrules.transform import RESERVED_AFTER_NAME
+    from clinrules.syntax.transform import RESERVED_AFTER_NAME
 
     keywords = {str(t.pattern.value) for t in parser().terminals if t.pattern.type == "str"}
     reserved = set()
@@ -265,7 +265,7 @@ def test_the_words_reserved_after_a_name_are_exactly_those_the_parser_reserves()
 def test_the_parser_cache_lives_in_a_directory_only_the_user_can_write(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from clinrules.grammar import _cache_file
+    from clinrules.syntax.grammar import _cache_file
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     path = _cache_file()

@@ -9,10 +9,10 @@ from typing import Annotated, Literal, Optional
 import pytest
 from pydantic import AwareDatetime, BaseModel, Field
 
-from clinrules import types as t
 from clinrules.models.sciatica import Patient
-from clinrules.schema import SchemaError, schema_of
-from clinrules.units import HOUR, KILOGRAM, SECOND, YEAR
+from clinrules.schema import types as t
+from clinrules.schema.reader import SchemaError, schema_of
+from clinrules.schema.units import HOUR, KILOGRAM, SECOND, YEAR
 from tests.support.models import Athlete, Level
 
 

@@ -10,7 +10,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from clinrules.cli import main
+from clinrules.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATED = ROOT / "docs" / "generated"

@@ -12,27 +12,27 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from clinrules.base.version import __version__ as __version__
 
 _WHERE = {
     "check_file": "clinrules.api",
     "compile": "clinrules.api",
     "load": "clinrules.api",
-    "parse": "clinrules.parser",
+    "parse": "clinrules.syntax.parser",
     "RuleSet": "clinrules.ruleset",
-    "Outcomes": "clinrules.evaluator",
-    "Decision": "clinrules.decision",
-    "ExerciseDecision": "clinrules.decision",
-    "Triage": "clinrules.decision",
-    "Verdict": "clinrules.decision",
-    "Diagnostic": "clinrules.diagnostics",
-    "Severity": "clinrules.diagnostics",
-    "ClinrulesError": "clinrules.errors",
-    "ExerciseError": "clinrules.errors",
-    "ParameterError": "clinrules.errors",
-    "PatientDataError": "clinrules.errors",
-    "RulesetError": "clinrules.errors",
-    "OrdinalEnum": "clinrules.ordinal",
+    "Outcomes": "clinrules.engine.evaluator",
+    "Decision": "clinrules.decision.result",
+    "ExerciseDecision": "clinrules.decision.result",
+    "Triage": "clinrules.base.vocabulary",
+    "Verdict": "clinrules.base.vocabulary",
+    "Diagnostic": "clinrules.base.diagnostics",
+    "Severity": "clinrules.base.diagnostics",
+    "ClinrulesError": "clinrules.base.errors",
+    "ExerciseError": "clinrules.base.errors",
+    "ParameterError": "clinrules.base.errors",
+    "PatientDataError": "clinrules.base.errors",
+    "RulesetError": "clinrules.base.errors",
+    "OrdinalEnum": "clinrules.models.ordinal",
 }
 
 __all__ = [
@@ -72,10 +72,17 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from clinrules.api import check_file, compile, load
-    from clinrules.decision import Decision, ExerciseDecision, Triage, Verdict
-    from clinrules.diagnostics import Diagnostic, Severity
-    from clinrules.errors import ClinrulesError, ExerciseError, ParameterError, PatientDataError, RulesetError
-    from clinrules.evaluator import Outcomes
-    from clinrules.ordinal import OrdinalEnum
-    from clinrules.parser import parse
+    from clinrules.base.diagnostics import Diagnostic, Severity
+    from clinrules.base.errors import (
+        ClinrulesError,
+        ExerciseError,
+        ParameterError,
+        PatientDataError,
+        RulesetError,
+    )
+    from clinrules.base.vocabulary import Triage, Verdict
+    from clinrules.decision.result import Decision, ExerciseDecision
+    from clinrules.engine.evaluator import Outcomes
+    from clinrules.models.ordinal import OrdinalEnum
     from clinrules.ruleset import RuleSet
+    from clinrules.syntax.parser import parse

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from clinrules import ast
-from clinrules.checker import LoadedFile, check
-from clinrules.diagnostics import Diagnostic, make
-from clinrules.errors import ClinrulesError, RulesetError
-from clinrules.loader import files_from_text, load_files
+from clinrules.base.diagnostics import Diagnostic, make
+from clinrules.base.errors import ClinrulesError, RulesetError
+from clinrules.base.span import Span
+from clinrules.check.checker import check
+from clinrules.check.loader import LoadedFile, files_from_text, load_files
 from clinrules.models import UnknownModelError, model_names, resolve_model
-from clinrules.span import Span
+from clinrules.syntax import ast
 
 if TYPE_CHECKING:
     from clinrules.ruleset import RuleSet

@@ -15,10 +15,11 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from clinrules import types as t
-from clinrules.ast import Quantifier
-from clinrules.schema import Schema
-from clinrules.span import Span
+from clinrules.base.span import Span
+from clinrules.base.vocabulary import Care
+from clinrules.schema import types as t
+from clinrules.schema.reader import Schema
+from clinrules.syntax.ast import Quantifier
 
 # ---------------------------------------------------------------- expressions
 
@@ -343,14 +344,6 @@ class Ladder:
     id: str
     rungs: tuple[str, ...]
     where: Where
-
-
-class Care(StrEnum):
-    """How soon a fired red flag needs care, most pressing first."""
-
-    EMERGENCY = "emergency"
-    SAME_DAY = "same_day"
-    WITHIN_DAYS = "within_days"
 
 
 @dataclass(frozen=True, eq=False)

@@ -7,9 +7,10 @@ import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from clinrules import ir
-from clinrules.decision import Decision
-from clinrules.diagnostics import Diagnostic
-from clinrules.evaluator import Evaluator, Outcomes
+from clinrules.base.diagnostics import Diagnostic
+from clinrules.decision.combine import decide
+from clinrules.decision.result import Decision, RulesetInfo
+from clinrules.engine.evaluator import Evaluator, Outcomes
 
 
 def sha256_of(sources_text: Sequence[tuple[str, str]]) -> str:
@@ -39,7 +40,17 @@ class RuleSet:
         program: the checked program the evaluator runs.
     """
 
-    __slots__ = ("_evaluator", "diagnostics", "exercises", "id", "program", "sha256", "status", "version")
+    __slots__ = (
+        "_evaluator",
+        "_info",
+        "diagnostics",
+        "exercises",
+        "id",
+        "program",
+        "sha256",
+        "status",
+        "version",
+    )
 
     id: str
     version: str
@@ -49,6 +60,7 @@ class RuleSet:
     diagnostics: tuple[Diagnostic, ...]
     program: ir.Program
     _evaluator: Evaluator
+    _info: RulesetInfo
 
     def __init__(self, program: ir.Program, diagnostics: Sequence[Diagnostic]) -> None:
         set_ = object.__setattr__
@@ -59,7 +71,12 @@ class RuleSet:
         set_(self, "sha256", sha256_of(program.sources_text))
         set_(self, "exercises", tuple(program.exercises))
         set_(self, "diagnostics", tuple(sorted(diagnostics, key=Diagnostic.sort_key)))
-        set_(self, "_evaluator", Evaluator(program, self.sha256))
+        set_(self, "_evaluator", Evaluator(program))
+        set_(
+            self,
+            "_info",
+            RulesetInfo(id=self.id, version=self.version, status=self.status, sha256=self.sha256),
+        )
 
     def evaluate(
         self,
@@ -87,7 +104,7 @@ class RuleSet:
             ParameterError: a parameter override is not allowed.
             ExerciseError: an exercise the ruleset does not know.
         """
-        return self._evaluator.evaluate(state, exercises, parameters, as_of, explain)
+        return decide(self._evaluator, self._info, state, exercises, parameters, as_of, explain)
 
     def outcomes(
         self,
@@ -116,7 +133,7 @@ class RuleSet:
         """Evaluate patients one by one as they come, yielding each decision (streaming)."""
         wanted = tuple(exercises) if exercises is not None else None
         for state in states:
-            yield self._evaluator.evaluate(state, wanted, parameters, as_of, explain)
+            yield decide(self._evaluator, self._info, state, wanted, parameters, as_of, explain)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"a RuleSet is immutable; '{name}' cannot be set")

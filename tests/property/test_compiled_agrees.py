@@ -14,8 +14,8 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 
 import clinrules
-from clinrules import interpret
-from clinrules.inputs import parameter_values, patient_of, sessions_of
+from clinrules.engine import interpret
+from clinrules.engine.inputs import parameter_values, patient_of, sessions_of
 from tests.conftest import ROOT
 from tests.support.patients import AS_OF, patients
 

@@ -20,8 +20,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import clinrules
-from clinrules import ast
-from clinrules.fmt import format_text, shape
+from clinrules.authoring.fmt import format_text, shape
+from clinrules.syntax import ast
 from tests.conftest import ROOT
 from tests.strategies import rulesets
 from tests.support.golden import golden_cases

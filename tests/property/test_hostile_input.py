@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import clinrules
+from clinrules.base.limits import MAX_SESSIONS
 from clinrules.cli import main
-from clinrules.limits import MAX_SESSIONS
 from tests.conftest import ROOT
 
 SHIPPED = ROOT / "rulesets" / "sciatica" / "glute_bridge.rules"

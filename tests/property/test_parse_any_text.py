@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import clinrules
-from clinrules import ast
-from clinrules.diagnostics import CODES
-from clinrules.grammar import parser
+from clinrules.base.diagnostics import CODES
+from clinrules.syntax import ast
+from clinrules.syntax.grammar import parser
 from tests.conftest import ROOT
 from tests.support.spans import assert_inside
 
@@ -148,7 +148,7 @@ def test_the_one_file_example_loads() -> None:
 
 def _names() -> list[str]:
     from clinrules.models.sciatica import Patient
-    from clinrules.schema import schema_of
+    from clinrules.schema.reader import schema_of
 
     schema = schema_of(Patient)
     members = {

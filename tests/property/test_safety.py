@@ -17,7 +17,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 import clinrules
-from clinrules.combine import RANK
+from clinrules.decision.combine import RANK
 from tests.conftest import ROOT
 from tests.strategies import AS_OF, FLAG_ANSWERS, NO_OR_UNKNOWN, GeneratedRuleset, rulesets, sciatica_patients
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from clinrules import types as t
-from clinrules.schema import Field, Schema
+from clinrules.schema import types as t
+from clinrules.schema.reader import Field, Schema
 
 AS_OF = dt.datetime(2026, 11, 21, 8, tzinfo=dt.UTC)
 

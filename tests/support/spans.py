@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from clinrules.diagnostics import Diagnostic
+from clinrules.base.diagnostics import Diagnostic
 
 
 def position_inside(text: str, line: int, column: int) -> bool:

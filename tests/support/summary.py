@@ -7,7 +7,7 @@ path, `<q:...>` quoted. Numbers with units read `24[hours]`.
 
 from __future__ import annotations
 
-from clinrules import ast
+from clinrules.syntax import ast
 
 
 def expr(node: ast.Expr) -> str:

@@ -1,4 +1,10 @@
-"""The model registry: the names a ruleset's `model` line can give.
+"""Patient models: the registry of names a ruleset's `model` line can give, and the built-in models.
+
+Below every stage but `base`: the checker looks models up here, and a model
+module imports only `ordinal.py` (`OrdinalEnum`) and pydantic. `sciatica.py`
+is the built-in `sciatica` model.
+
+In: a name from a `model` line. Out: a pydantic model class, for `clinrules.schema`.
 
 Built-in models are listed here; third-party packages add theirs under the
 entry-point group `clinrules.models`, each entry naming a pydantic model class

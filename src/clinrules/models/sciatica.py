@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from clinrules.ordinal import OrdinalEnum
+from clinrules.models.ordinal import OrdinalEnum
 
 
 class Extent(OrdinalEnum):

@@ -1,0 +1,286 @@
+"""Running case files: evaluate each case, compare it with `expect`, and measure coverage.
+
+Stage: after loading. `clinrules test` loads the ruleset a case file names
+(whatever its status: drafts are what case files are for), evaluates each
+case with its trace, compares `expect` as a subset of the decision JSON, and
+counts which outcomes of every red flag and rule the cases reached.
+
+Design decision: coverage is read from the decision's trace, not from a
+second evaluation, so it counts exactly what the cases exercised: a red flag
+that fires still leaves every rule's own outcome in the trace, and counts it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from clinrules import ir
+from clinrules.authoring.casefile import Case, CaseFile, CaseFileError, read_case_file, show
+from clinrules.base.diagnostics import Diagnostic, make
+from clinrules.base.errors import ClinrulesError, RulesetError
+from clinrules.base.span import Span
+from clinrules.check.checker import check
+from clinrules.check.loader import load_files
+from clinrules.decision.result import Decision
+from clinrules.ruleset import RuleSet
+from clinrules.syntax import ast
+
+__all__ = [
+    "OUTCOMES",
+    "Case",
+    "CaseFile",
+    "CaseFileError",
+    "CaseResult",
+    "Coverage",
+    "CoverageItem",
+    "Mismatch",
+    "can_be_unknown",
+    "check_against",
+    "check_program",
+    "compare",
+    "load_ruleset",
+    "read_case_file",
+    "run_case",
+    "show",
+]
+
+OUTCOMES = ("fired", "not_fired", "unknown")
+"""A red flag's or rule's outcomes in a trace."""
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One place where the decision differs from `expect`."""
+
+    path: str
+    expected: object
+    actual: object
+    absent: bool = False
+
+    def __str__(self) -> str:
+        got = "nothing: the decision has no such key" if self.absent else show(self.actual)
+        return f"{self.path}: expected {show(self.expected)}, got {got}"
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """How one case came out: its mismatches, or the error that stopped its evaluation."""
+
+    case: Case
+    mismatches: tuple[Mismatch, ...] = ()
+    error: str | None = None
+    decision: Decision | None = None
+
+    @property
+    def passed(self) -> bool:
+        """True when the decision matched `expect`."""
+        return self.error is None and not self.mismatches
+
+
+# ---------------------------------------------------------------- the ruleset
+
+
+def check_program(path: Path, shown: str) -> tuple[ir.Program, list[Diagnostic]]:
+    """Check a ruleset (or a library) of any status: its program and warnings.
+
+    Raises:
+        RulesetError: the file cannot be read or has errors.
+    """
+    try:
+        files = load_files(path, shown)
+    except OSError as error:
+        raise RulesetError(
+            [make("CR215", f"cannot read '{shown}': {error.strerror or error}", shown, Span(1, 1, 1, 1))]
+        ) from None
+    library = files[0].rule_file.header.kind is ast.FileKind.LIBRARY
+    program, reporters = check(files, standalone=library)
+    return program, [d for r in reporters for d in r.diagnostics]
+
+
+def load_ruleset(path: Path, shown: str) -> RuleSet:
+    """Load a ruleset for testing, whatever its status (drafts, reviews and retired ones).
+
+    Raises:
+        RulesetError: the file has errors, or is a library.
+    """
+    program, warnings = check_program(path, shown)
+    if program.kind == ast.FileKind.LIBRARY.value:
+        header = program.where
+        raise RulesetError(
+            [
+                make(
+                    "CR420",
+                    "a library cannot be tested on its own",
+                    header.file,
+                    header.span,
+                    "name the ruleset that includes it in the case file's 'ruleset'",
+                )
+            ]
+        )
+    return RuleSet(program, warnings)
+
+
+def check_against(case_file: CaseFile, ruleset: RuleSet) -> None:
+    """Check the ids a case file names against its ruleset.
+
+    Raises:
+        CaseFileError: an exercise, red flag or parameter the ruleset does not have.
+    """
+    flags = {f.id for f in ruleset.program.red_flags}
+    problems: list[str] = []
+    for case in case_file.cases:
+        found: list[str] = []
+        found += _not_in("exercise", case.exercises or (), ruleset.exercises, "in 'exercises'")
+        found += _not_in("parameter", case.parameters or {}, ruleset.program.parameters, "in 'parameters'")
+        wanted = case.expect.get("exercises") or {}
+        reported = case.exercises if case.exercises is not None else ruleset.exercises
+        found += _not_in("exercise", wanted, ruleset.exercises, "in 'expect.exercises'")
+        found += [
+            f"'expect.exercises' names '{ex}', which the case's 'exercises' leaves out"
+            for ex in wanted
+            if ex in ruleset.exercises and ex not in reported
+        ]
+        found += _not_in("red flag", case.expect.get("red_flags") or {}, flags, "in 'expect.red_flags'")
+        problems += [f"{case_file.shown}:{case.line}: {case.label}: {p}" for p in found]
+    if problems:
+        raise CaseFileError(problems)
+
+
+def _not_in(what: str, names: Iterable[Any], known: Iterable[str], where: str) -> list[str]:
+    known = sorted(known)
+    out = []
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(str(name), known, n=1)
+            hint = (
+                f"did you mean '{close[0]}'?" if close else f"the {what}s are: {', '.join(known) or 'none'}"
+            )
+            out.append(f"the ruleset has no {what} '{name}' {where}; {hint}")
+    return out
+
+
+# ---------------------------------------------------------------- running
+
+
+def run_case(ruleset: RuleSet, case: Case) -> CaseResult:
+    """Evaluate one case with its trace and compare the decision with `expect`."""
+    try:
+        decision = ruleset.evaluate(case.patient, case.exercises, case.parameters, case.as_of, explain=True)
+    except ClinrulesError as error:  # bad patient data, a parameter or an exercise: the case fails
+        return CaseResult(case, error=str(error))
+    actual = decision.model_dump(mode="json")
+    actual.pop("trace", None)
+    return CaseResult(case, tuple(compare(case.expect, actual)), None, decision)
+
+
+def compare(expected: object, actual: object, path: str = "") -> list[Mismatch]:
+    """Every place where `expected` is not a subset of `actual`.
+
+    Mappings compare key by key (keys `actual` has and `expected` leaves out
+    are ignored); everything else, lists included, compares whole.
+    """
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return [Mismatch(path or "the decision", expected, actual)]
+        out: list[Mismatch] = []
+        for key, value in expected.items():
+            where = f"{path}.{key}" if path else str(key)
+            if key in actual:
+                out.extend(compare(value, actual[key], where))
+            else:
+                out.append(Mismatch(where, value, None, absent=True))
+        return out
+    return [] if _same(expected, actual) else [Mismatch(path, expected, actual)]
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    return a == b
+
+
+# ---------------------------------------------------------------- coverage
+
+
+def can_be_unknown(node: ir.Condition | ir.Expr) -> bool:
+    """Whether a condition may come out unknown: it reads a field outside `is known`/`is unknown`."""
+    match node:
+        case ir.FieldRef():
+            return True
+        case ir.Known() | ir.ParamRef() | ir.Const() | ir.EnumConst() | ir.Now():
+            return False
+        case ir.Scale(expr=e) | ir.Truth(value=e) | ir.Member(value=e) | ir.Contains(value=e):
+            return can_be_unknown(e)
+        case ir.Empty(value=e):
+            return can_be_unknown(e)
+        case ir.Arith(left=a, right=b) | ir.Compare(left=a, right=b):
+            return can_be_unknown(a) or can_be_unknown(b)
+        case ir.Between(value=v, low=lo, high=hi):
+            return any(can_be_unknown(x) for x in (v, lo, hi))
+        case ir.And(items=items) | ir.Or(items=items):
+            return any(can_be_unknown(x) for x in items)
+        case ir.Not(item=c) | ir.Phrase(condition=c):
+            return can_be_unknown(c)
+        case ir.History(condition=c, window=w):
+            return can_be_unknown(c) or (w is not None and can_be_unknown(w))
+    return True  # a node this function does not know: ask for the unknown branch too
+
+
+@dataclass
+class CoverageItem:
+    """A red flag or a rule, and the outcomes some case saw it reach."""
+
+    kind: str
+    id: str
+    unknown_possible: bool
+    seen: set[str] = field(default_factory=set)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The outcomes a thorough set of cases reaches."""
+        return OUTCOMES if self.unknown_possible else OUTCOMES[:2]
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """The required outcomes no case reached yet."""
+        return tuple(o for o in self.required if o not in self.seen)
+
+
+class Coverage:
+    """Which outcomes of a ruleset's red flags and rules its cases reached."""
+
+    def __init__(self, program: ir.Program) -> None:
+        """Start with nothing seen, for every red flag and rule of `program`."""
+        flags = sorted(program.red_flags, key=lambda f: f.id)
+        rules = sorted(program.rules, key=lambda r: r.id)
+        self.items: dict[tuple[str, str], CoverageItem] = {
+            **{
+                ("red_flag", f.id): CoverageItem("red_flag", f.id, can_be_unknown(f.condition)) for f in flags
+            },
+            **{("rule", r.id): CoverageItem("rule", r.id, can_be_unknown(r.condition)) for r in rules},
+        }
+
+    def add(self, decision: Decision) -> None:
+        """Count the outcomes in a decision's trace."""
+        for entry in decision.trace or ():
+            item = self.items.get((entry.kind, entry.id))
+            if item is not None and entry.outcome in OUTCOMES:
+                item.seen.add(entry.outcome)
+
+    @property
+    def required(self) -> int:
+        """How many outcomes a thorough set of cases reaches."""
+        return sum(len(i.required) for i in self.items.values())
+
+    @property
+    def covered(self) -> int:
+        """How many of them some case reached."""
+        return sum(len(i.required) - len(i.missing) for i in self.items.values())

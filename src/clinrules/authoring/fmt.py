@@ -1,0 +1,488 @@
+"""Format stage: AST + comments -> the one canonical layout of a rule file.
+
+The formatter prints from the syntax tree, never by editing the text, so its
+output parses to the same tree as its input and formatting twice changes
+nothing. The text is used only to place comments, the one thing the tree does
+not hold in place: the output is a list of items (a declaration's head, a
+header line, a verdict line, a clause, ...), each remembering the source
+offsets of what it prints. A comment that shares a line with an item's text
+goes at the end of that item's line; a comment on its own line goes on its own
+line before the item that followed it. docs/formatting.md describes the layout.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from clinrules.base.errors import ClinrulesError, FormatError
+from clinrules.base.span import Span
+from clinrules.syntax import ast
+from clinrules.syntax.parser import parse
+
+WIDTH = 100
+"""A condition whose line would be longer than this is wrapped at its top-level `and`/`or`."""
+INDENT = "  "
+CONTINUATION = "    "
+
+_OR, _AND, _NOT, _TEST = 1, 2, 3, 4  # precedence levels, loosest first
+_SPACE = re.compile(r"[ \t\f\r\n]*")
+
+
+def format_text(text: str, file: str = "<inline>") -> str:
+    """Parse a rule file and return it in the canonical layout.
+
+    Args:
+        text: the whole file.
+        file: the name used in diagnostics.
+
+    Returns:
+        The formatted text, ending with one newline.
+
+    Raises:
+        RulesetError: the text has syntax errors; nothing is formatted.
+        FormatError: the result would parse to a different tree or lose a
+            comment (a bug in the formatter; nothing is formatted).
+    """
+    rule_file = parse(text, file)
+    formatted = format_rule_file(rule_file, text)
+    # A rewritten rule file must mean what it meant: checked on every run,
+    # not only in the tests, because a silent change to a red flag is the
+    # one failure a formatter must never have.
+    try:
+        again = parse(formatted, file)
+    except ClinrulesError as error:
+        raise FormatError(
+            f"{file}: the formatted text would not parse ({error}); file left as it was"
+        ) from None
+    if shape(again) != shape(rule_file) or _comment_texts(again) != _comment_texts(rule_file):
+        raise FormatError(
+            f"{file}: formatting would change the file's meaning or comments; file left as it was"
+        )
+    return formatted
+
+
+def shape(node: Any) -> Any:
+    """A syntax node without its spans, its file name and its comments: what formatting keeps."""
+    if isinstance(node, Span):
+        return None
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        names = (f.name for f in dataclasses.fields(node) if f.name not in ("span", "file", "comments"))
+        return (type(node).__name__, *(shape(getattr(node, name)) for name in names))
+    if isinstance(node, tuple):
+        return tuple(shape(item) for item in node)
+    return node
+
+
+def _comment_texts(rule_file: ast.RuleFile) -> list[str]:
+    return [_comment(c) for c in rule_file.comments]
+
+
+def format_rule_file(rule_file: ast.RuleFile, text: str) -> str:
+    """Print a parsed file in the canonical layout, keeping every comment.
+
+    Args:
+        rule_file: the file's syntax tree, as `parse` made it from `text`.
+        text: the text it was parsed from (to place the comments).
+
+    Returns:
+        The formatted text, ending with one newline.
+    """
+    items = _file_items(rule_file)
+    end_comments = _attach(items, rule_file.comments, text)
+    return _render(items, end_comments, text)
+
+
+# ---------------------------------------------------------------- conditions
+
+
+def quote(value: str) -> str:
+    """A text in double quotes, with `"` and `\\` escaped."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def expr(node: ast.Expr) -> str:
+    """An expression as text: numbers as written with their unit, names as written."""
+    match node:
+        case ast.Number(text=text, unit=unit):
+            return f"{text} {unit}" if unit else text
+        case ast.Now():
+            return "now"
+        case ast.Ref(text=text, kind=kind):
+            return quote(text) if kind is ast.RefKind.QUOTED else text
+        case ast.Arithmetic(op=op, left=left, right=right):
+            return f"{expr(left)} {op} {expr(right)}"
+    raise TypeError(node)
+
+
+def condition(node: ast.Condition) -> str:
+    """A condition on one line, with the parentheses its structure needs.
+
+    Two more are kept because clinicians misread their absence: an `and`
+    inside an `or`, and whatever `not` applies to unless it is a bare name.
+    `a or (b and c)` and `not (weakness is empty)` say what they mean.
+    """
+    match node:
+        case ast.AnyOf(items=items):
+            return " or ".join(_operand(c, _NOT) for c in items)
+        case ast.AllOf(items=items):
+            return " and ".join(_operand(c, _NOT) for c in items)
+        case ast.Not(operand=operand):
+            if isinstance(operand, ast.Truth):
+                return "not " + condition(operand)
+            return f"not ({condition(operand)})"
+        case ast.Truth(expr=e):
+            return expr(e)
+        case ast.Compare(op=op, left=left, right=right):
+            return f"{expr(left)} {op} {expr(right)}"
+        case ast.Between(value=v, low=low, high=high):
+            return f"{expr(v)} between {expr(low)} and {expr(high)}"
+        case ast.IsValue(value=v, member=m, negated=negated):
+            return f"{expr(v)} is {'not ' if negated else ''}{_member(m)}"
+        case ast.IsKnown(value=v, negated=negated):
+            return f"{expr(v)} is {'unknown' if negated else 'known'}"
+        case ast.IsEmpty(value=v, negated=negated):
+            return f"{expr(v)} is {'not ' if negated else ''}empty"
+        case ast.InSet(value=v, members=members):
+            return f"{expr(v)} in {_members(members)}"
+        case ast.Includes(value=v, members=members, any_of=any_of):
+            if any_of:
+                return f"{expr(v)} includes any of {_members(members)}"
+            return f"{expr(v)} includes {_member(members[0])}"
+        case ast.History():
+            return _history(node)
+    raise TypeError(node)
+
+
+def _level(node: ast.Condition) -> int:
+    if isinstance(node, ast.AnyOf):
+        return _OR
+    if isinstance(node, ast.AllOf):
+        return _AND
+    return _NOT if isinstance(node, ast.Not) else _TEST
+
+
+def _operand(node: ast.Condition, tightest: int) -> str:
+    """`node` where a condition of level `tightest` or tighter may stand, in parentheses if looser."""
+    text = condition(node)
+    return f"({text})" if _level(node) < tightest else text
+
+
+def _member(value: ast.EnumValue) -> str:
+    return quote(value.name) if value.quoted else value.name
+
+
+def _members(values: tuple[ast.EnumValue, ...]) -> str:
+    return "{" + ", ".join(_member(v) for v in values) + "}"
+
+
+def _history(node: ast.History) -> str:
+    """A session-history form: `session` where one session is meant, else `sessions`."""
+    of = f"{node.exercise.name} " if node.exercise is not None else ""
+    n = node.last if node.last is not None else 1
+    sessions = f"{of}{'session' if n == 1 else 'sessions'}"
+    match node.quantifier:
+        case ast.Quantifier.LAST:
+            head = f"the last {of}session"
+        case ast.Quantifier.ANY_OF_LAST:
+            head = f"any of the last {n} {sessions}"
+        case ast.Quantifier.COUNT_OF_LAST:
+            head = f"{node.count} of the last {n} {sessions}"
+        case ast.Quantifier.EVERY_OF_LAST:
+            head = f"every one of the last {n} {sessions}"
+        case ast.Quantifier.ANY_WITHIN | ast.Quantifier.NONE_WITHIN:
+            word = "any" if node.quantifier is ast.Quantifier.ANY_WITHIN else "no"
+            window = expr(node.window) if node.window is not None else ""
+            head = f"{word} {of}session within {window}"
+    return f"{head} had {_operand(node.condition, _NOT)}"
+
+
+def wrap(prefix: str, node: ast.Condition) -> list[str]:
+    """`prefix` and a condition, as lines of at most `WIDTH` characters where possible.
+
+    A condition too long for one line is wrapped at its top-level `and` or
+    `or`: each continuation line is indented four spaces and starts with the
+    operator, and every line holds as many operands as fit. An operand is
+    never split, so a line can still be longer than `WIDTH`.
+    """
+    line = prefix + condition(node)
+    if len(line) <= WIDTH or not isinstance(node, ast.AnyOf | ast.AllOf):
+        return [line]
+    op, tightest = ("or", _NOT) if isinstance(node, ast.AnyOf) else ("and", _NOT)
+    operands = [_operand(c, tightest) for c in node.items]
+    lines = [prefix + operands[0]]
+    for operand in operands[1:]:
+        joined = f"{lines[-1]} {op} {operand}"
+        if len(joined) <= WIDTH:
+            lines[-1] = joined
+        else:
+            lines.append(f"{CONTINUATION}{op} {operand}")
+    return lines
+
+
+# ---------------------------------------------------------------- items
+
+
+@dataclass
+class _Item:
+    """One printed piece of the file that comments can go with.
+
+    Attributes:
+        lines: the printed lines, indentation included.
+        start: the source offset of the item's first character.
+        end: the source offset just after its last character.
+        indent: "" for the first line of a declaration or of the header,
+            else two spaces; comments before the item take this indentation.
+        before: the comments printed on their own lines before the item.
+        trailing: the comment printed at the end of its last line.
+    """
+
+    lines: list[str]
+    start: int
+    end: int
+    indent: str
+    before: list[ast.Comment] = field(default_factory=list)
+    trailing: ast.Comment | None = None
+
+
+def _head(text: str, start: int, end: int) -> _Item:
+    return _Item([text], start, end, "")
+
+
+def _line(text: str, span: Span) -> _Item:
+    return _Item([INDENT + text], span.start, span.end, INDENT)
+
+
+def _file_items(rule_file: ast.RuleFile) -> list[_Item]:
+    header = rule_file.header
+    items = [_head(f"{header.kind.value} {header.id.name}", header.span.start, header.id.span.end)]
+    items += [_line(_header_line(line), line.span) for line in header.lines]
+    for declaration in rule_file.declarations:
+        items += _declaration(declaration)
+    return items
+
+
+def _header_line(line: ast.HeaderLine) -> str:
+    if line.key == "title":
+        return f"title {quote(line.value)}"
+    if line.key == "reviewed" and line.by is not None:
+        return f"reviewed {line.value} by {quote(line.by.value)}"
+    if line.key == "unknown" and line.verdict is not None:
+        return f"unknown {_verdict(line.verdict)}"
+    return f"{line.key} {line.value}"
+
+
+def _names(idents: tuple[ast.Ident, ...]) -> str:
+    return ", ".join(i.name for i in idents)
+
+
+def _verdict(verdict: ast.Verdict) -> str:
+    return f"{verdict.word} to {verdict.target.name}" if verdict.target is not None else verdict.word
+
+
+def _title(title: ast.Text | None) -> str:
+    return f" {quote(title.value)}" if title is not None else ""
+
+
+def _declaration(d: ast.Declaration) -> list[_Item]:
+    """The items of one declaration: its head, then its indented lines."""
+    start = d.span.start
+    match d:
+        case ast.Include(path=path):
+            return [_head(f"include {quote(path.value)}", start, d.span.end)]
+        case ast.Source(id=i, title=title, attrs=attrs):
+            head = _head(f"source {i.name} {quote(title.value)}", start, title.span.end)
+            return [head, *(_line(_source_attr(a), a.span) for a in attrs)]
+        case ast.Parameter(id=i, default=default, low=low, high=high):
+            text = f"parameter {i.name} = {expr(default)} between {expr(low)} and {expr(high)}"
+            return [_head(text, start, d.span.end)]
+        case ast.Exercise(id=i, name=name, tags=tags, dose=dose):
+            tagged = f" tagged {_names(tags)}" if tags else ""
+            end = tags[-1].span.end if tags else name.span.end
+            head = _head(f"exercise {i.name} {quote(name.value)}{tagged}", start, end)
+            return [head] + ([_line(_dose(dose), dose.span)] if dose is not None else [])
+        case ast.Ladder(id=i, rungs=rungs):
+            lines = _wrap_names(f"ladder {i.name}: ", [r.name for r in rungs], "")
+            return [_Item(lines, start, d.span.end, "")]
+        case ast.Define(phrase=phrase, condition=c):
+            words = quote(phrase.text) if phrase.quoted else phrase.text
+            body = _Item(wrap(INDENT, c), c.span.start, c.span.end, INDENT)
+            return [_head(f"define {words}:", start, phrase.span.end), body]
+        case ast.RedFlag(id=i, title=title, verdict=v, condition=c, clauses=clauses):
+            end = title.span.end if title is not None else i.span.end
+            head = _head(f"red flag {i.name}{_title(title)}:", start, end)
+            return [head, _verdict_line(v, c), *(_line(_clause(x), x.span) for x in clauses)]
+        case ast.Rule(id=i, title=title, targets=targets, verdict=v, condition=c, clauses=clauses):
+            lines = [f"rule {i.name}{_title(title)} for {_targets(targets)}:"]
+            if len(lines[0]) > WIDTH:
+                lines = [
+                    f"rule {i.name}{_title(title)}",
+                    *_wrap_names(INDENT + "for ", _target_words(targets), ":"),
+                ]
+            head = _Item(lines, start, targets.span.end, "")
+            return [head, _verdict_line(v, c), *(_line(_clause(x), x.span) for x in clauses)]
+        case ast.Otherwise(verdict=v):
+            return [_head(f"otherwise {_verdict(v)}", start, d.span.end)]
+    raise TypeError(d)
+
+
+def _source_attr(attr: ast.SourceAttr) -> str:
+    return f"{attr.key} {attr.value if attr.key == 'year' else quote(attr.value)}"
+
+
+def _wrap_names(prefix: str, names: list[str], suffix: str) -> list[str]:
+    """`prefix`, the names joined by commas, and `suffix`, wrapped after commas to fit `WIDTH`.
+
+    Continuation lines are indented two spaces; a single name is never split.
+    """
+    lines = [prefix + names[0]]
+    for name in names[1:]:
+        lines[-1] += ","
+        if len(lines[-1]) + 1 + len(name) + len(suffix) <= WIDTH:
+            lines[-1] += " " + name
+        else:
+            lines.append(INDENT + name)
+    lines[-1] += suffix
+    return lines
+
+
+def _target_words(targets: ast.Targets) -> list[str]:
+    """The targets as words for `_wrap_names`: `every exercise` and `tagged` stay whole."""
+    if targets.kind is ast.TargetKind.EVERY:
+        return ["every exercise"]
+    if targets.kind is ast.TargetKind.TAGS:
+        names = [n.name for n in targets.names]
+        return [f"tagged {names[0]}", *names[1:]]
+    return [n.name for n in targets.names]
+
+
+def _targets(targets: ast.Targets) -> str:
+    if targets.kind is ast.TargetKind.EVERY:
+        return "every exercise"
+    if targets.kind is ast.TargetKind.TAGS:
+        return f"tagged {_names(targets.names)}"
+    return _names(targets.names)
+
+
+def _verdict_line(verdict: ast.Verdict, node: ast.Condition) -> _Item:
+    lines = wrap(f"{INDENT}{_verdict(verdict)} if ", node)
+    return _Item(lines, verdict.span.start, max(verdict.span.end, node.span.end), INDENT)
+
+
+def _dose(dose: ast.Dose) -> str:
+    return "dose " + ", ".join(_dose_item(item) for item in dose.items)
+
+
+def _dose_item(item: ast.DoseItem) -> str:
+    if item.word is not None or item.low is None:
+        return f"{item.attribute} {item.word}"
+    amount = item.low.text + (f" to {item.high.text}" if item.high is not None else "")
+    if item.attribute == "daily":
+        return f"daily {amount} times"
+    if item.attribute == "load":
+        return f"load {amount} % bodyweight"
+    return f"{item.attribute} {amount}" + (f" {item.unit}" if item.unit else "")
+
+
+def _clause(clause: ast.Clause) -> str:
+    match clause:
+        case ast.Instead(exercises=exercises):
+            return f"instead {_names(exercises)}"
+        case ast.Dose():
+            return _dose(clause)
+        case ast.Say(text=text):
+            return f"say {quote(text.value)}"
+        case ast.Note(text=text):
+            return f"note {quote(text.value)}"
+        case ast.Cite(sources=sources):
+            return f"cite {_names(sources)}"
+        case ast.WhenUnknown(verdict=v):
+            return f"when unknown {_verdict(v)}"
+        case ast.Care(level=level):
+            return f"care {level.name}"
+    raise TypeError(clause)
+
+
+# ---------------------------------------------------------------- comments
+
+
+def _trailing(comment: ast.Comment, text: str) -> bool:
+    """True when something other than blanks comes before the comment on its line."""
+    line_start = text.rfind("\n", 0, comment.span.start) + 1
+    return bool(text[line_start : comment.span.start].strip())
+
+
+def _attach(items: list[_Item], comments: tuple[ast.Comment, ...], text: str) -> list[ast.Comment]:
+    """Give each comment to an item; return the comments that go at the end of the file.
+
+    A comment's owner is the last item that starts before it. The comments
+    inside the owner's text or at the end of one of its lines stay with it:
+    the last of them, when it was a trailing comment, at the end of its last
+    line, the others on their own lines before it. A comment on its own line
+    after the owner goes before the next item, or at the end of the file.
+    Comments keep their order in every case.
+    """
+    starts = [item.start for item in items]
+    owned: list[list[ast.Comment]] = [[] for _ in items]
+    for comment in comments:
+        owner = bisect.bisect_left(starts, comment.span.start) - 1
+        if owner < 0:
+            items[0].before.append(comment)
+        else:
+            owned[owner].append(comment)
+    end_comments: list[ast.Comment] = []
+    for index, (item, mine) in enumerate(zip(items, owned, strict=True)):
+        inner = 0
+        for position, comment in enumerate(mine):
+            if comment.span.start < item.end or _trailing(comment, text):
+                inner = position + 1
+        if inner and _trailing(mine[inner - 1], text):
+            item.before += mine[: inner - 1]
+            item.trailing = mine[inner - 1]
+        else:
+            item.before += mine[:inner]
+        following = items[index + 1].before if index + 1 < len(items) else end_comments
+        following += mine[inner:]
+    return end_comments
+
+
+def _comment(comment: ast.Comment) -> str:
+    return comment.text.removesuffix("\r")  # lines end with \n only
+
+
+def _blank_after(comment: ast.Comment, text: str) -> bool:
+    """True when a blank line follows the comment in the source."""
+    match = _SPACE.match(text, comment.span.end)
+    return match is not None and match.group().count("\n") >= 2
+
+
+def _render(items: list[_Item], end_comments: list[ast.Comment], text: str) -> str:
+    """Join the items: one blank line before each declaration, comments in their places.
+
+    Before a declaration (and the header, and at the end of the file) a blank
+    line the author left after a comment is kept, as one blank line; inside a
+    declaration or the header there are no blank lines.
+    """
+    out: list[str] = []
+    for index, item in enumerate(items):
+        top = item.indent == ""
+        if top and index > 0:
+            out.append("")
+        for comment in item.before:
+            out.append(item.indent + _comment(comment))
+            if top and _blank_after(comment, text):
+                out.append("")
+        lines = list(item.lines)
+        if item.trailing is not None:
+            lines[-1] += "  " + _comment(item.trailing)
+        out += lines
+    if end_comments:
+        out.append("")
+        for position, comment in enumerate(end_comments):
+            out.append(_comment(comment))
+            if position + 1 < len(end_comments) and _blank_after(comment, text):
+                out.append("")
+    return "\n".join(out) + "\n"

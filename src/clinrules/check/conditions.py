@@ -1,0 +1,281 @@
+"""Checker, conditions: AST conditions -> typed IR, with names, types and units checked.
+
+Each check reports into a shared `Reporter` and always returns an IR node,
+so checking goes on after a mistake. A subtree with an error gets
+`ErrorType`, which every later check accepts silently: one misspelt field
+gives one diagnostic, not one per comparison it appears in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from clinrules import ir
+from clinrules.base.span import Span
+from clinrules.check.names import Reporter, Scope, did_you_mean
+from clinrules.check.resolve import NameRules, PhraseSource, shown, uses_session
+from clinrules.check.typecheck import poison, type_of
+from clinrules.schema import types as t
+from clinrules.schema.reader import Schema
+from clinrules.schema.units import SECOND, unit_named
+from clinrules.syntax import ast
+
+TOP = Scope()
+"""The scope of a rule's or red flag's own condition."""
+
+__all__ = ["TOP", "ConditionChecker", "PhraseSource"]
+
+
+class ConditionChecker(NameRules):
+    """Types the conditions of one program. Phrases are checked once and shared."""
+
+    def __init__(
+        self,
+        schema: Schema,
+        parameters: Mapping[str, ir.Parameter],
+        phrases: Mapping[str, PhraseSource],
+        exercises: frozenset[str],
+        report: Reporter,
+    ) -> None:
+        self.schema = schema
+        self.parameters = parameters
+        self.phrases = phrases
+        self.exercises = exercises
+        self.report = report
+        self.file = ""
+        self._phrase_ir: dict[str, ir.Phrase | None] = {}
+        self._resolving: list[str] = []
+        self.used_phrases: set[str] = set()
+
+    # ------------------------------------------------------------ entry points
+
+    def condition(self, node: ast.Condition, file: str, scope: Scope = TOP) -> ir.Condition:
+        """Check a condition written in `file`."""
+        previous, self.file = self.file, file
+        try:
+            return self._condition(node, scope)
+        finally:
+            self.file = previous
+
+    def phrase(self, name: str) -> ir.Phrase | None:
+        """The checked body of a define (None when it has an error that stops its use)."""
+        if name in self._phrase_ir:
+            return self._phrase_ir[name]
+        source = self.phrases[name]
+        if name in self._resolving:
+            cycle = " -> ".join([*self._resolving[self._resolving.index(name) :], name])
+            self.report.error(
+                "CR417",
+                f"the phrase '{name}' is defined in terms of itself: {cycle}",
+                (source.file, source.define.phrase.span),
+                "break the cycle: one of these defines must not use the others",
+            )
+            self._phrase_ir[name] = None
+            return None
+        self._resolving.append(name)
+        try:
+            body = self.condition(source.define.condition, source.file, Scope(session=True))
+        finally:
+            self._resolving.pop()
+        if name in self._phrase_ir:  # a cycle through this phrase was reported
+            return None
+        result = ir.Phrase(name, body, uses_session(body), source.define.phrase.span)
+        self._phrase_ir[name] = result
+        return result
+
+    # ------------------------------------------------------------ conditions
+
+    def _condition(self, node: ast.Condition, scope: Scope) -> ir.Condition:
+        match node:
+            case ast.AnyOf(items=items):
+                return ir.Or(tuple(self._condition(c, scope) for c in items), node.span)
+            case ast.AllOf(items=items):
+                return ir.And(tuple(self._condition(c, scope) for c in items), node.span)
+            case ast.Not(operand=operand):
+                return ir.Not(self._condition(operand, scope), node.span)
+            case ast.Truth(expr=expr):
+                return self._truth(expr, scope, node.span)
+            case ast.Compare():
+                return self._compare(node, scope)
+            case ast.Between():
+                return self._between(node, scope)
+            case ast.IsValue(value=value, member=member, negated=negated):
+                target = self._expr(value, scope)
+                members = self._members(target, (member,), "is")
+                return ir.Member(target, members, negated, node.span)
+            case ast.InSet(value=value, members=members):
+                target = self._expr(value, scope)
+                return ir.Member(target, self._members(target, members, "in"), False, node.span)
+            case ast.Includes(value=value, members=members):
+                target = self._expr(value, scope)
+                return ir.Contains(target, self._list_members(target, members), node.span)
+            case ast.IsEmpty(value=value, negated=negated):
+                target = self._expr(value, scope)
+                self._need_list(target, "is empty")
+                return ir.Empty(target, negated, node.span)
+            case ast.IsKnown(value=value, negated=negated):
+                return ir.Known(self._operand(value, scope), negated, node.span)
+            case ast.History():
+                return self._history(node, scope)
+        raise AssertionError(node)
+
+    def _truth(self, expr: ast.Expr, scope: Scope, span: Span) -> ir.Condition:
+        operand = self._operand(expr, scope)
+        if isinstance(operand, ir.Phrase):
+            return operand
+        kind = type_of(operand)
+        if not isinstance(kind, t.BoolType | t.ErrorType):
+            hint = {
+                t.NumberType: "compare it with a number: x > 0",
+                t.EnumType: "ask for a value: x is VALUE",
+                t.EnumListType: "ask what it holds: x includes VALUE, or x is empty",
+                t.DateTimeType: "compare it with now: x >= now - 24 hours",
+            }.get(type(kind), "ask whether it is known: x is known")
+            self.report.error(
+                "CR302",
+                f"'{shown(expr)}' is {kind.describe()}, not a yes/no answer, so it cannot stand alone as a condition",
+                self._where(span),
+                hint,
+            )
+        return ir.Truth(operand, span)
+
+    def _compare(self, node: ast.Compare, scope: Scope) -> ir.Condition:
+        left, right = self._pair(node.left, node.right, scope)
+        kind, left, right = self._comparable(node.op, left, right, node.span)
+        self._never_true(node.op, left, right, node.span)
+        return ir.Compare(node.op, kind, left, right, node.span)
+
+    def _between(self, node: ast.Between, scope: Scope) -> ir.Condition:
+        value = self._expr(node.value, scope)
+        low = self._enum_or_expr(node.low, type_of(value), scope)
+        high = self._enum_or_expr(node.high, type_of(value), scope)
+        kind, value, low = self._comparable("<=", value, low, node.span)
+        _, value, high = self._comparable("<=", value, high, node.span)
+        if isinstance(low, ir.Const) and isinstance(high, ir.Const) and low.value > high.value:
+            self.report.error(
+                "CR501",
+                f"between {low.value} and {high.value} can never be true: the low end is above the high end",
+                self._where(node.span),
+                f"write between {high.value} and {low.value}",
+            )
+        else:
+            self._never_true(">=", value, low, node.span)
+            self._never_true("<=", value, high, node.span)
+        return ir.Between(kind, value, low, high, node.span)
+
+    # ------------------------------------------------------------ session history
+
+    def _history(self, node: ast.History, scope: Scope) -> ir.Condition:
+        where = self._where(node.span)
+        if scope.in_history:
+            self.report.error(
+                "CR418",
+                "a session form cannot stand inside 'had': 'had' looks at one session at a time",
+                where,
+                "move this part out of the 'had' and join the two with 'and'",
+            )
+        if not self.schema.has_sessions:
+            self.report.error(
+                "CR421",
+                f"the model '{self.schema.name}' has no session log, so session forms cannot be used",
+                where,
+            )
+        count, last = node.count, node.last
+        if last is not None and last < 1:
+            self.report.error("CR416", f"'the last {last} sessions' must count at least one session", where)
+        if count is not None and last is not None and not 1 <= count <= last:
+            self.report.error(
+                "CR416",
+                f"'{count} of the last {last}' needs 1 <= {count} <= {last}",
+                where,
+                "K of the last N counts K sessions among N: K is at least 1 and at most N",
+            )
+        exercise = node.exercise.name if node.exercise else None
+        if node.exercise is not None and exercise not in self.exercises:
+            self.report.error(
+                "CR207",
+                f"unknown exercise '{exercise}'",
+                self._where(node.exercise.span),
+                did_you_mean(node.exercise.name, self.exercises),
+            )
+        window = self._window(node.window, scope) if node.window is not None else None
+        inner = self._condition(node.condition, scope.inside_had())
+        return ir.History(node.quantifier, count, last, window, exercise, inner, node.span)
+
+    def _window(self, node: ast.Expr, scope: Scope) -> ir.Expr:
+        window = self._expr(node, scope)
+        kind = type_of(window)
+        if isinstance(kind, t.ErrorType):
+            return window
+        if not isinstance(kind, t.NumberType) or kind.unit is None or kind.unit.dimension != "time":
+            self.report.error(
+                "CR305",
+                f"the window '{shown(node)}' must be a length of time",
+                self._where(node.span),
+                "give it a time unit: within 24 hours, within 7 days",
+            )
+            return poison(node.span)
+        if isinstance(window, ir.Const) and window.value <= 0:
+            self.report.error("CR501", "a window of no time can never hold a session", self._where(node.span))
+        return self._convert(window, SECOND)
+
+    # ------------------------------------------------------------ expressions and names
+
+    def _expr(self, node: ast.Expr, scope: Scope) -> ir.Expr:
+        match node:
+            case ast.Number(value=value, unit=unit, span=span):
+                unit_value = unit_named(unit) if unit else None
+                return ir.Const(value, t.NumberType(isinstance(value, int), unit_value), span)
+            case ast.Now(span=span):
+                return ir.Now(span)
+            case ast.Arithmetic():
+                return self._arith(node, scope)
+            case ast.Ref():
+                return self._ref(node, scope)
+        raise AssertionError(node)
+
+    def _arith(self, node: ast.Arithmetic, scope: Scope) -> ir.Expr:
+        left, right = self._expr(node.left, scope), self._expr(node.right, scope)
+        left_type, right_type = type_of(left), type_of(right)
+        if isinstance(left_type, t.ErrorType) or isinstance(right_type, t.ErrorType):
+            return poison(node.span)
+        if isinstance(left_type, t.DateTimeType) and isinstance(right_type, t.DateTimeType):
+            if node.op == "-":
+                return ir.Arith(
+                    "-", ir.ArithKind.ELAPSED, left, right, t.NumberType(False, SECOND), node.span
+                )
+        elif isinstance(left_type, t.DateTimeType) and isinstance(right_type, t.NumberType):
+            seconds = self._duration(right, node.right)
+            if seconds is None:
+                return poison(node.span)
+            return ir.Arith(node.op, ir.ArithKind.SHIFT, left, seconds, t.DATETIME, node.span)
+        elif isinstance(left_type, t.NumberType) and isinstance(right_type, t.NumberType):
+            united = self._units(left, right, node.span)
+            if united is None:
+                return poison(node.span)
+            left, right, unit = united
+            number = t.NumberType(left_type.integral and right_type.integral, unit)
+            return ir.Arith(node.op, ir.ArithKind.NUMBER, left, right, number, node.span)
+        self.report.error(
+            "CR302",
+            f"cannot {'add' if node.op == '+' else 'subtract'} {right_type.describe()} "
+            f"{'to' if node.op == '+' else 'from'} {left_type.describe()}",
+            self._where(node.span),
+            "times take a duration with a unit: now - 24 hours; numbers take numbers",
+        )
+        return poison(node.span)
+
+    def _duration(self, value: ir.Expr, node: ast.Expr) -> ir.Expr | None:
+        kind = type_of(value)
+        assert isinstance(kind, t.NumberType)
+        if kind.unit is None or kind.unit.dimension != "time":
+            self.report.error(
+                "CR305",
+                f"'{shown(node)}' must be a length of time to be added to or taken from a time",
+                self._where(node.span),
+                "give it a time unit: now - 24 hours, now - 6 weeks",
+            )
+            return None
+        return self._convert(value, SECOND)
+
+    # ------------------------------------------------------------ types and units

@@ -1,0 +1,211 @@
+"""Checker, types and units: the rules by which values meet in a condition.
+
+Numbers meet numbers in one unit (a bare number takes the unit of what it
+meets; units of one dimension convert; others are refused), times meet
+times, ordered choices meet by rank, and choices are checked against their
+values. Every check accepts `ErrorType` silently, so a subtree that already
+has an error raises nothing more.
+"""
+
+from __future__ import annotations
+
+from clinrules import ir
+from clinrules.base.span import Span
+from clinrules.check.names import Reporter, did_you_mean
+from clinrules.schema import types as t
+from clinrules.schema.units import Unit
+from clinrules.syntax import ast
+
+_ORDER_OPS = frozenset({"<", "<=", ">", ">="})
+
+
+def poison(span: Span) -> ir.FieldRef:
+    return ir.FieldRef("<error>", t.ERROR, False, span)
+
+
+def type_of(expr: ir.Expr) -> t.RuleType:
+    if isinstance(expr, ir.Now):
+        return t.DATETIME
+    return expr.type
+
+
+def shown_ir(node: ir.Expr) -> str:
+    match node:
+        case ir.FieldRef(path=path):
+            return path
+        case ir.ParamRef(name=name):
+            return name
+        case ir.Const(value=value, type=kind):
+            return f"{value} {kind.unit.name}" if kind.unit else str(value)
+        case ir.EnumConst(member=member):
+            return member
+        case ir.Now():
+            return "now"
+        case ir.Scale(expr=inner):
+            return shown_ir(inner)
+        case ir.Arith(op=op, left=left, right=right):
+            return f"{shown_ir(left)} {op} {shown_ir(right)}"
+    return "this"
+
+
+def unit_words(kind: t.NumberType) -> str:
+    if kind.unit is None:
+        return "a number without a unit"
+    return f"in {kind.unit.name} (a {kind.unit.dimension})"
+
+
+class TypeRules:
+    """The type and unit checks of `ConditionChecker`, kept apart for size."""
+
+    report: Reporter
+    file: str
+
+    def _where(self, span: Span) -> tuple[str, Span]:
+        return (self.file, span)
+
+    def _comparable(
+        self, op: str, left: ir.Expr, right: ir.Expr, span: Span
+    ) -> tuple[ir.CompareKind, ir.Expr, ir.Expr]:
+        a, b = type_of(left), type_of(right)
+        if isinstance(a, t.ErrorType) or isinstance(b, t.ErrorType):
+            return ir.CompareKind.NUMBER, left, right
+        if isinstance(a, t.NumberType) and isinstance(b, t.NumberType):
+            left, right, _unit = self._units(left, right, span) or (left, right, None)
+            return ir.CompareKind.NUMBER, left, right
+        if isinstance(a, t.DateTimeType) and isinstance(b, t.DateTimeType):
+            return ir.CompareKind.DATETIME, left, right
+        if isinstance(a, t.EnumType) and isinstance(b, t.EnumType) and a.members == b.members:
+            if op in _ORDER_OPS:
+                if not a.ordinal:
+                    self.report.error(
+                        "CR303",
+                        f"the values of '{shown_ir(left)}' have no order ({', '.join(a.members)})",
+                        self._where(span),
+                        "ask for values instead: x is VALUE, or x in {A, B}",
+                    )
+                return ir.CompareKind.RANK, left, right
+            return ir.CompareKind.EQUAL, left, right
+        if isinstance(a, t.BoolType) and isinstance(b, t.BoolType) and op in ("=", "!="):
+            return ir.CompareKind.EQUAL, left, right
+        hint = None
+        if isinstance(a, t.EnumType) and isinstance(right, ir.FieldRef | ir.ParamRef | ir.Const):
+            hint = f"the values of '{shown_ir(left)}' are {', '.join(a.members)}"
+        elif isinstance(a, t.DateTimeType) or isinstance(b, t.DateTimeType):
+            hint = "compare a time with a time, such as: screened_at < now - 24 hours"
+        self.report.error(
+            "CR302",
+            f"cannot compare {a.describe()} with {b.describe()}",
+            self._where(span),
+            hint,
+        )
+        return ir.CompareKind.NUMBER, left, right
+
+    def _units(
+        self, left: ir.Expr, right: ir.Expr, span: Span
+    ) -> tuple[ir.Expr, ir.Expr, Unit | None] | None:
+        """Bring two numbers to one unit; None when they cannot be (reported)."""
+        a, b = type_of(left), type_of(right)
+        assert isinstance(a, t.NumberType)
+        assert isinstance(b, t.NumberType)
+        if a.unit == b.unit:
+            return left, right, a.unit
+        if b.unit is None and isinstance(right, ir.Const):
+            return left, ir.Const(right.value, t.NumberType(b.integral, a.unit), right.span), a.unit
+        if a.unit is None and isinstance(left, ir.Const):
+            return ir.Const(left.value, t.NumberType(a.integral, b.unit), left.span), right, b.unit
+        if a.unit is not None and b.unit is not None and a.unit.dimension == b.unit.dimension:
+            if isinstance(left, ir.FieldRef) or not isinstance(right, ir.FieldRef):
+                return left, self._convert(right, a.unit), a.unit
+            return self._convert(left, b.unit), right, b.unit
+        self.report.error(
+            "CR301",
+            f"'{shown_ir(left)}' is {unit_words(a)} but '{shown_ir(right)}' is {unit_words(b)}",
+            self._where(span),
+            "compare quantities of one kind: a time with a time, a number with a number",
+        )
+        return None
+
+    def _convert(self, value: ir.Expr, unit: Unit) -> ir.Expr:
+        kind = type_of(value)
+        assert isinstance(kind, t.NumberType)
+        assert kind.unit is not None
+        if kind.unit == unit:
+            return value
+        factor = kind.unit.factor / unit.factor
+        number = t.NumberType(False, unit)
+        if isinstance(value, ir.Const):
+            scaled = value.value * factor
+            is_whole = float(scaled).is_integer() and isinstance(value.value, int)
+            return ir.Const(int(scaled) if is_whole else scaled, number, value.span)
+        return ir.Scale(value, factor, number, value.span)
+
+    def _members(self, target: ir.Expr, members: tuple[ast.EnumValue, ...], word: str) -> frozenset[str]:
+        kind = type_of(target)
+        if isinstance(kind, t.ErrorType):
+            return frozenset(m.name for m in members)
+        if not isinstance(kind, t.EnumType):
+            hint = "use 'includes' for a list" if isinstance(kind, t.EnumListType) else None
+            self.report.error(
+                "CR302",
+                f"'{word}' needs a choice, but '{shown_ir(target)}' is {kind.describe()}",
+                self._where(target.span),
+                hint,
+            )
+            return frozenset(m.name for m in members)
+        return self._check_members(kind, members)
+
+    def _list_members(self, target: ir.Expr, members: tuple[ast.EnumValue, ...]) -> frozenset[str]:
+        kind = self._need_list(target, "includes")
+        if kind is None:
+            return frozenset(m.name for m in members)
+        return self._check_members(kind.item, members)
+
+    def _need_list(self, target: ir.Expr, word: str) -> t.EnumListType | None:
+        kind = type_of(target)
+        if isinstance(kind, t.EnumListType):
+            return kind
+        if not isinstance(kind, t.ErrorType):
+            span = target.span
+            self.report.error(
+                "CR302",
+                f"'{word}' needs a list, but '{shown_ir(target)}' is {kind.describe()}",
+                self._where(span),
+                "use 'is' or 'in' for a single choice" if isinstance(kind, t.EnumType) else None,
+            )
+        return None
+
+    def _check_members(self, kind: t.EnumType, members: tuple[ast.EnumValue, ...]) -> frozenset[str]:
+        for member in members:
+            if member.name not in kind.members:
+                self.report.error(
+                    "CR203",
+                    f"'{member.name}' is not one of the values {', '.join(kind.members)}",
+                    self._where(member.span),
+                    did_you_mean(member.name, kind.members),
+                )
+        return frozenset(m.name for m in members)
+
+    def _never_true(self, op: str, left: ir.Expr, right: ir.Expr, span: Span) -> None:
+        """Warn about a comparison of a bounded field with a number it can never meet."""
+        if isinstance(right, ir.FieldRef) and isinstance(left, ir.Const):
+            left, right, op = right, left, {"<": ">", "<=": ">=", ">": "<", ">=": "<="}.get(op, op)
+        if not (isinstance(left, ir.FieldRef) and isinstance(right, ir.Const)):
+            return
+        kind = left.type
+        if not isinstance(kind, t.NumberType):
+            return
+        low, high, c = kind.low, kind.high, right.value
+        impossible = (
+            (op == ">" and high is not None and high <= c)
+            or (op == ">=" and high is not None and high < c)
+            or (op == "<" and low is not None and low >= c)
+            or (op == "<=" and low is not None and low > c)
+            or (op == "=" and ((low is not None and c < low) or (high is not None and c > high)))
+        )
+        if impossible:
+            self.report.error(
+                "CR501",
+                f"this can never be true: '{left.path}' is {kind.describe()}",
+                self._where(span),
+                "check the number: a rule that can never fire protects no one",
+            )

@@ -1,0 +1,151 @@
+"""The command line's grammar: every command, its arguments and its help.
+
+Declared apart from the commands themselves so that building the parser
+imports nothing heavy: `clinrules check` must not pay for the evaluator,
+the case files and YAML it does not use (benchmarks/load.py times it).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from clinrules.base.version import __version__
+from clinrules.cli.common import UsageError
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """An argparse parser that raises instead of exiting."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message}\n{self.format_usage().strip()}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _ArgumentParser(
+        prog="clinrules",
+        description="Clinical decision-support rules: check rule files, evaluate patients, "
+        "test case files, write a review page, format rule files, print JSON Schema. "
+        "Decision support, not diagnosis.",
+    )
+    parser.add_argument("--version", action="version", version=f"clinrules {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_ArgumentParser)
+    commands.required = True
+    check = commands.add_parser(
+        "check",
+        help="check rule files and report every problem",
+        description="Check rule files. A directory means every *.rules file below it. "
+        "Exit 0 when clean or with warnings only, 1 with errors, 2 for a usage error "
+        "or an unreadable path.",
+    )
+    check.add_argument("paths", nargs="+", metavar="PATH", help="a .rules file or a directory")
+    _add_eval(commands)
+    _add_test(commands)
+    _add_doc(commands)
+    _add_schema(commands)
+    _add_fmt(commands)
+    return parser
+
+
+def _add_eval(commands: argparse._SubParsersAction[Any]) -> None:
+    """Declare the `eval` command."""
+    command = commands.add_parser(
+        "eval",
+        help="evaluate one patient against a ruleset",
+        description="Evaluate one patient (a JSON file, or - for standard input) against a ruleset and "
+        "print the decision. Decision support, not diagnosis. Exit 0 with a decision, 1 when the "
+        "ruleset has errors or may not be used, 2 for a usage error, 3 for bad patient data or parameters.",
+    )
+    command.add_argument("ruleset", metavar="RULESET", help="the .rules file")
+    command.add_argument("patient", metavar="PATIENT", help="a JSON file with the patient, or - for stdin")
+    command.add_argument(
+        "--exercise", action="append", metavar="ID", help="report this exercise (repeatable)"
+    )
+    command.add_argument(
+        "--set",
+        action="append",
+        metavar="NAME=VALUE",
+        default=[],
+        help="set a parameter, a bare number in its unit",
+    )
+    command.add_argument("--as-of", metavar="ISO", help="the evaluation time, such as 2026-11-21T08:00:00Z")
+    command.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+    command.add_argument("--explain", action="store_true", help="add the trace of every red flag and rule")
+    command.add_argument(
+        "--allow-draft", action="store_true", help="use a ruleset whose status is not approved (for testing)"
+    )
+
+
+def _add_test(commands: argparse._SubParsersAction[Any]) -> None:
+    """Declare the `test` command."""
+    command = commands.add_parser(
+        "test",
+        help="run case files against their rulesets and report coverage",
+        description="Run case files (NAME.cases.yaml). A directory means every *.cases.yaml file below "
+        "it. Rulesets of any status are tested. Exit 0 when every case passes, 1 when a case fails, a "
+        "case file or ruleset is bad, or the coverage is below --min-coverage, 2 for a usage error.",
+    )
+    command.add_argument("paths", nargs="+", metavar="PATH", help="a .cases.yaml file or a directory")
+    command.add_argument(
+        "--min-coverage",
+        type=_percent,
+        metavar="PCT",
+        help="fail when less than PCT percent of the red flags' and rules' outcomes are covered",
+    )
+
+
+def _percent(raw: str) -> float:
+    try:
+        value = float(raw.rstrip("%"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{raw}' is not a percentage such as 90") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"'{raw}' is not between 0 and 100")
+    return value
+
+
+def _add_doc(commands: argparse._SubParsersAction[Any]) -> None:
+    """Declare the `doc` command."""
+    command = commands.add_parser(
+        "doc",
+        help="write a ruleset as a Markdown page for clinical review",
+        description="Write a ruleset (of any status) as a Markdown page a clinician reviews: its "
+        "status and reviews, sources, parameters, exercises, ladders, red flags, and every rule in "
+        "plain words. Exit 0 with a page, 1 when the ruleset has errors or the page cannot be "
+        "written, 2 for a usage error.",
+    )
+    command.add_argument("ruleset", metavar="RULESET", help="the .rules file")
+    command.add_argument("-o", "--output", metavar="FILE", help="write the page to FILE (default: stdout)")
+
+
+def _add_schema(commands: argparse._SubParsersAction[Any]) -> None:
+    """Declare the `schema` command."""
+    command = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of a patient model or of the decision",
+        description="Print JSON Schema for app developers: 'patient' for a model's patient document "
+        "(default model: sciatica), 'decision' for the decision JSON. Exit 0, or 2 for a usage error.",
+    )
+    command.add_argument("which", choices=("patient", "decision"), help="patient or decision")
+    command.add_argument(
+        "--model", default="sciatica", metavar="NAME", help="a registered model (default: sciatica)"
+    )
+
+
+def _add_fmt(commands: argparse._SubParsersAction[Any]) -> None:
+    """Declare the `fmt` command."""
+    command = commands.add_parser(
+        "fmt",
+        help="rewrite rule files in the canonical layout, comments kept",
+        description="Rewrite rule files in place in the canonical layout (docs/formatting.md), keeping "
+        "every comment; each file rewritten is listed. A directory means every *.rules file below it. "
+        "With --check, change nothing: list the files that would change and exit 1 if any would. "
+        "A file with syntax errors is left as it is and its errors are shown (exit 1). "
+        "Exit 2 for a usage error or an unreadable path.",
+    )
+    command.add_argument("paths", nargs="+", metavar="PATH", help="a .rules file or a directory")
+    command.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; list the files that are not formatted and exit 1 if there are any",
+    )

@@ -1,0 +1,440 @@
+"""Combination: every outcome of one evaluation -> a Decision, by the rules of language.md section 7.
+
+Red flags first: one fired makes everything urgent, one unknown makes triage
+`check` and every exercise at least `check`. Then per exercise the most
+restrictive verdict wins whatever the rule order (progress and regress
+counting as the verdict they end in once their target is checked), doses
+merge to the most conservative value, and alternatives and targets are
+offered only when they are themselves permitted. Why an outcome was unknown
+(the missing fields) and the `--explain` trace come from the interpreter,
+run only where needed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from clinrules import ir
+from clinrules.check.doses import dose_json, merge_doses
+from clinrules.decision.result import (
+    Care,
+    Decision,
+    ExerciseDecision,
+    RedFlagState,
+    RulesetInfo,
+    TraceEntry,
+    Triage,
+    Verdict,
+    Where,
+    built,
+)
+from clinrules.engine import interpret
+from clinrules.engine.evaluator import Evaluator, Inputs
+
+RANK = {v.value: i for i, v in enumerate(Verdict)}
+"""Verdict -> its restrictiveness: 0 for urgent, the most restrictive."""
+_CHECK = RANK["check"]
+_FLAG_STATE = {True: RedFlagState.FIRED, False: RedFlagState.CLEAR, None: RedFlagState.UNKNOWN}
+_VERDICTS = {v.value: v for v in Verdict}
+_PERMITTED = frozenset({"allow", "modify", "progress"})
+_CARE_ORDER = [c.value for c in Care]
+
+
+@dataclass(frozen=True, slots=True)
+class _Setter:
+    """A rule that set an exercise's verdict."""
+
+    rule: int
+    verdict: str
+    via_unknown: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Base:
+    """An exercise's verdict before alternatives and targets are checked."""
+
+    verdict: str
+    setters: tuple[_Setter, ...]
+    flags: tuple[str, ...]  # unknown red flags that set a triage 'check'
+
+
+def decide(
+    evaluator: Evaluator,
+    info: RulesetInfo,
+    state: object,
+    exercises: Iterable[str] | None,
+    parameters: Mapping[str, object] | None,
+    as_of: object,
+    explain: bool,
+) -> Decision:
+    """One patient's Decision: the engine's outcomes, combined; see `RuleSet.evaluate`."""
+    wanted = evaluator.wanted(exercises)
+    inputs = evaluator.inputs(state, parameters, as_of)
+    flags = evaluator.compiled.all_flags(*inputs)
+    outcomes = evaluator.rule_outcomes(inputs, wanted)
+    return Combination(evaluator, info, inputs, flags, outcomes, wanted, explain).decision()
+
+
+class Combination:
+    """Section 7 for one patient: red flags, verdicts, targets, doses, alternatives, messages."""
+
+    def __init__(
+        self,
+        evaluator: Evaluator,
+        info: RulesetInfo,
+        inputs: Inputs,
+        flags: tuple[bool | None, ...],
+        outcomes: tuple[Any, ...],
+        wanted: tuple[str, ...],
+        explain: bool,
+    ) -> None:
+        self.ev = evaluator
+        self.info = info
+        self.program = evaluator.program
+        self.inputs = inputs
+        self.now = inputs[2]
+        self.flags = flags
+        self.outcomes = outcomes
+        self.wanted = wanted
+        self.explain = explain
+        self.notes: dict[tuple[int, str], str] = {}
+        self._missing: dict[tuple[int, str | None], frozenset[str]] = {}
+
+    @functools.cached_property
+    def env(self) -> interpret.Env:
+        """The interpreter's view of the inputs, made only when an explanation is needed."""
+        patient, params, now, sessions, by_ex = self.inputs
+        named = dict(zip(self.program.parameters, params, strict=True))
+        return interpret.Env(self.program.schema, patient, named, now, sessions, by_ex)
+
+    def _value(self, index: int, ex: str) -> bool | None:
+        """A rule's outcome for an exercise (the same for all, unless it reads its own sessions)."""
+        value = self.outcomes[index]
+        return value[ex] if type(value) is dict else value  # type: ignore[no-any-return]
+
+    def decision(self) -> Decision:
+        program = self.program
+        fired = sorted(f.id for f, v in zip(program.red_flags, self.flags, strict=True) if v is True)
+        unknown_flags = sorted(f.id for f, v in zip(program.red_flags, self.flags, strict=True) if v is None)
+        flags = self.flags
+        states = {program.red_flags[i].id: _FLAG_STATE[flags[i]] for i in self.ev.flag_order}
+        missing: set[str] = set()
+        for index, value in enumerate(self.flags):
+            if value is None:
+                missing |= self._flag_missing(index)
+        if fired:
+            triage, care = Triage.URGENT, self._care(fired)
+            exercises = {ex: self._urgent(fired) for ex in self.wanted}
+        else:
+            triage = Triage.CHECK if unknown_flags else Triage.CLEAR
+            care = None
+            base = _LazyBases(self, tuple(unknown_flags))
+            permitted = _Permitted(base)
+            exercises = {ex: self._final(ex, base[ex], permitted) for ex in self.wanted}
+            outcomes = self.outcomes
+            for ex in self.wanted:
+                for index in self.ev.rules_for[ex]:
+                    value = outcomes[index]
+                    if (value[ex] if type(value) is dict else value) is None:
+                        missing |= self._rule_missing(index, ex)
+        return built(
+            Decision,
+            ruleset=self.info,
+            as_of=self.now,
+            triage=triage,
+            care=care,
+            red_flags=states,
+            missing=sorted(missing),
+            exercises=exercises,
+            trace=self._trace() if self.explain else None,
+        )
+
+    # ------------------------------------------------------------ red flags
+
+    def _care(self, fired: list[str]) -> Care:
+        cares = [f.care.value for f in self.program.red_flags if f.id in fired]
+        return Care(min(cares, key=_CARE_ORDER.index))
+
+    def _urgent(self, fired: list[str]) -> ExerciseDecision:
+        flags = sorted((f for f in self.program.red_flags if f.id in fired), key=lambda f: f.id)
+        return _exercise(
+            Verdict.URGENT,
+            because=[f.id for f in flags],
+            say=[f.messages.say for f in flags if f.messages.say],
+            notes=[f.messages.note for f in flags if f.messages.note],
+            cite=sorted({c for f in flags for c in f.messages.cite}),
+        )
+
+    # ------------------------------------------------------------ one exercise
+
+    def _base(self, ex: str, unknown_flags: tuple[str, ...]) -> _Base:
+        """Every rule that applies to an exercise, and its verdict before targets are checked.
+
+        That verdict decides whether the exercise is permitted as an
+        alternative or target; checking targets never changes it (a progress
+        whose target is not permitted stays permitted as allow, a regress
+        stays not permitted as avoid).
+        """
+        setters: list[_Setter] = []
+        outcomes = self.outcomes
+        for index, verdict, when_unknown in self.ev.rule_verdicts[ex]:
+            value = outcomes[index]
+            if type(value) is dict:
+                value = value[ex]
+            if value is True:
+                setters.append(_Setter(index, verdict, False))
+            elif value is None and when_unknown is not None:
+                setters.append(_Setter(index, when_unknown, True))
+        verdict = min((s.verdict for s in setters), key=RANK.__getitem__, default=self.program.otherwise)
+        if unknown_flags and RANK[verdict] > _CHECK:
+            verdict = "check"
+        return _Base(verdict, tuple(setters), unknown_flags)
+
+    def _final(self, ex: str, base: _Base, permitted: _Permitted) -> ExerciseDecision:
+        if not base.setters and not base.flags:  # 'otherwise' decided: the common, quick case
+            dose = self.ev.default_doses[ex] if base.verdict == "allow" else None
+            return _exercise(_VERDICTS[base.verdict], [], dict(dose) if dose is not None else None)
+        # Progress and regress rules count with the verdict they end in once their
+        # target is checked: the lowest rung any of them names, which must be
+        # permitted, or else allow (for progress) and avoid (for regress). So a
+        # regress that becomes avoid weighs as avoid against the other rules.
+        moves: dict[str, str] = {}
+        downgraded: dict[str, str] = {}
+        for move in ("progress", "regress"):
+            group = [s for s in base.setters if s.verdict == move]
+            targets = [t for t in (self._target_of(ex, move, s) for s in group) if t is not None]
+            if not group:
+                continue
+            target = min(targets, key=self._rung_order) if targets else None
+            if target is not None and target != ex and target in permitted:
+                moves[move] = target
+                continue
+            downgraded[move] = "allow" if move == "progress" else "avoid"
+            why = "is the exercise itself" if target == ex else "is not permitted for this patient"
+            for setter in group:
+                self.notes[(setter.rule, ex)] = (
+                    f"{move} to {target or 'the next rung'} {why}: {downgraded[move]}"
+                )
+        effective = [(downgraded.get(s.verdict, s.verdict), s) for s in base.setters]
+        verdict = min((v for v, _ in effective), key=RANK.__getitem__, default=self.program.otherwise)
+        chosen = [s for v, s in effective if v == verdict]
+        flags: tuple[str, ...] = ()
+        if base.flags and RANK[verdict] >= _CHECK:
+            if RANK[verdict] > _CHECK:
+                verdict, chosen = "check", []
+            flags = base.flags
+        # A downgraded progress keeps none of its rule's words.
+        setters = sorted(
+            (s for s in chosen if not (s.verdict == "progress" and verdict == "allow")),
+            key=lambda s: self.program.rules[s.rule].id,
+        )
+        progress_to = moves.get("progress") if verdict == "progress" else None
+        regress_to = moves.get("regress") if verdict == "regress" else None
+        instead = (
+            self._alternatives(ex, setters, permitted) if verdict in ("stop", "avoid", "regress") else []
+        )
+        dose = None
+        if verdict == "modify":
+            rules = self.program.rules
+            doses = [rules[s.rule].dose for s in setters if rules[s.rule].verdict == "modify"]
+            dose = dose_json(
+                merge_doses(self.program.exercises[ex].dose, [d for d in doses if d is not None])
+            )
+        elif verdict in ("allow", "progress"):
+            dose = self.ev.default_doses[ex]
+            dose = dict(dose) if dose is not None else None
+        say, notes, cite = self._messages(ex, setters, flags)
+        because = sorted([self.program.rules[s.rule].id for s in setters] + list(flags))
+        return _exercise(
+            _VERDICTS[verdict], because, dose, instead, progress_to, regress_to, say, notes, cite
+        )
+
+    def _rung_order(self, name: str) -> tuple[int, str]:
+        """Lowest rung first; an exercise on no ladder counts as the lowest."""
+        rung = self.program.exercises[name].rung
+        return (rung if rung is not None else -1, name)
+
+    def _target_of(self, ex: str, verdict: str, setter: _Setter) -> str | None:
+        """Where a progress or regress rule moves an exercise: its `to`, else one rung."""
+        rule = self.program.rules[setter.rule]
+        if rule.to and not setter.via_unknown:
+            return rule.to
+        return _one_rung(self.program, ex, verdict)
+
+    def _alternatives(self, ex: str, setters: list[_Setter], permitted: _Permitted) -> list[str]:
+        out: list[str] = []
+        for s in setters:
+            for alternative in self.program.rules[s.rule].instead:
+                if alternative != ex and alternative in permitted and alternative not in out:
+                    out.append(alternative)
+        return out
+
+    def _messages(
+        self, ex: str, setters: list[_Setter], flags: tuple[str, ...]
+    ) -> tuple[list[str], list[str], list[str]]:
+        if not setters and not flags:
+            return [], [], []
+        say: list[str] = []
+        notes: list[str] = []
+        cite: set[str] = set()
+        items: list[tuple[str, Any]] = [(self.program.rules[s.rule].id, s) for s in setters]
+        items += [(f, None) for f in flags]
+        for _id, setter in sorted(items, key=lambda x: x[0]):
+            if setter is None:
+                continue
+            rule = self.program.rules[setter.rule]
+            if setter.via_unknown:
+                fields = ", ".join(sorted(self._rule_missing(setter.rule, ex))) or "some answers"
+                say.append(f"Please answer these questions before this exercise: {fields}.")
+                continue
+            if rule.messages.say:
+                say.append(rule.messages.say)
+            if rule.messages.note:
+                notes.append(rule.messages.note)
+            cite.update(rule.messages.cite)
+        if flags:
+            questions = set().union(
+                *(self._flag_missing(i) for i, f in enumerate(self.program.red_flags) if f.id in flags)
+            )
+            say.append(
+                "Please answer the safety questions before exercising: "
+                f"{', '.join(sorted(questions)) or 'some answers are missing'}."
+            )
+        return say, notes, sorted(cite)
+
+    # ------------------------------------------------------------ missing fields and the trace
+
+    def _flag_missing(self, index: int) -> frozenset[str]:
+        key = (-1 - index, None)
+        if key not in self._missing:
+            self._missing[key] = interpret.condition(self.program.red_flags[index].condition, self.env)[1]
+        return self._missing[key]
+
+    def _rule_missing(self, index: int, ex: str) -> frozenset[str]:
+        key = (index, ex)
+        if key not in self._missing:
+            self._missing[key] = interpret.condition(self.program.rules[index].condition, self._env_for(ex))[
+                1
+            ]
+        return self._missing[key]
+
+    def _env_for(self, ex: str, reading: interpret.Reading | None = None) -> interpret.Env:
+        e = self.env
+        return interpret.Env(
+            e.schema, e.patient, e.params, e.now, e.by_exercise.get(ex, ()), e.by_exercise, reading
+        )
+
+    def _trace(self) -> list[TraceEntry]:
+        entries: list[TraceEntry] = []
+        for flag, value in zip(self.program.red_flags, self.flags, strict=True):
+            reading = interpret.Reading()
+            env = dataclasses.replace(self.env, reading=reading)
+            _, missed = interpret.condition(flag.condition, env)
+            entries.append(_entry("red_flag", flag.id, None, value, reading, missed, flag.where, None))
+        for ex in self.wanted:
+            for index in self.ev.rules_for[ex]:
+                rule = self.program.rules[index]
+                reading = interpret.Reading()
+                _, missed = interpret.condition(rule.condition, self._env_for(ex, reading))
+                value = self._value(index, ex)
+                entries.append(
+                    _entry(
+                        "rule", rule.id, ex, value, reading, missed, rule.where, self.notes.get((index, ex))
+                    )
+                )
+        return entries
+
+
+def _entry(
+    kind: str,
+    name: str,
+    exercise: str | None,
+    value: bool | None,
+    reading: interpret.Reading,
+    missed: frozenset[str],
+    where: ir.Where,
+    note: str | None,
+) -> TraceEntry:
+    outcome = "fired" if value is True else "unknown" if value is None else "not_fired"
+    span = where.span
+    return built(
+        TraceEntry,
+        kind=kind,
+        id=name,
+        exercise=exercise,
+        outcome=outcome,
+        values=dict(sorted(reading.values.items())),
+        missed=sorted(missed),
+        where=built(
+            Where,
+            file=where.file,
+            line=span.line,
+            column=span.column,
+            end_line=span.end_line,
+            end_column=span.end_column,
+        ),
+        note=note,
+    )
+
+
+class _LazyBases:
+    """Each exercise's verdict before targets and alternatives, computed on first use."""
+
+    def __init__(self, combination: Combination, unknown_flags: tuple[str, ...]) -> None:
+        self.combination = combination
+        self.unknown_flags = unknown_flags
+        self.values: dict[str, _Base] = {}
+
+    def __getitem__(self, ex: str) -> _Base:
+        base = self.values.get(ex)
+        if base is None:
+            base = self.values[ex] = self.combination._base(ex, self.unknown_flags)
+        return base
+
+
+class _Permitted:
+    """`x in permitted`: whether an exercise's own verdict is allow, modify or progress."""
+
+    def __init__(self, bases: _LazyBases) -> None:
+        self.bases = bases
+
+    def __contains__(self, ex: object) -> bool:
+        return isinstance(ex, str) and self.bases[ex].verdict in _PERMITTED
+
+
+def _one_rung(program: ir.Program, ex: str, verdict: str) -> str | None:
+    exercise = program.exercises[ex]
+    if exercise.ladder is None or exercise.rung is None:
+        return None
+    rungs = program.ladders[exercise.ladder].rungs
+    step = exercise.rung + (1 if verdict == "progress" else -1)
+    return rungs[step] if 0 <= step < len(rungs) else None
+
+
+def _exercise(
+    verdict: Verdict,
+    because: list[str],
+    dose: dict[str, Any] | None = None,
+    instead: list[str] | None = None,
+    progress_to: str | None = None,
+    regress_to: str | None = None,
+    say: list[str] | None = None,
+    notes: list[str] | None = None,
+    cite: list[str] | None = None,
+) -> ExerciseDecision:
+    return built(
+        ExerciseDecision,
+        verdict=verdict,
+        because=because,
+        dose=dose,
+        instead=instead or [],
+        progress_to=progress_to,
+        regress_to=regress_to,
+        say=say or [],
+        notes=notes or [],
+        cite=cite or [],
+    )

@@ -1,0 +1,219 @@
+"""The Decision: what an evaluation answers, as pydantic models with the JSON of contracts.md section 4.
+
+`model_dump(mode="json")` gives exactly the contract's JSON (the `trace` key
+appears only when a trace was asked for); `explain()` gives the same as text
+a clinician reads, ending with the decision-support disclaimer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, field_serializer, model_serializer
+
+from clinrules.base.vocabulary import DISCLAIMER, Care, RedFlagState, Triage, Verdict
+
+__all__ = [
+    "DISCLAIMER",
+    "Care",
+    "Decision",
+    "DoseValue",
+    "ExerciseDecision",
+    "RedFlagState",
+    "RulesetInfo",
+    "TraceEntry",
+    "Triage",
+    "Verdict",
+    "Where",
+    "built",
+    "explain_text",
+    "format_time",
+]
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+_M = TypeVar("_M", bound=BaseModel)
+
+DoseValue = int | float | str | list[int | float]
+
+
+class RulesetInfo(BaseModel):
+    """Which ruleset decided."""
+
+    model_config = _FROZEN
+
+    id: str
+    version: str
+    status: str
+    sha256: str
+
+
+class ExerciseDecision(BaseModel):
+    """The advice for one exercise."""
+
+    model_config = _FROZEN
+
+    verdict: Verdict
+    because: list[str]
+    dose: dict[str, DoseValue] | None
+    instead: list[str]
+    progress_to: str | None
+    regress_to: str | None
+    say: list[str]
+    notes: list[str]
+    cite: list[str]
+
+
+class Where(BaseModel):
+    """A span in a rule file."""
+
+    model_config = _FROZEN
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+class TraceEntry(BaseModel):
+    """How one red flag, or one rule for one exercise, came out, and why."""
+
+    model_config = _FROZEN
+
+    kind: str
+    id: str
+    exercise: str | None
+    outcome: str
+    values: dict[str, Any]
+    missed: list[str]
+    where: Where
+    note: str | None = None
+
+
+class Decision(BaseModel):
+    """The decision for one patient. Decision support, not diagnosis."""
+
+    model_config = _FROZEN
+
+    ruleset: RulesetInfo
+    as_of: dt.datetime
+    triage: Triage
+    care: Care | None
+    red_flags: dict[str, RedFlagState]
+    missing: list[str]
+    exercises: dict[str, ExerciseDecision]
+    trace: list[TraceEntry] | None = None
+
+    @field_serializer("as_of")
+    def _utc(self, value: dt.datetime) -> str:
+        return format_time(value)
+
+    @model_serializer(mode="wrap")
+    def _without_empty_trace(self, handler: Any) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("trace") is None:
+            data.pop("trace", None)
+        return data
+
+    def explain(self) -> str:
+        """The decision as text a clinician reads, ending with the disclaimer."""
+        return explain_text(self)
+
+
+def built(cls: type[_M], **values: Any) -> _M:
+    """An instance made from values the evaluator produced, without validating them again.
+
+    Faster than `model_construct` (the evaluator makes one per exercise per
+    patient); the values are already of the declared types, which tests check
+    by validating dumped decisions back.
+    """
+    instance = cls.__new__(cls)
+    object.__setattr__(instance, "__dict__", values)
+    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
+    object.__setattr__(instance, "__pydantic_extra__", None)
+    object.__setattr__(instance, "__pydantic_private__", None)
+    return instance
+
+
+def format_time(value: dt.datetime) -> str:
+    """A time in UTC as `2026-11-21T08:00:00Z` (microseconds only when there are any)."""
+    utc = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return utc.isoformat() + "Z"
+
+
+# ---------------------------------------------------------------- the decision as text
+
+_TRIAGE = {
+    "urgent": "URGENT: a red flag fired. Stop all exercise and seek care",
+    "check": "CHECK: a safety question is unanswered; answer it before exercising",
+    "clear": "CLEAR: no red flag",
+}
+_CARE = {
+    "emergency": "emergency care now",
+    "same_day": "care the same day",
+    "within_days": "care within days",
+}
+
+
+def explain_text(decision: Decision) -> str:
+    """Render a decision as readable text."""
+    d = decision
+    lines = [
+        f"Ruleset {d.ruleset.id} {d.ruleset.version} ({d.ruleset.status}), as of {format_time(d.as_of)}",
+        "",
+        "Triage: " + _TRIAGE[d.triage.value] + (f" ({_CARE[d.care.value]})" if d.care else ""),
+    ]
+    fired = [name for name, state in d.red_flags.items() if state.value != "clear"]
+    if fired:
+        lines.append("Red flags: " + ", ".join(f"{n} {d.red_flags[n].value}" for n in fired))
+    if d.missing:
+        lines.append("Missing answers: " + ", ".join(d.missing))
+    for name, exercise in d.exercises.items():
+        lines.append("")
+        lines.extend(_exercise(name, exercise))
+    if d.trace is not None:
+        lines.append("")
+        lines.append("Trace:")
+        for entry in d.trace:
+            target = f" for {entry.exercise}" if entry.exercise else ""
+            where = f"{entry.where.file}:{entry.where.line}"
+            lines.append(f"  {entry.kind} {entry.id}{target}: {entry.outcome} ({where})")
+            for path, value in entry.values.items():
+                lines.append(f"      read {path} = {value}")
+            if entry.missed:
+                lines.append(f"      missing {', '.join(entry.missed)}")
+            if entry.note:
+                lines.append(f"      note: {entry.note}")
+    lines.extend(["", DISCLAIMER])
+    return "\n".join(lines) + "\n"
+
+
+def _exercise(name: str, e: ExerciseDecision) -> list[str]:
+    head = f"{name}: {e.verdict.value.upper()}"
+    if e.progress_to:
+        head += f", ready to move up to {e.progress_to}"
+    if e.regress_to:
+        head += f", do {e.regress_to} instead"
+    out = [head]
+    if e.because:
+        out.append(f"  because: {', '.join(e.because)}")
+    if e.dose:
+        out.append("  dose: " + ", ".join(_dose(k, v) for k, v in e.dose.items()))
+    if e.instead:
+        out.append(f"  alternatives: {', '.join(e.instead)}")
+    out.extend(f"  say: {s}" for s in e.say)
+    out.extend(f"  note: {n}" for n in e.notes)
+    if e.cite:
+        out.append(f"  sources: {', '.join(e.cite)}")
+    return out
+
+
+def _dose(key: str, value: DoseValue) -> str:
+    if isinstance(value, str):
+        return f"{key} {value}"
+    amount = f"{value[0]:g} to {value[1]:g}" if isinstance(value, list) else f"{value:g}"
+    if key == "daily":
+        return f"{amount} times a day"
+    unit = {"hold": " s", "rest": " s", "load": " % bodyweight", "range": " inches"}.get(key, "")
+    return f"{key} {amount}{unit}"

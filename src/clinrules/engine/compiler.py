@@ -1,0 +1,385 @@
+"""Compiler: the checked IR -> Python source, compiled once into plain functions.
+
+Generated code runs at the speed of hand-written Python, where a tree of
+closures costs about four times as much. Safety comes from what may reach
+the source: only names this module makes up (`k3`, `t7`, `h2`), integers it
+counts, and attribute names read from the model class, each checked to be a
+Python identifier. Every value from a rule file (numbers, enum values,
+exercise ids, texts) is a constant passed in from outside, never pasted into
+the source, so no rule text can ever run as code.
+
+Truth values are True, False and None (unknown), combined by Kleene logic.
+Each red flag and rule becomes a function `(p, P, now, ss, by_ex)`: the
+validated patient, the parameter values, the evaluation time, the sessions
+the rule looks at (newest first, none after now) and the sessions of each
+exercise.
+"""
+
+from __future__ import annotations
+
+import keyword
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from clinrules import ir
+from clinrules.base.errors import ClinrulesError
+from clinrules.engine import runtime
+from clinrules.schema import types as t
+from clinrules.syntax.ast import Quantifier
+
+Outcome = Callable[..., bool | None]
+
+_OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "=": "==", "!=": "!="}
+_CHUNK = 40
+_LEAF = (ir.Compare, ir.Between, ir.Truth, ir.Member, ir.Contains, ir.Empty)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledProgram:
+    """The compiled functions of a program.
+
+    Attributes:
+        red_flags: one function per red flag, in program order.
+        rules: one function per rule, in program order.
+        own_sessions: per rule, whether it reads its exercise's own sessions
+            (then it runs once per target exercise, else once for all).
+        all_flags: `(p, P, now, ss, by_ex)` -> every red flag's outcome at once.
+        all_rules: `(p, P, now, by_ex)` -> every rule's outcome at once, in
+            one call: a truth value, or for a rule that reads its exercise's
+            own sessions a dict exercise -> truth value.
+        source: the generated source, for review and tests.
+    """
+
+    red_flags: tuple[Outcome, ...]
+    rules: tuple[Outcome, ...]
+    own_sessions: tuple[bool, ...]
+    all_flags: Callable[..., tuple[bool | None, ...]]
+    all_rules: Callable[..., tuple[Any, ...]]
+    source: str
+
+
+def compile_program(program: ir.Program) -> CompiledProgram:
+    """Generate, compile and build the evaluator functions of a program."""
+    gen = _Generator(program)
+    red_flags = [gen.function(f"rf{i}", flag.condition) for i, flag in enumerate(program.red_flags)]
+    rules = [gen.function(f"r{i}", rule.condition) for i, rule in enumerate(program.rules)]
+    own = tuple(_reads_own_sessions(rule.condition) for rule in program.rules)
+    gen.all_rules(program, own)
+    gen.all_flags(program)
+    source = gen.source(red_flags, rules)
+    namespace: dict[str, Any] = {"rt": runtime, "_K": tuple(gen.constants)}
+    # The source holds no rule text (see the module docstring), so running it is safe.
+    exec(compile(source, f"<clinrules {program.id}>", "exec"), namespace)
+    built_flags, built_rules, all_flags, all_rules = namespace["_BUILT"]
+    return CompiledProgram(tuple(built_flags), tuple(built_rules), own, all_flags, all_rules, source)
+
+
+class _Generator:
+    def __init__(self, program: ir.Program) -> None:
+        self.program = program
+        self.schema = program.schema
+        self.params = {name: i for i, name in enumerate(program.parameters)}
+        self.constants: list[object] = []
+        self._constant_index: dict[tuple[type, object], int] = {}
+        self.defs: list[str] = []
+        self.counter = 0
+        self.phrases: dict[int, tuple[str, str]] = {}
+
+    # ------------------------------------------------------------ names and constants
+
+    def fresh(self, prefix: str) -> str:
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def const(self, value: object) -> str:
+        key = (type(value), value if _hashable(value) else id(value))
+        index = self._constant_index.get(key)
+        if index is None:
+            index = len(self.constants)
+            self.constants.append(value)
+            self._constant_index[key] = index
+        return f"k{index}"
+
+    def source(self, red_flags: list[str], rules: list[str]) -> str:
+        """A module: constants unpacked from `_K`, then the functions, then `_BUILT`.
+
+        Module level, not one function holding closures: Python compiles a
+        function with thousands of cell variables very slowly.
+        """
+        lines = []
+        if self.constants:
+            names = ", ".join(f"k{i}" for i in range(len(self.constants)))
+            lines.append(f"{names}, = _K")
+        lines.extend(self.defs)
+        flags, each = "".join(n + ", " for n in red_flags), "".join(n + ", " for n in rules)
+        lines.append(f"_BUILT = ({flags}), ({each}), all_flags, all_rules")
+        return "\n".join(lines) + "\n"
+
+    def all_rules(self, program: ir.Program, own: tuple[bool, ...]) -> None:
+        """One call for every rule's outcome: the fast path of `RuleSet.outcomes`.
+
+        Rule bodies are inlined in chunks of `_CHUNK` rules per function:
+        inlining saves a call per rule, and chunks keep each function small,
+        since Python compiles a function with thousands of locals very slowly.
+        """
+        chunks = []
+        for start in range(0, len(program.rules), _CHUNK):
+            parts = []
+            for index in range(start, min(start + _CHUNK, len(program.rules))):
+                rule = program.rules[index]
+                if own[index]:
+                    targets = self.const(rule.targets.exercises)
+                    parts.append(f"{{x: r{index}(p, P, now, by_ex.get(x, ()), by_ex) for x in {targets}}}")
+                else:
+                    parts.append(self.cond(rule.condition, session=False))
+            name = self.fresh("rules")
+            body = "".join(part + ", " for part in parts)
+            self.defs.append(f"def {name}(p, P, now, by_ex):\n    ss = ()\n    return ({body})")
+            chunks.append(f"{name}(p, P, now, by_ex)")
+        joined = " + ".join(chunks) if chunks else "()"
+        self.defs.append(f"def all_rules(p, P, now, by_ex):\n    return {joined}")
+
+    def all_flags(self, program: ir.Program) -> None:
+        """One call for every red flag's outcome, inlined in chunks as `all_rules` is."""
+        chunks = []
+        for start in range(0, len(program.red_flags), _CHUNK):
+            flags = program.red_flags[start : start + _CHUNK]
+            body = "".join(self.cond(flag.condition, session=False) + ", " for flag in flags)
+            name = self.fresh("flags")
+            self.defs.append(f"def {name}(p, P, now, ss, by_ex):\n    return ({body})")
+            chunks.append(f"{name}(p, P, now, ss, by_ex)")
+        joined = " + ".join(chunks) if chunks else "()"
+        self.defs.append(f"def all_flags(p, P, now, ss, by_ex):\n    return {joined}")
+
+    def function(self, name: str, condition: ir.Condition) -> str:
+        body = self.cond(condition, session=False)
+        self.defs.append(f"def {name}(p, P, now, ss, by_ex):\n    return {body}")
+        return name
+
+    # ------------------------------------------------------------ expressions
+
+    def expr(self, node: ir.Expr, session: bool) -> str:
+        match node:
+            case ir.FieldRef():
+                return self.field(node)
+            case ir.ParamRef(name=name):
+                return f"P[{self.params[name]}]"
+            case ir.Const(value=value):
+                return self.const(value)
+            case ir.EnumConst(member=member, type=kind):
+                return self.const(kind.value_of(member))
+            case ir.Now():
+                return "now"
+            case ir.Scale(expr=inner, factor=factor):
+                tmp = self.fresh("t")
+                return f"(None if ({tmp} := {self.expr(inner, session)}) is None else {tmp} * {self.const(factor)})"
+            case ir.Arith(op=op, kind=kind, left=left, right=right):
+                a, b = self.expr(left, session), self.expr(right, session)
+                if kind is ir.ArithKind.SHIFT:
+                    return f"rt.shift({a}, {b}, {1 if op == '+' else -1})"
+                if kind is ir.ArithKind.ELAPSED:
+                    return f"rt.elapsed({a}, {b})"
+                checks, values = [], []
+                for node_, code in ((left, a), (right, b)):
+                    if _nullable(node_):
+                        tmp = self.fresh("t")
+                        checks.append(f"({tmp} := {code}) is None")
+                        values.append(tmp)
+                    else:
+                        values.append(code)
+                return _unless_unknown(checks, f"{values[0]} {op} {values[1]}")
+        raise ClinrulesError(f"cannot compile {type(node).__name__}")  # the checker makes no other nodes
+
+    def field(self, node: ir.FieldRef) -> str:
+        if node.session:
+            info = self.schema.session_fields[node.path.split(".", 1)[1]]
+            return "s." + ".".join(_identifier(a) for a in info.attrs)
+        attrs = [_identifier(a) for a in self.schema.fields[node.path].attrs]
+        code = "p." + attrs[0]
+        for attr in attrs[1:]:  # a group may be None in a model that allows it
+            tmp = self.fresh("t")
+            code = f"(None if ({tmp} := {code}) is None else {tmp}.{attr})"
+        return code
+
+    # ------------------------------------------------------------ conditions
+
+    def cond(self, node: ir.Condition, session: bool) -> str:
+        match node:
+            case ir.Compare(op=op, kind=kind, left=left, right=right):
+                return self.compare(_OPS[op], kind, left, right, session)
+            case ir.Between(kind=kind, value=value, low=low, high=high):
+                return self.between(kind, value, low, high, session)
+            case ir.Truth(value=value):
+                return self.expr(value, session)
+            case ir.Member(value=value, members=members, negated=negated):
+                tmp, group = self.fresh("t"), self.const(self.members(value, members))
+                test = "not in" if negated else "in"
+                return f"(None if ({tmp} := {self.expr(value, session)}) is None else {tmp} {test} {group})"
+            case ir.Contains(value=value, members=members):
+                tmp, group = self.fresh("t"), self.const(self.members(value, members))
+                return f"(None if ({tmp} := {self.expr(value, session)}) is None else not {group}.isdisjoint({tmp}))"
+            case ir.Empty(value=value, negated=negated):
+                tmp = self.fresh("t")
+                test = "!=" if negated else "=="
+                return f"(None if ({tmp} := {self.expr(value, session)}) is None else len({tmp}) {test} 0)"
+            case ir.Known(value=value, negated=negated):
+                inner = (
+                    self.expr(value, session)
+                    if isinstance(value, ir.EXPRESSIONS)
+                    else self.cond(value, session)
+                )
+                return f"(({inner}) {'is' if negated else 'is not'} None)"
+            case ir.And(items=items):
+                return self.kleene(items, session, stop="False", other="True")
+            case ir.Or(items=items):
+                return self.kleene(items, session, stop="True", other="False")
+            case ir.Not(item=item):
+                tmp = self.fresh("t")
+                return f"(None if ({tmp} := {self.cond(item, session)}) is None else not {tmp})"
+            case ir.Phrase():
+                return self.phrase(node, session)
+            case ir.History():
+                return self.history(node)
+        raise ClinrulesError(f"cannot compile {type(node).__name__}")
+
+    def members(self, value: ir.Expr, members: frozenset[str]) -> frozenset[object]:
+        kind = value.type if not isinstance(value, ir.Now) else None
+        if isinstance(kind, t.EnumListType):
+            kind = kind.item
+        if isinstance(kind, t.EnumType):
+            return frozenset(kind.value_of(m) for m in members)
+        return frozenset(members)
+
+    def compare(self, op: str, kind: ir.CompareKind, left: ir.Expr, right: ir.Expr, session: bool) -> str:
+        checks, (a, b) = self.operands(kind, (left, right), session)
+        return _unless_unknown(checks, f"{a} {op} {b}")
+
+    def between(
+        self, kind: ir.CompareKind, value: ir.Expr, low: ir.Expr, high: ir.Expr, session: bool
+    ) -> str:
+        checks, (v, lo, hi) = self.operands(kind, (value, low, high), session)
+        return _unless_unknown(checks, f"{lo} <= {v} <= {hi}")
+
+    def operands(
+        self, kind: ir.CompareKind, nodes: tuple[ir.Expr, ...], session: bool
+    ) -> tuple[list[str], list[str]]:
+        """The unknown-checks and the values of a comparison's operands.
+
+        An operand that can be unknown is read once into a temporary and
+        checked; a constant, a parameter or `now` never is. Ordered choices
+        compare by rank, looked up after the check.
+        """
+        checks: list[str] = []
+        values: list[str] = []
+        for node in nodes:
+            if kind is ir.CompareKind.RANK and isinstance(node, ir.EnumConst):
+                values.append(self.const(node.rank))
+                continue
+            code = self.expr(node, session)
+            if not _nullable(node):
+                values.append(code)
+                continue
+            tmp = self.fresh("t")
+            checks.append(f"({tmp} := {code}) is None")
+            if kind is ir.CompareKind.RANK:
+                enum = getattr(node, "type", None)
+                assert isinstance(enum, t.EnumType)
+                ranks = self.const({enum.value_of(m): i for i, m in enumerate(enum.members)})
+                values.append(f"{ranks}[{tmp}]")
+            else:
+                values.append(tmp)
+        return checks, values
+
+    def kleene(self, items: tuple[ir.Condition, ...], session: bool, stop: str, other: str) -> str:
+        """Kleene and (stop at False) or or (stop at True) over the items, left to right."""
+        temps = [self.fresh("t") for _ in items]
+        decided = " or ".join(
+            f"({tmp} := {self.cond(c, session)}) is {stop}" for tmp, c in zip(temps, items, strict=True)
+        )
+        unknown = " or ".join(f"{tmp} is None" for tmp in temps)
+        return f"({stop} if {decided} else (None if {unknown} else {other}))"
+
+    def phrase(self, node: ir.Phrase, session: bool) -> str:
+        """A phrase: inline when it is one test, else a function of its own, made once."""
+        if isinstance(node.condition, _LEAF):
+            return self.cond(node.condition, session)
+        key = id(node.condition)
+        if key not in self.phrases:
+            name = self.fresh("ph")
+            if node.session:
+                params = "s, p, P, now"
+                body = self.cond(node.condition, session=True)
+            else:
+                params = "p, P, now, ss, by_ex"
+                body = self.cond(node.condition, session=False)
+            self.defs.append(f"def {name}({params}):\n    return {body}")
+            self.phrases[key] = (name, params)
+        name, params = self.phrases[key]
+        if node.session or not session:
+            return f"{name}({params})"
+        # A patient-level phrase inside 'had': it reads no session log (the checker makes sure).
+        return f"{name}(p, P, now, (), {{}})"
+
+    def history(self, node: ir.History) -> str:
+        test = self.fresh("h")
+        self.defs.append(f"def {test}(s, p, P, now):\n    return {self.cond(node.condition, session=True)}")
+        source = "ss" if node.exercise is None else f"by_ex.get({self.const(node.exercise)}, ())"
+        last = node.last
+        seq = self.fresh("t")
+        match node.quantifier:
+            case Quantifier.LAST:
+                return f"({test}({seq}[0], p, P, now) if ({seq} := {source}) else False)"
+            case Quantifier.ANY_OF_LAST:
+                return f"rt.any_of({test}, {source}[:{last}], p, P, now)"
+            case Quantifier.COUNT_OF_LAST:
+                return f"rt.at_least({test}, {node.count}, {source}[:{last}], p, P, now)"
+            case Quantifier.EVERY_OF_LAST:
+                return f"(False if len({seq} := {source}) < {last} else rt.all_of({test}, {seq}[:{last}], p, P, now))"
+            case Quantifier.ANY_WITHIN | Quantifier.NONE_WITHIN:
+                assert node.window is not None
+                window = f"rt.within({source}, now, {self.expr(node.window, session=False)})"
+                found = f"rt.any_of({test}, {window}, p, P, now)"
+                if node.quantifier is Quantifier.ANY_WITHIN:
+                    return found
+                tmp = self.fresh("t")
+                return f"(None if ({tmp} := {found}) is None else not {tmp})"
+        raise ClinrulesError(f"cannot compile {node.quantifier}")
+
+
+def _unless_unknown(checks: list[str], value: str) -> str:
+    """`value`, or None when any check finds an operand unknown."""
+    if not checks:
+        return f"({value})"
+    return f"(None if {' or '.join(checks)} else {value})"
+
+
+def _nullable(node: ir.Expr) -> bool:
+    """Whether an expression can be unknown: constants, parameters and `now` cannot."""
+    match node:
+        case ir.Const() | ir.EnumConst() | ir.ParamRef() | ir.Now():
+            return False
+        case ir.Scale(expr=inner):
+            return _nullable(inner)
+        case ir.Arith(left=left, right=right):
+            return _nullable(left) or _nullable(right)
+    return True
+
+
+def _identifier(name: str) -> str:
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise ClinrulesError(f"the model's attribute {name!r} is not a Python identifier")
+    return name
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _reads_own_sessions(condition: ir.Condition) -> bool:
+    """True when a condition has a session form about the rule's own exercise."""
+    return any(isinstance(n, ir.History) and n.exercise is None for n in ir.nodes(condition))

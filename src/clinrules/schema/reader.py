@@ -1,0 +1,281 @@
+"""Schema stage: a pydantic model class -> the fields a rule can name, with their types.
+
+The schema is read from the model's annotations and field metadata, never
+from instances: `Optional[X]` is X (every field may be unknown anyway),
+`ge`/`le` give bounds, `json_schema_extra={"unit": ...}` a unit, and a
+subclass of `clinrules.OrdinalEnum` an ordered enum. A field the rule types
+cannot represent is refused with the field's path and its type, so a model
+author learns at once what to change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Literal, Union
+
+import annotated_types
+from pydantic import AwareDatetime, BaseModel
+from pydantic.fields import FieldInfo as PydanticField
+
+from clinrules.models.ordinal import OrdinalEnum
+from clinrules.schema import types as t
+from clinrules.schema.units import unit_named
+
+SESSIONS = "sessions"
+"""The top-level field that holds the session log."""
+
+
+class SchemaError(Exception):
+    """The model cannot be used by rules; `.problems` says why, field by field."""
+
+    def __init__(self, model: str, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"the model '{model}' cannot be used by rules: " + "; ".join(problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A field a rule can name.
+
+    Attributes:
+        path: the dotted path in the model (`exam.weakness`); a session
+            field's path is `sessions.<name>`.
+        type: its rule type.
+        session: True for a field of a session in the log.
+    """
+
+    path: str
+    type: t.RuleType
+    session: bool = False
+    attrs: tuple[str, ...] = ()
+    """The Python attribute names from the patient (or the session) to the value."""
+
+    @property
+    def leaf(self) -> str:
+        """The last part of the path."""
+        return self.path.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    """Everything the checker needs to know about a model.
+
+    Attributes:
+        name: the model's name as the ruleset gave it (or the class name).
+        model: the pydantic model class.
+        fields: patient fields by dotted path (session fields excluded).
+        session_fields: session fields by leaf name (`pain_during`).
+        groups: dotted paths of nested models (`exam`), which are not values.
+        leaves: leaf name -> the dotted paths that end in it.
+    """
+
+    name: str
+    model: type[BaseModel]
+    fields: Mapping[str, Field]
+    session_fields: Mapping[str, Field]
+    groups: frozenset[str]
+    leaves: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def has_sessions(self) -> bool:
+        """True when the model carries a session log."""
+        return bool(self.session_fields)
+
+
+def schema_of(model: type[BaseModel], name: str | None = None) -> Schema:
+    """Read the schema of a pydantic model class.
+
+    Raises:
+        SchemaError: a field has a type rules cannot represent, or the
+            session log lacks `exercise: str` or `at: datetime`.
+    """
+    shown = name or model.__name__
+    problems: list[str] = []
+    fields: dict[str, Field] = {}
+    session_fields: dict[str, Field] = {}
+    groups: set[str] = set()
+    _walk(model, "", fields, groups, problems, {model}, ())
+    session_field = model.model_fields.get(SESSIONS)
+    if session_field is not None:
+        item = _session_model(session_field.annotation)
+        if item is None:
+            problems.append(f"'{SESSIONS}' must be a list of a pydantic model (the session log)")
+        else:
+            _read_sessions(item, session_fields, problems)
+    if problems:
+        raise SchemaError(shown, problems)
+    leaves: dict[str, list[str]] = {}
+    for path in fields:
+        leaves.setdefault(path.rsplit(".", 1)[-1], []).append(path)
+    return Schema(
+        shown,
+        model,
+        fields,
+        session_fields,
+        frozenset(groups),
+        {leaf: tuple(sorted(paths)) for leaf, paths in leaves.items()},
+    )
+
+
+def _read_sessions(item: type[BaseModel], out: dict[str, Field], problems: list[str]) -> None:
+    inner: dict[str, Field] = {}
+    nested: set[str] = set()
+    _walk(item, f"{SESSIONS}.", inner, nested, problems, {item}, ())
+    if nested:
+        problems.append(f"a session cannot hold nested groups ({', '.join(sorted(nested))})")
+    exercise, at = inner.get(f"{SESSIONS}.exercise"), inner.get(f"{SESSIONS}.at")
+    if exercise is None or not isinstance(exercise.type, t.TextType):
+        problems.append(f"a session needs a required field 'exercise: str' ({SESSIONS}.exercise)")
+    if at is None or not isinstance(at.type, t.DateTimeType):
+        problems.append(f"a session needs a required field 'at: datetime' ({SESSIONS}.at)")
+    for path, info in inner.items():
+        out[info.leaf] = Field(path, info.type, session=True, attrs=info.attrs)
+
+
+def _walk(
+    model: type[BaseModel],
+    prefix: str,
+    out: dict[str, Field],
+    groups: set[str],
+    problems: list[str],
+    seen: set[type[BaseModel]],
+    attrs: tuple[str, ...],
+) -> None:
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        path = prefix + key
+        here = (*attrs, name)
+        if not prefix and key == SESSIONS:
+            continue
+        annotation, metadata = _unwrap(info.annotation, list(info.metadata))
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if annotation in seen:
+                problems.append(f"{path}: the model refers to itself, which rules cannot follow")
+                continue
+            groups.add(path)
+            _walk(annotation, path + ".", out, groups, problems, seen | {annotation}, here)
+            continue
+        try:
+            rule_type = _rule_type(annotation, metadata, info, path)
+        except _Unsupported as reason:
+            problems.append(f"{path}: {reason}")
+            continue
+        out[path] = Field(path, rule_type, attrs=here)
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _unwrap(annotation: Any, metadata: list[Any]) -> tuple[Any, list[Any]]:
+    """Strip `Optional[...]` and `Annotated[...]`, collecting the metadata on the way."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            args = typing.get_args(annotation)
+            annotation, metadata = args[0], metadata + list(args[1:])
+            continue
+        if origin in (Union, types.UnionType):
+            members = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(members) == 1:
+                annotation = members[0]
+                continue
+        return annotation, metadata
+
+
+def _rule_type(annotation: Any, metadata: list[Any], info: PydanticField, path: str) -> t.RuleType:
+    unit_word = _unit_of(info, metadata)
+    unit = unit_named(unit_word) if unit_word is not None else None
+    if unit_word is not None and unit is None:
+        raise _Unsupported(
+            f"unknown unit '{unit_word}' (use s, min, hours, days, weeks, years, kg, cm, in or %)"
+        )
+    if annotation is bool:
+        return t.BOOL
+    if annotation in (int, float):
+        low, high = _bounds(metadata)
+        return t.NumberType(annotation is int, unit, low, high)
+    if annotation is dt.datetime or annotation is AwareDatetime:
+        return t.DATETIME
+    if annotation is str:
+        return t.TEXT
+    enum = _enum_type(annotation, path)
+    if enum is not None:
+        return enum
+    origin = typing.get_origin(annotation)
+    if origin in (list, set, frozenset, tuple):
+        args = [a for a in typing.get_args(annotation) if a is not Ellipsis]
+        item, _ = _unwrap(args[0], []) if len(args) == 1 else (None, [])
+        item_enum = _enum_type(item, path) if item is not None else None
+        if item_enum is not None:
+            return t.EnumListType(item_enum)
+        raise _Unsupported(
+            f"a collection of {_name(args[0]) if args else 'anything'}; rules can use collections of enums only"
+        )
+    if isinstance(annotation, str | typing.ForwardRef):
+        # pydantic leaves a name it could not resolve when the class was made
+        raise _Unsupported(
+            f"type {_name(annotation)} is a name pydantic has not resolved; "
+            "define the nested model first, or call model_rebuild() on the model before passing it"
+        )
+    raise _Unsupported(
+        f"type {_name(annotation)} is not one rules can use "
+        "(bool, int, float, str, datetime, an enum, Literal, a list of enums, or a nested model)"
+    )
+
+
+def _enum_type(annotation: Any, path: str) -> t.EnumType | None:
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        values = [m.value for m in annotation]
+        if not all(isinstance(v, str) for v in values):
+            raise _Unsupported(f"enum {annotation.__name__} has values that are not text")
+        return t.EnumType(annotation.__name__, tuple(values), issubclass(annotation, OrdinalEnum), annotation)
+    if typing.get_origin(annotation) is Literal:
+        values = list(typing.get_args(annotation))
+        if not all(isinstance(v, str) for v in values):
+            raise _Unsupported("a Literal whose values are not all text")
+        return t.EnumType(path, tuple(values), False)
+    return None
+
+
+def _unit_of(info: PydanticField, metadata: list[Any]) -> str | None:
+    extras = [info.json_schema_extra] + [
+        m.json_schema_extra for m in metadata if isinstance(m, PydanticField)
+    ]
+    for extra in extras:
+        if isinstance(extra, dict) and "unit" in extra:
+            return str(extra["unit"])
+    return None
+
+
+def _bounds(metadata: list[Any]) -> tuple[float | None, float | None]:
+    low: float | None = None
+    high: float | None = None
+    constraints = list(metadata)
+    for item in metadata:
+        if isinstance(item, PydanticField):
+            constraints.extend(item.metadata)
+    for item in constraints:
+        if isinstance(item, annotated_types.Ge | annotated_types.Gt):
+            low = float(item.ge if isinstance(item, annotated_types.Ge) else item.gt)  # type: ignore[arg-type]
+        elif isinstance(item, annotated_types.Le | annotated_types.Lt):
+            high = float(item.le if isinstance(item, annotated_types.Le) else item.lt)  # type: ignore[arg-type]
+    return low, high
+
+
+def _session_model(annotation: Any) -> type[BaseModel] | None:
+    annotation, _ = _unwrap(annotation, [])
+    if typing.get_origin(annotation) is not list:
+        return None
+    (item,) = typing.get_args(annotation) or (None,)
+    item, _ = _unwrap(item, [])
+    return item if isinstance(item, type) and issubclass(item, BaseModel) else None
+
+
+def _name(annotation: Any) -> str:
+    return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")

@@ -1,0 +1,485 @@
+"""Transform stage: Lark parse tree -> clinrules AST. The only place a Lark tree exists.
+
+The transformer is non-recursive, so a deeply nested condition can never hit
+Python's recursion limit here; instead each node's nesting depth is tracked
+and a condition deeper than `MAX_NESTING` is refused with CR004, which also
+protects every later, recursive stage. Checks that need only the text of a
+token (dates, escapes, whole-number counts, plain ids) are made here too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from lark import Token, Tree
+from lark.tree import Meta
+from lark.visitors import Transformer_NonRecursive, v_args
+
+from clinrules.base.diagnostics import Diagnostic, make
+from clinrules.base.limits import MAX_NESTING
+from clinrules.base.span import Span
+from clinrules.syntax import ast
+
+_N = TypeVar("_N", bound=ast.Condition | ast.Arithmetic)
+_ESCAPE = re.compile(r"\\(.)")
+_DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+
+RESERVED_AFTER_NAME = frozenset(
+    {"and", "or", "is", "in", "between", "includes"}
+    | {"instead", "dose", "say", "note", "cite", "when", "care"}
+    | {"include", "source", "parameter", "exercise", "ladder", "define", "red", "rule", "otherwise"}
+)
+"""Words that are keywords right after a name in a condition: a phrase that
+holds one cannot be written without quotes (tests check this set against
+the parser)."""
+_COMMENT_OR_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"?|#[^\n]*')
+
+
+def span_of(item: Token | Meta) -> Span:
+    """The span of a Lark token or of a tree's meta."""
+    return Span(
+        item.line or 1,
+        item.column or 1,
+        item.end_line or item.line or 1,
+        item.end_column or item.column or 1,
+        item.start_pos or 0,
+        item.end_pos or 0,
+    )
+
+
+def comments_of(text: str) -> tuple[ast.Comment, ...]:
+    """Every `#` comment of `text`, found outside quoted texts."""
+    from clinrules.base.span import span_of_offsets
+
+    return tuple(
+        ast.Comment(m.group(), span_of_offsets(text, m.start(), m.end()))
+        for m in _COMMENT_OR_STRING.finditer(text)
+        if m.group().startswith("#")
+    )
+
+
+@v_args(meta=True, inline=True)
+class ToAst(Transformer_NonRecursive[Token, Any]):
+    """Builds AST nodes bottom-up and collects diagnostics on the way."""
+
+    def __init__(self, file: str, text: str) -> None:
+        super().__init__()
+        self.file = file
+        self.text = text
+        self.diagnostics: list[Diagnostic] = []
+        self._depth: dict[int, int] = {}
+
+    # ------------------------------------------------------------ helpers
+
+    def _error(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
+        self.diagnostics.append(make(code, message, self.file, span, hint))
+
+    def _ident(self, token: Token) -> ast.Ident:
+        if "." in token:
+            self._error(
+                "CR106",
+                f"'{token}' is a dotted path, but a plain id is expected here",
+                span_of(token),
+                "ids are single words of letters, digits and underscores",
+            )
+        return ast.Ident(str(token), span_of(token))
+
+    def _text(self, token: Token) -> ast.Text:
+        raw = token[1:-1]
+        bad = [m.group(1) for m in _ESCAPE.finditer(raw) if m.group(1) not in '"\\']
+        if bad or any(ord(c) < 32 and c != "\t" for c in raw):
+            self._error(
+                "CR109",
+                "this quoted text has an unknown escape or a control character",
+                span_of(token),
+                'inside quotes only \\" (a quote) and \\\\ (a backslash) are escapes',
+            )
+        return ast.Text(_ESCAPE.sub(lambda m: m.group(1), raw), span_of(token))
+
+    def _nest(self, node: _N, *children: object) -> _N:
+        depth = 1 + max((self._depth.get(id(c), 0) for c in children), default=0)
+        self._depth[id(node)] = depth
+        if depth == MAX_NESTING + 1:
+            self._error(
+                "CR004",
+                f"this condition is nested more than {MAX_NESTING} levels deep (or has as many terms in one sum)",
+                node.span,
+                "split it into named parts with 'define'",
+            )
+        return node
+
+    def _whole(self, token: Token, what: str) -> int:
+        if "." in token:
+            self._error("CR107", f"{what} must be a whole number, not {token}", span_of(token))
+            return int(float(token))
+        return int(token)
+
+    # ------------------------------------------------------------ file and header
+
+    def rule_file(self, meta: Meta, header: ast.Header, *decls: ast.Declaration) -> Any:
+        return (header, decls, span_of(meta))
+
+    def body(self, meta: Meta, *decls: ast.Declaration) -> Any:
+        return (None, decls, span_of(meta))
+
+    def _header(
+        self, kind: ast.FileKind, meta: Meta, name: Token, lines: Sequence[ast.HeaderLine]
+    ) -> ast.Header:
+        return ast.Header(kind, self._ident(name), tuple(lines), span_of(meta))
+
+    def ruleset_header(self, meta: Meta, _kw: Token, name: Token, *lines: ast.HeaderLine) -> ast.Header:
+        return self._header(ast.FileKind.RULESET, meta, name, lines)
+
+    def library_header(self, meta: Meta, _kw: Token, name: Token, *lines: ast.HeaderLine) -> ast.Header:
+        return self._header(ast.FileKind.LIBRARY, meta, name, lines)
+
+    def header_title(self, meta: Meta, text: Token) -> ast.HeaderLine:
+        return ast.HeaderLine("title", self._text(text).value, None, None, span_of(meta))
+
+    def header_version(self, meta: Meta, version: Token) -> ast.HeaderLine:
+        return ast.HeaderLine("version", str(version), None, None, span_of(meta))
+
+    def header_status(self, meta: Meta, status: Token) -> ast.HeaderLine:
+        return ast.HeaderLine("status", str(status), None, None, span_of(meta))
+
+    def header_model(self, meta: Meta, model: Token) -> ast.HeaderLine:
+        return ast.HeaderLine("model", str(model), None, None, span_of(meta))
+
+    def header_reviewed(self, meta: Meta, date: Token, by: Token) -> ast.HeaderLine:
+        try:
+            dt.date.fromisoformat(str(date))
+        except ValueError:
+            self._error(
+                "CR108",
+                f"{date} is not a date in the calendar",
+                span_of(date),
+                "write the date as YEAR-MONTH-DAY, like 2026-01-16",
+            )
+        return ast.HeaderLine("reviewed", str(date), self._text(by), None, span_of(meta))
+
+    def header_unknown(self, meta: Meta, verdict: ast.Verdict) -> ast.HeaderLine:
+        return ast.HeaderLine("unknown", verdict.word, None, verdict, span_of(meta))
+
+    # ------------------------------------------------------------ declarations
+
+    def include(self, meta: Meta, path: Token) -> ast.Include:
+        return ast.Include(self._text(path), span_of(meta))
+
+    def source(self, meta: Meta, name: Token, title: Token, *attrs: ast.SourceAttr) -> ast.Source:
+        return ast.Source(self._ident(name), self._text(title), attrs, span_of(meta))
+
+    def source_publisher(self, meta: Meta, text: Token) -> ast.SourceAttr:
+        return ast.SourceAttr("publisher", self._text(text).value, span_of(meta))
+
+    def source_year(self, meta: Meta, year: Token) -> ast.SourceAttr:
+        return ast.SourceAttr("year", str(self._whole(year, "a year")), span_of(meta))
+
+    def source_url(self, meta: Meta, text: Token) -> ast.SourceAttr:
+        return ast.SourceAttr("url", self._text(text).value, span_of(meta))
+
+    def parameter(
+        self, meta: Meta, name: Token, default: ast.Number, low: ast.Number, high: ast.Number
+    ) -> ast.Parameter:
+        return ast.Parameter(self._ident(name), default, low, high, span_of(meta))
+
+    def exercise(self, meta: Meta, name: Token, title: Token, *rest: Any) -> ast.Exercise:
+        tags: tuple[ast.Ident, ...] = ()
+        dose: ast.Dose | None = None
+        for item in rest:
+            if isinstance(item, ast.Dose):
+                dose = item
+            else:
+                tags = item
+        return ast.Exercise(self._ident(name), self._text(title), tags, dose, span_of(meta))
+
+    def tags(self, meta: Meta, *names: Token) -> tuple[ast.Ident, ...]:
+        return self._idents(names)
+
+    def _idents(self, names: Sequence[Token]) -> tuple[ast.Ident, ...]:
+        return tuple(self._ident(n) for n in names)
+
+    def ladder(self, meta: Meta, name: Token, *rungs: Token) -> ast.Ladder:
+        return ast.Ladder(self._ident(name), self._idents(rungs), span_of(meta))
+
+    def define(self, meta: Meta, phrase: ast.Phrase, condition: ast.Condition) -> ast.Define:
+        return ast.Define(phrase, condition, span_of(meta))
+
+    def phrase_words(self, meta: Meta, *words: Token) -> ast.Phrase:
+        for word in words:
+            if "." in word:
+                self._ident(word)
+        phrase = " ".join(words)
+        reserved = [w for w in words if w in RESERVED_AFTER_NAME]
+        if len(words) > 1 and reserved:
+            self._error(
+                "CR111",
+                f"the phrase '{phrase}' holds the keyword '{reserved[0]}', so it could not be used in a condition",
+                span_of(meta),
+                f'put the whole phrase in double quotes: define "{phrase}": ...',
+            )
+        return ast.Phrase(phrase, False, span_of(meta))
+
+    def phrase_quoted(self, meta: Meta, text: Token) -> ast.Phrase:
+        return ast.Phrase(self._text(text).value, True, span_of(meta))
+
+    def red_flag(self, meta: Meta, name: Token, *rest: Any) -> ast.RedFlag:
+        title, (verdict, condition, *clauses) = self._title(rest)
+        return ast.RedFlag(self._ident(name), title, verdict, condition, tuple(clauses), span_of(meta))
+
+    def rule(self, meta: Meta, name: Token, *rest: Any) -> ast.Rule:
+        title, (targets, verdict, condition, *clauses) = self._title(rest)
+        return ast.Rule(self._ident(name), title, targets, verdict, condition, tuple(clauses), span_of(meta))
+
+    def _title(self, rest: Sequence[Any]) -> tuple[ast.Text | None, Sequence[Any]]:
+        if rest and isinstance(rest[0], Token):
+            return self._text(rest[0]), rest[1:]
+        return None, rest
+
+    def otherwise(self, meta: Meta, verdict: ast.Verdict) -> ast.Otherwise:
+        return ast.Otherwise(verdict, span_of(meta))
+
+    def target_exercises(self, meta: Meta, *names: Token) -> ast.Targets:
+        return ast.Targets(ast.TargetKind.EXERCISES, self._idents(names), span_of(meta))
+
+    def target_tags(self, meta: Meta, *names: Token) -> ast.Targets:
+        return ast.Targets(ast.TargetKind.TAGS, self._idents(names), span_of(meta))
+
+    def target_every(self, meta: Meta, _every: Token) -> ast.Targets:
+        return ast.Targets(ast.TargetKind.EVERY, (), span_of(meta))
+
+    def verdict_plain(self, meta: Meta, word: Token) -> ast.Verdict:
+        return ast.Verdict(str(word), None, span_of(meta))
+
+    def verdict_move(self, meta: Meta, word: Token, *target: Token) -> ast.Verdict:
+        to = self._ident(target[-1]) if target else None
+        return ast.Verdict(str(word), to, span_of(meta))
+
+    # ------------------------------------------------------------ clauses and doses
+
+    def clause_instead(self, meta: Meta, *names: Token) -> ast.Instead:
+        return ast.Instead(self._idents(names), span_of(meta))
+
+    def clause_dose(self, meta: Meta, dose: ast.Dose) -> ast.Dose:
+        return dose
+
+    def clause_say(self, meta: Meta, text: Token) -> ast.Say:
+        return ast.Say(self._text(text), span_of(meta))
+
+    def clause_note(self, meta: Meta, text: Token) -> ast.Note:
+        return ast.Note(self._text(text), span_of(meta))
+
+    def clause_cite(self, meta: Meta, *names: Token) -> ast.Cite:
+        return ast.Cite(self._idents(names), span_of(meta))
+
+    def clause_when_unknown(self, meta: Meta, verdict: ast.Verdict) -> ast.WhenUnknown:
+        return ast.WhenUnknown(verdict, span_of(meta))
+
+    def clause_care(self, meta: Meta, level: Token) -> ast.Care:
+        return ast.Care(self._ident(level), span_of(meta))
+
+    def dose(self, meta: Meta, *items: ast.DoseItem) -> ast.Dose:
+        return ast.Dose(items, span_of(meta))
+
+    def amount(
+        self, meta: Meta, low: Token, high: Token | None = None
+    ) -> tuple[ast.Number, ast.Number | None]:
+        return self._number(low), (self._number(high) if high is not None else None)
+
+    def dose_count(self, meta: Meta, word: Token, amount: Any, *_times: Token) -> ast.DoseItem:
+        return ast.DoseItem(str(word), amount[0], amount[1], None, None, span_of(meta))
+
+    def dose_time(self, meta: Meta, word: Token, amount: Any, unit: Token) -> ast.DoseItem:
+        return ast.DoseItem(str(word), amount[0], amount[1], str(unit), None, span_of(meta))
+
+    def dose_range(self, meta: Meta, word: Token, amount: Any, unit: Token) -> ast.DoseItem:
+        return ast.DoseItem(str(word), amount[0], amount[1], str(unit), None, span_of(meta))
+
+    def dose_range_word(self, meta: Meta, word: Token, extent: Token) -> ast.DoseItem:
+        return ast.DoseItem(str(word), None, None, None, str(extent), span_of(meta))
+
+    def dose_load(self, meta: Meta, word: Token, amount: Any, _percent: Token, _bw: Token) -> ast.DoseItem:
+        return ast.DoseItem(str(word), amount[0], amount[1], "%", None, span_of(meta))
+
+    # ------------------------------------------------------------ conditions
+
+    def any_of(self, meta: Meta, *items: Any) -> ast.AnyOf:
+        conditions = tuple(c for c in items if not isinstance(c, Token))
+        return self._nest(ast.AnyOf(conditions, span_of(meta)), *conditions)
+
+    def all_of(self, meta: Meta, *items: Any) -> ast.AllOf:
+        conditions = tuple(c for c in items if not isinstance(c, Token))
+        return self._nest(ast.AllOf(conditions, span_of(meta)), *conditions)
+
+    def negation(self, meta: Meta, _not: Token, operand: ast.Condition) -> ast.Not:
+        return self._nest(ast.Not(operand, span_of(meta)), operand)
+
+    def truth(self, meta: Meta, expr: ast.Expr) -> ast.Truth:
+        return self._nest(ast.Truth(expr, span_of(meta)), expr)
+
+    def group(self, meta: Meta, _lpar: Token, condition: ast.Condition) -> ast.Condition:
+        return condition
+
+    def compare(self, meta: Meta, left: ast.Expr, op: Token, right: ast.Expr) -> ast.Compare:
+        return self._nest(ast.Compare(str(op), left, right, span_of(meta)), left, right)
+
+    def between(self, meta: Meta, value: ast.Expr, low: ast.Expr, high: ast.Expr) -> ast.Between:
+        return self._nest(ast.Between(value, low, high, span_of(meta)), value, low, high)
+
+    def is_value(self, meta: Meta, value: ast.Expr, member: ast.EnumValue) -> ast.IsValue:
+        return self._nest(ast.IsValue(value, member, False, span_of(meta)), value)
+
+    def is_not_value(self, meta: Meta, value: ast.Expr, member: ast.EnumValue) -> ast.IsValue:
+        return self._nest(ast.IsValue(value, member, True, span_of(meta)), value)
+
+    def is_known(self, meta: Meta, value: ast.Expr, _kw: Token) -> ast.IsKnown:
+        return self._nest(ast.IsKnown(value, False, span_of(meta)), value)
+
+    def is_unknown(self, meta: Meta, value: ast.Expr, _kw: Token) -> ast.IsKnown:
+        return self._nest(ast.IsKnown(value, True, span_of(meta)), value)
+
+    def is_empty(self, meta: Meta, value: ast.Expr, _kw: Token) -> ast.IsEmpty:
+        return self._nest(ast.IsEmpty(value, False, span_of(meta)), value)
+
+    def is_not_empty(self, meta: Meta, value: ast.Expr, _kw: Token) -> ast.IsEmpty:
+        return self._nest(ast.IsEmpty(value, True, span_of(meta)), value)
+
+    def in_set(self, meta: Meta, value: ast.Expr, members: tuple[ast.EnumValue, ...]) -> ast.InSet:
+        return self._nest(ast.InSet(value, members, span_of(meta)), value)
+
+    def includes(self, meta: Meta, value: ast.Expr, member: ast.EnumValue) -> ast.Includes:
+        return self._nest(ast.Includes(value, (member,), False, span_of(meta)), value)
+
+    def includes_any(self, meta: Meta, value: ast.Expr, members: tuple[ast.EnumValue, ...]) -> ast.Includes:
+        return self._nest(ast.Includes(value, members, True, span_of(meta)), value)
+
+    def enum_word(self, meta: Meta, word: Token) -> ast.EnumValue:
+        return ast.EnumValue(str(word), False, span_of(meta))
+
+    def enum_quoted(self, meta: Meta, text: Token) -> ast.EnumValue:
+        return ast.EnumValue(self._text(text).value, True, span_of(meta))
+
+    def value_set(self, meta: Meta, *members: ast.EnumValue) -> tuple[ast.EnumValue, ...]:
+        return members
+
+    # ------------------------------------------------------------ session history
+
+    def _history(
+        self,
+        meta: Meta,
+        quantifier: ast.Quantifier,
+        count: int | None,
+        last: int | None,
+        window: ast.Expr | None,
+        exercise: ast.Ident | None,
+        condition: ast.Condition,
+    ) -> ast.History:
+        node = ast.History(quantifier, count, last, window, exercise, condition, span_of(meta))
+        return self._nest(node, condition)
+
+    def last_session(
+        self, meta: Meta, _the: Token, exercise: ast.Ident | None, c: ast.Condition
+    ) -> ast.History:
+        return self._history(meta, ast.Quantifier.LAST, None, 1, None, exercise, c)
+
+    def any_of_last(
+        self, meta: Meta, _any: Token, n: Token, exercise: ast.Ident | None, c: ast.Condition
+    ) -> ast.History:
+        return self._history(
+            meta, ast.Quantifier.ANY_OF_LAST, None, self._whole(n, "a number of sessions"), None, exercise, c
+        )
+
+    def count_of_last(
+        self, meta: Meta, k: Token, n: Token, exercise: ast.Ident | None, c: ast.Condition
+    ) -> ast.History:
+        count, last = self._whole(k, "a number of sessions"), self._whole(n, "a number of sessions")
+        return self._history(meta, ast.Quantifier.COUNT_OF_LAST, count, last, None, exercise, c)
+
+    def every_of_last(
+        self, meta: Meta, _every: Token, n: Token, exercise: ast.Ident | None, c: ast.Condition
+    ) -> ast.History:
+        return self._history(
+            meta,
+            ast.Quantifier.EVERY_OF_LAST,
+            None,
+            self._whole(n, "a number of sessions"),
+            None,
+            exercise,
+            c,
+        )
+
+    def any_within(
+        self, meta: Meta, _any: Token, exercise: ast.Ident | None, window: ast.Expr, c: ast.Condition
+    ) -> ast.History:
+        return self._history(meta, ast.Quantifier.ANY_WITHIN, None, None, window, exercise, c)
+
+    def none_within(
+        self, meta: Meta, _no: Token, exercise: ast.Ident | None, window: ast.Expr, c: ast.Condition
+    ) -> ast.History:
+        return self._history(meta, ast.Quantifier.NONE_WITHIN, None, None, window, exercise, c)
+
+    def sessions_of(self, meta: Meta, name: Token | None = None) -> ast.Ident | None:
+        return self._ident(name) if name is not None else None
+
+    def window_quantity(self, meta: Meta, number: ast.Number) -> ast.Number:
+        return number
+
+    def window_name(self, meta: Meta, name: Token) -> ast.Ref:
+        return self._ref((name,), span_of(meta))
+
+    # ------------------------------------------------------------ expressions
+
+    def arithmetic(self, meta: Meta, left: ast.Expr, op: Token, right: ast.Expr) -> ast.Arithmetic:
+        node = ast.Arithmetic(str(op), left, right, span_of(meta))
+        if _DATE_LIKE.fullmatch(self.text[node.span.start : node.span.end]):
+            self._error(
+                "CR110",
+                "a date cannot be written in a condition; this reads as a subtraction",
+                node.span,
+                "compare with the evaluation time instead: screened_at < now - 24 hours",
+            )
+        return self._nest(node, left, right)
+
+    def now(self, meta: Meta, _now: Token) -> ast.Now:
+        return ast.Now(span_of(meta))
+
+    def number(self, meta: Meta, *parts: Token) -> ast.Number:
+        sign = parts[0] if parts[0].type == "SIGN" else None
+        rest = parts[1:] if sign is not None else parts
+        number = self._number(rest[0], negative=sign is not None)
+        unit = str(rest[1]) if len(rest) > 1 else None
+        return ast.Number(number.value, number.text, unit, span_of(meta))
+
+    def _number(self, token: Token, negative: bool = False) -> ast.Number:
+        text = ("-" if negative else "") + str(token)
+        value: int | float = float(text) if "." in text else int(text)
+        return ast.Number(value, text, None, span_of(token))
+
+    def ref_words(self, meta: Meta, *words: Token) -> ast.Ref:
+        return self._ref(words, span_of(meta))
+
+    def ref_quoted(self, meta: Meta, text: Token) -> ast.Ref:
+        return ast.Ref(self._text(text).value, ast.RefKind.QUOTED, span_of(meta))
+
+    def _ref(self, words: Sequence[Token], span: Span) -> ast.Ref:
+        if len(words) == 1 and "." in words[0]:
+            return ast.Ref(str(words[0]), ast.RefKind.PATH, span)
+        for word in words:
+            if "." in word:
+                self._ident(word)
+        return ast.Ref(" ".join(words), ast.RefKind.WORDS, span)
+
+
+def to_ast(tree: Tree[Token], file: str, text: str) -> tuple[ast.RuleFile | None, list[Diagnostic]]:
+    """Transform a parse tree of the whole file into a `RuleFile`.
+
+    Returns the file (None when the tree holds no header, as after a resumed
+    parse) and the diagnostics found on the way.
+    """
+    builder = ToAst(file, text)
+    header, decls, span = builder.transform(tree)
+    if header is None:
+        return None, builder.diagnostics
+    return ast.RuleFile(file, header, decls, comments_of(text), span), builder.diagnostics
