@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 import tomllib
 from pathlib import Path
 
@@ -167,3 +168,38 @@ def test_entry_points_name_modules_that_exist() -> None:
 def test_the_version_is_pyprojects() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert clinrules.__version__ == project["version"]
+
+
+# ------------------------------------------------------------------ docs/architecture.md stays true
+
+ARCHITECTURE = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+
+
+def _table_rows(heading: str) -> list[list[str]]:
+    section = ARCHITECTURE.split(heading, 1)[1].split("\n## ", 1)[0]
+    rows = [line.strip("|").split("|") for line in section.splitlines() if line.startswith("| ")]
+    return [[cell.strip() for cell in row] for row in rows[2:]]  # without the header and its rule
+
+
+def test_the_folder_table_names_every_module() -> None:
+    rows = {row[0]: row[-1] for row in _table_rows("## The folders")}
+    for folder in sorted(p for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()):
+        cell = rows[f"`{folder.name}/`"]
+        for module in sorted(folder.glob("*.py")):
+            if module.name != "__init__.py":
+                assert f"`{module.stem}`" in cell, f"{folder.name}/{module.name} is not in the table"
+
+
+def test_the_walk_through_names_real_files_and_functions() -> None:
+    rows = _table_rows("## Where `K of the last N sessions` lives")
+    assert len(rows) >= 10
+    for _what, files, where in rows:
+        paths = [ROOT / p for p in re.findall(r"`([\w/.-]+\.(?:py|lark|json|yaml))`", files)]
+        assert paths, files
+        assert all(p.is_file() for p in paths), files
+        text = "\n".join(p.read_text(encoding="utf-8") for p in paths)
+        for name in re.findall(r"`([\w.]+)`", where):
+            leaf = name.rsplit(".", 1)[-1]
+            assert re.search(
+                rf"(def|class) {leaf}\b|-> {leaf}\b|\b{leaf} = |^\s*{leaf}:", text, re.MULTILINE
+            ), f"{name} not in {files}"
