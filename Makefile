@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck unit rules docs bench clean
+.PHONY: demo test lint typecheck unit rules docs bench tables clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "clinrules needs Python 3.11 or newer; $(PYTHON) is %d.%d" % v[:2])'
@@ -57,6 +57,11 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python -m benchmarks
+
+# The parser tables the package ships (src/clinrules/syntax/parser_tables.json):
+# rerun after every edit of grammar/clinrules.lark; a test fails until then.
+tables: $(STAMP)
+	$(BIN)/python -m clinrules.syntax.tables
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis dist build site

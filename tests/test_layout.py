@@ -112,6 +112,7 @@ def test_every_module_has_a_docstring() -> None:
 
 
 PUBLIC = [
+    "ArgumentError",
     "ClinrulesError",
     "Decision",
     "Diagnostic",

@@ -262,17 +262,18 @@ def test_the_words_reserved_after_a_name_are_exactly_those_the_parser_reserves()
     assert reserved == RESERVED_AFTER_NAME
 
 
-def test_the_parser_cache_lives_in_a_directory_only_the_user_can_write(
+def test_the_parser_comes_from_the_package_and_reads_no_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from clinrules.syntax.grammar import _cache_file
+    from clinrules.syntax import grammar
 
+    monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    path = _cache_file()
-    assert isinstance(path, str)
-    assert Path(path).parent.stat().st_mode & 0o777 == 0o700
-    shared = tmp_path / "shared"
-    (shared / "clinrules").mkdir(parents=True)
-    (shared / "clinrules").chmod(0o777)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(shared))
-    assert _cache_file() is False
+    grammar.parser.cache_clear()
+    try:
+        made = grammar.parser()
+    finally:
+        grammar.parser.cache_clear()
+    assert grammar.TABLES_FILE.parent == Path(grammar.__file__).resolve().parent
+    assert list(tmp_path.iterdir()) == []
+    assert made.options.cache is False

@@ -27,6 +27,7 @@ _WHERE = {
     "Verdict": "clinrules.base.vocabulary",
     "Diagnostic": "clinrules.base.diagnostics",
     "Severity": "clinrules.base.diagnostics",
+    "ArgumentError": "clinrules.base.errors",
     "ClinrulesError": "clinrules.base.errors",
     "ExerciseError": "clinrules.base.errors",
     "ParameterError": "clinrules.base.errors",
@@ -36,6 +37,7 @@ _WHERE = {
 }
 
 __all__ = [
+    "ArgumentError",
     "ClinrulesError",
     "Decision",
     "Diagnostic",
@@ -74,6 +76,7 @@ if TYPE_CHECKING:
     from clinrules.api import check_file, compile, load
     from clinrules.base.diagnostics import Diagnostic, Severity
     from clinrules.base.errors import (
+        ArgumentError,
         ClinrulesError,
         ExerciseError,
         ParameterError,

@@ -2,7 +2,8 @@
 
 Each runs the stages in order (read, parse, check) and turns every problem
 into a `RulesetError` carrying diagnostics; no other exception leaves for
-any rule text. The status gate lives here: a ruleset that is not `approved`
+any rule text or any path. An argument of the wrong type (`load(123)`,
+`model=42`) is an `ArgumentError`, before anything is read. The status gate lives here: a ruleset that is not `approved`
 loads only with `allow_draft=True`, a `retired` one never, and a library is
 never a ruleset on its own.
 """
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from clinrules.base.diagnostics import Diagnostic, make
-from clinrules.base.errors import ClinrulesError, RulesetError
+from clinrules.base.errors import ArgumentError, RulesetError
 from clinrules.base.span import Span
 from clinrules.check.checker import check
 from clinrules.check.loader import LoadedFile, files_from_text, load_files
@@ -40,17 +41,15 @@ def load(path: str | os.PathLike[str], *, model: ModelArg = None, allow_draft: b
         allow_draft: load a ruleset whose status is not `approved`.
 
     Raises:
-        RulesetError: the file cannot be read, has errors, or may not be
+        RulesetError: the file cannot be read (CR215: missing, a directory, a
+            name with a NUL character or too long), has errors, or may not be
             used (its status, or it is a library).
+        ArgumentError: `path` is not a str or path, `model` not a model
+            class or name, `allow_draft` not a bool.
     """
-    path = Path(path)
-    try:
-        files = load_files(path, os.fspath(path))
-    except OSError as error:
-        raise RulesetError(
-            [make("CR215", f"cannot read '{path}': {error.strerror or error}", str(path), Span(1, 1, 1, 1))]
-        ) from None
-    return _ruleset(files, model, allow_draft)
+    _flag("allow_draft", allow_draft)
+    _model_arg(model)
+    return _ruleset(_read(path), model, allow_draft)
 
 
 def compile(
@@ -59,8 +58,15 @@ def compile(
     """Parse, check and compile rule text given as a string (it cannot include files).
 
     Raises:
-        RulesetError: as for `load`.
+        RulesetError: as for `load`; also CR002 when `text` is not a str or
+            holds a lone surrogate, and CR008 for an invisible character.
+        ArgumentError: `source_name` is not a str, or `model` or
+            `allow_draft` as for `load`.
     """
+    if not isinstance(source_name, str):
+        raise ArgumentError(f"source_name must be a str, not {type(source_name).__name__}")
+    _flag("allow_draft", allow_draft)
+    _model_arg(model)
     if not isinstance(text, str):
         raise RulesetError([make("CR002", "rule text must be a str", source_name, Span(1, 1, 1, 1))])
     return _ruleset(files_from_text(text, source_name), model, allow_draft)
@@ -73,12 +79,47 @@ def check_file(path: str | os.PathLike[str], *, model: ModelArg = None) -> list[
         The warnings.
 
     Raises:
-        RulesetError: with every error and warning found.
-        OSError: the file cannot be read.
+        RulesetError: with every error and warning found, or CR215 when the
+            file cannot be read, as for `load`.
+        ArgumentError: as for `load`.
     """
-    files = load_files(Path(path), os.fspath(path))
+    _model_arg(model)
+    files = _read(path)
     _program, reporters = check(files, *_model_class(model, files), standalone=True)
     return [d for r in reporters for d in r.diagnostics]
+
+
+def _read(path: object) -> list[LoadedFile]:
+    """The file at `path` and its includes, any failure to read them a CR215."""
+    if not isinstance(path, str | os.PathLike):
+        raise ArgumentError(f"path must be a str or an os.PathLike, not {type(path).__name__}")
+    name = os.fspath(path)
+    if not isinstance(name, str):
+        raise ArgumentError(f"path must name a file as text, not {type(name).__name__}")
+
+    def unreadable(reason: str) -> RulesetError:
+        return RulesetError([make("CR215", f"cannot read '{name}': {reason}", name, Span(1, 1, 1, 1))])
+
+    if "\0" in name:
+        raise unreadable("a file name cannot hold a NUL character")
+    try:
+        return list(load_files(Path(name), name))
+    except OSError as error:
+        raise unreadable(error.strerror or str(error)) from None
+    except ValueError as error:  # a name the operating system cannot take, such as an unencodable one
+        raise unreadable(str(error)) from None
+
+
+def _flag(name: str, value: object) -> None:
+    """Refuse a flag that is not a bool: `allow_draft="no"` would allow a draft."""
+    if not isinstance(value, bool):
+        raise ArgumentError(f"{name} must be True or False, not {type(value).__name__}")
+
+
+def _model_arg(model: object) -> None:
+    if model is None or isinstance(model, str) or (isinstance(model, type) and issubclass(model, BaseModel)):
+        return
+    raise ArgumentError(f"model must be a pydantic model class or a model name, not {type(model).__name__}")
 
 
 def _ruleset(files: Sequence[LoadedFile], model: ModelArg, allow_draft: bool) -> RuleSet:
@@ -127,4 +168,4 @@ def _model_class(model: ModelArg, files: Sequence[LoadedFile]) -> tuple[type[Bas
                     )
                 ]
             ) from None
-    raise ClinrulesError(f"model must be a pydantic model class or a model name, not {type(model).__name__}")
+    raise ArgumentError(f"model must be a pydantic model class or a model name, not {type(model).__name__}")

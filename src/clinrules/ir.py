@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
 
 from clinrules.base.span import Span
 from clinrules.base.vocabulary import Care
@@ -238,21 +239,34 @@ class History:
 Condition = Compare | Between | Truth | Member | Contains | Empty | Known | And | Or | Not | Phrase | History
 
 
-def nodes(root: Condition | Expr, *, into_history: bool = True) -> Iterator[Condition | Expr]:
+def nodes(
+    root: Condition | Expr, *, into_history: bool = True, into_phrases: bool = True
+) -> Iterator[Condition | Expr]:
     """Every node under `root`, itself included, through defined phrases.
+
+    A phrase's condition is shared by all its uses, so it is walked once,
+    at its first use: the walk is linear in the program, however the
+    defines nest. The walk keeps its own stack, so no depth is too deep.
 
     Args:
         root: a condition or an expression.
         into_history: also go inside session forms (`had ...`).
+        into_phrases: also go inside defined phrases (else yield the
+            `Phrase` node and stop there).
     """
     stack: list[Condition | Expr] = [root]
+    shared: set[int] = set()  # ids of the phrase conditions walked; `root` keeps them alive
     while stack:
         node = stack.pop()
         yield node
         match node:
             case And(items=items) | Or(items=items):
                 stack.extend(items)
-            case Not(item=item) | Phrase(condition=item):
+            case Phrase(condition=inner):
+                if into_phrases and id(inner) not in shared:
+                    shared.add(id(inner))
+                    stack.append(inner)
+            case Not(item=item):
                 stack.append(item)
             case Truth(value=v) | Member(value=v) | Contains(value=v) | Empty(value=v) | Known(value=v):
                 stack.append(v)
@@ -436,3 +450,10 @@ class Program:
     otherwise: str
     sources_text: tuple[tuple[str, str], ...]
     where: Where
+
+    def __post_init__(self) -> None:
+        # Read-only copies: a caller that changed a mapping of a loaded
+        # program (a parameter's bounds, say) would change every later
+        # evaluation, and the checker keeps the dicts it built.
+        for name in ("sources", "parameters", "exercises", "ladders"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from clinrules import ir
 from clinrules.base.diagnostics import Diagnostic
+from clinrules.base.errors import ArgumentError, PatientDataError
 from clinrules.decision.combine import decide
 from clinrules.decision.result import Decision, RulesetInfo
 from clinrules.engine.evaluator import Evaluator, Outcomes
@@ -100,11 +101,20 @@ class RuleSet:
             explain: add the trace of every red flag and rule.
 
         Raises:
-            PatientDataError: the state is not valid for the model.
+            PatientDataError: the state is not valid for the model, or
+                `as_of` is not a time with a UTC offset (its `tzinfo` failing
+                included).
             ParameterError: a parameter override is not allowed.
             ExerciseError: an exercise the ruleset does not know.
+            ArgumentError: `exercises` is not ids (str), `parameters` not a
+                mapping, `explain` not a bool.
         """
-        return decide(self._evaluator, self._info, state, exercises, parameters, as_of, explain)
+        wanted = _exercises(exercises)
+        checked = _parameters(parameters)
+        when = _as_of(as_of)
+        if not isinstance(explain, bool):
+            raise ArgumentError(f"explain must be True or False, not {type(explain).__name__}")
+        return decide(self._evaluator, self._info, state, wanted, checked, when, explain)
 
     def outcomes(
         self,
@@ -118,8 +128,11 @@ class RuleSet:
         is trusted as pydantic built it (not validated again, unlike in
         `evaluate`); anything else is validated first. Apps that act on the
         result should call `evaluate`, which also combines the outcomes.
+
+        Raises:
+            PatientDataError, ParameterError, ArgumentError: as for `evaluate`.
         """
-        return self._evaluator.outcomes(state, parameters, as_of)
+        return self._evaluator.outcomes(state, _parameters(parameters), _as_of(as_of))
 
     def evaluate_many(
         self,
@@ -130,10 +143,22 @@ class RuleSet:
         *,
         explain: bool = False,
     ) -> Iterator[Decision]:
-        """Evaluate patients one by one as they come, yielding each decision (streaming)."""
-        wanted = tuple(exercises) if exercises is not None else None
+        """Evaluate patients one by one as they come, yielding each decision (streaming).
+
+        Raises:
+            PatientDataError, ParameterError, ExerciseError, ArgumentError: as
+                for `evaluate`, when the decision it concerns is asked for;
+                ArgumentError also when `states` is not iterable.
+        """
+        wanted = _exercises(exercises)
+        checked = _parameters(parameters)
+        when = _as_of(as_of)
+        if not isinstance(explain, bool):
+            raise ArgumentError(f"explain must be True or False, not {type(explain).__name__}")
+        if not isinstance(states, Iterable):
+            raise ArgumentError(f"states must be an iterable of patients, not {type(states).__name__}")
         for state in states:
-            yield decide(self._evaluator, self._info, state, wanted, parameters, as_of, explain)
+            yield decide(self._evaluator, self._info, state, wanted, checked, when, explain)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"a RuleSet is immutable; '{name}' cannot be set")
@@ -143,3 +168,53 @@ class RuleSet:
 
     def __repr__(self) -> str:
         return f"<RuleSet {self.id} {self.version} ({self.status}), {len(self.exercises)} exercises>"
+
+
+def _exercises(exercises: object) -> tuple[str, ...] | str | None:
+    """`exercises` as given (None or one id) or as a tuple of ids.
+
+    Raises:
+        ArgumentError: not None, a str or an iterable of str.
+    """
+    if exercises is None or isinstance(exercises, str):
+        return exercises
+    if not isinstance(exercises, Iterable):
+        raise ArgumentError(f"exercises must be exercise ids (str), not {type(exercises).__name__}")
+    ids = tuple(exercises)
+    for item in ids:
+        if not isinstance(item, str):
+            raise ArgumentError(f"exercises must be exercise ids (str), got {type(item).__name__}")
+    return ids
+
+
+def _parameters(parameters: object) -> Mapping[str, object] | None:
+    """`parameters` checked to be None or a mapping; the values are checked by the evaluator.
+
+    Raises:
+        ArgumentError: anything else.
+    """
+    if parameters is None or isinstance(parameters, Mapping):
+        return parameters
+    raise ArgumentError(f"parameters must be a mapping of name to number, not {type(parameters).__name__}")
+
+
+def _as_of(as_of: object) -> object:
+    """An aware `as_of` with its offset fixed, so that the caller's `tzinfo` is read once, here.
+
+    A `tzinfo` whose `utcoffset` raises, or returns something that is not an
+    offset, would fail deep inside an evaluation; it is refused instead.
+
+    Raises:
+        PatientDataError: the `tzinfo` fails.
+    """
+    if not isinstance(as_of, dt.datetime) or as_of.tzinfo is None:
+        return as_of  # a str, None or anything else: the evaluator says what is wrong
+    try:
+        offset = as_of.utcoffset()
+    except Exception as error:  # the caller's tzinfo: any failure is its own
+        raise PatientDataError(
+            [("as_of", f"its time zone cannot give a UTC offset: {type(error).__name__}: {error}")]
+        ) from None
+    if offset is None:
+        return as_of
+    return as_of.replace(tzinfo=dt.timezone(offset))

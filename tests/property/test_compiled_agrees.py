@@ -39,7 +39,7 @@ def test_the_interpreter_agrees_with_the_compiled_code(
 ) -> None:
     program = ruleset.program
     state = data.draw(patients(program.schema, list(program.exercises)))
-    patient = patient_of(program.schema.model, state)
+    patient = patient_of(program.schema, state)
     params = parameter_values(program.parameters, None)
     sessions, by_ex = sessions_of(patient, AS_OF, program.schema.has_sessions)
     env = interpret.Env(

@@ -60,7 +60,8 @@ def _golden_sources() -> list[str]:
 GOLDEN_SOURCES = _golden_sources()
 REPO_FILES = sorted(p for p in ROOT.rglob("*.rules") if ".venv" not in p.parts and ".git" not in p.parts)
 COMMENT_TEXT = st.text(
-    st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\n\r"), max_size=12
+    st.characters(blacklist_categories=("Cs", "Cc", "Cf", "Zl", "Zp"), blacklist_characters="\n\r"),
+    max_size=12,
 )
 
 

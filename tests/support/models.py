@@ -83,4 +83,16 @@ class Unusable(BaseModel):
     ok: bool | None = None
 
 
-MODELS: dict[str, type[BaseModel]] = {"athlete": Athlete, "two_rates": TwoRates, "unusable": Unusable}
+class HugeBound(BaseModel):
+    """A bound no float can hold (flaw 5 of issue 12): refused with CR218, not a crash."""
+
+    dose: int | None = Field(default=None, ge=0, le=10**5000)
+    ok: bool | None = None
+
+
+MODELS: dict[str, type[BaseModel]] = {
+    "athlete": Athlete,
+    "two_rates": TwoRates,
+    "unusable": Unusable,
+    "huge_bound": HugeBound,
+}

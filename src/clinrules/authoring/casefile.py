@@ -7,7 +7,11 @@ part of the decision JSON the case expects.
 Design decision: a case file is validated as a whole before any case runs,
 and every problem names the file, the line, the case and the field. A typo in
 a test (`expected:`, an unknown decision key, a verdict that does not exist)
-must never pass silently as a test that checks nothing.
+must never pass silently as a test that checks nothing. A case file reads
+only files inside its own directory tree (as an include does), reads each
+one bounded (`base/files.py`), and its YAML is bounded before a value is
+built: every alias counts as the copy it stands for, so a billion laughs or
+an alias inside itself is refused before it costs anything.
 """
 
 from __future__ import annotations
@@ -23,7 +27,11 @@ from typing import Any
 
 import yaml
 
+from clinrules.authoring.yamlbound import BoundedLoader, TooManyNodes, graph_problem
 from clinrules.base.errors import ClinrulesError
+from clinrules.base.files import FileTooLargeError, NotRegularFileError, OutsideTreeError, read_bounded
+from clinrules.base.limits import MAX_CASE_FILE_BYTES, MAX_CASE_FILE_NODES
+from clinrules.base.shown import short_json, short_repr
 from clinrules.decision.result import (
     Care,
     Decision,
@@ -34,8 +42,11 @@ from clinrules.decision.result import (
     format_time,
 )
 
-MAX_BYTES = 4 * 1024 * 1024
+MAX_BYTES = MAX_CASE_FILE_BYTES
 """The largest case file or patient file read (4 MiB)."""
+
+SHOW_LIMIT = 2000
+"""The most characters of one value a message shows (a value from a case file or a decision)."""
 
 _TOP_KEYS = ("ruleset", "cases")
 _CASE_KEYS = ("name", "patient", "patient_file", "exercises", "parameters", "as_of", "expect")
@@ -72,17 +83,23 @@ class Case:
     @property
     def label(self) -> str:
         """`case 3 ('pain at the ceiling')`: how messages name the case."""
-        return f"case {self.index} ('{self.name}')"
+        return f"case {self.index} ('{_cut(self.name)}')"
 
 
 @dataclass(frozen=True)
 class CaseFile:
-    """A validated case file: where it is, the ruleset it names, and its cases."""
+    """A validated case file: where it is, the ruleset it names, and its cases.
+
+    Attributes:
+        root: the directory tree the case file may read from (its own
+            directory, symbolic links resolved); `ruleset` lies inside it.
+    """
 
     shown: str
     ruleset: Path
     ruleset_shown: str
     cases: tuple[Case, ...]
+    root: Path | None = None
 
 
 # ---------------------------------------------------------------- reading
@@ -100,15 +117,21 @@ def read_case_file(path: Path, shown: str | None = None) -> CaseFile:
     """
     shown = shown if shown is not None else str(path)
     data, lines, duplicates = _parse_yaml(_read_text(path, shown), shown)
+    root = path.resolve().parent
     if not isinstance(data, dict):
         raise CaseFileError(
             [f"{shown}: a case file is a mapping with 'ruleset' and 'cases', got {_kind(data)}"]
         )
     problems = [*duplicates, *(f"{shown}: {p}" for p in _unknown_keys(data, _TOP_KEYS, "key"))]
     ruleset = data.get("ruleset")
+    real: Path | None = None
     if not isinstance(ruleset, str) or not ruleset.strip():
         problems.append(f"{shown}: 'ruleset' must name the rule file, relative to the case file")
         ruleset = ""
+    else:
+        real, problem = _confined(ruleset, root)
+        if problem:
+            problems.append(f"{shown}: 'ruleset' {problem}")
     raw_cases = data.get("cases")
     if not isinstance(raw_cases, list) or not raw_cases:
         problems.append(
@@ -119,7 +142,7 @@ def read_case_file(path: Path, shown: str | None = None) -> CaseFile:
     names: dict[str, int] = {}
     for index, raw in enumerate(raw_cases, start=1):
         line = lines[index - 1] if index <= len(lines) else 0
-        case, case_problems = _case(raw, index, line, path.parent, shown)
+        case, case_problems = _case(raw, index, line, root, shown)
         problems.extend(case_problems)
         if case is not None:
             if case.name in names:
@@ -131,16 +154,44 @@ def read_case_file(path: Path, shown: str | None = None) -> CaseFile:
     if problems:
         raise CaseFileError(problems)
     ruleset_shown = os.path.normpath(os.path.join(os.path.dirname(shown), ruleset))
-    return CaseFile(shown, path.parent / ruleset, ruleset_shown, tuple(cases))
+    return CaseFile(shown, real or root / ruleset, ruleset_shown, tuple(cases), root)
+
+
+def _confined(raw: str, root: Path) -> tuple[Path | None, str]:
+    """`raw` (relative to `root`) resolved, or why it may not be read: never what the file holds."""
+    named = _path_shown(raw)
+    try:
+        real = (root / raw).resolve()
+    except (OSError, ValueError, RuntimeError):  # a NUL byte, a name too long, a loop of links
+        return None, f"'{named}' is not a usable path"
+    if not real.is_relative_to(root):
+        return None, (
+            f"'{named}' lies outside the case file's directory; a case file reads only files "
+            "in its own directory or below it (move the file there, or the case file up)"
+        )
+    return real, ""
+
+
+def _path_shown(raw: str) -> str:
+    return _cut(raw, 200)
+
+
+def _cut(text: str, limit: int = 80) -> str:
+    """A name or a path from the case file, cut for a message."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _read_text(path: Path, shown: str) -> str:
     try:
-        data = path.read_bytes()
+        data = read_bounded(path, MAX_BYTES)
+    except FileTooLargeError:
+        raise CaseFileError(
+            [f"{shown}: the file is larger than 4 MiB; split it into several case files"]
+        ) from None
+    except NotRegularFileError as error:
+        raise CaseFileError([f"{shown}: cannot read the file: it is {error.kind}, not a file"]) from None
     except OSError as error:
         raise CaseFileError([f"{shown}: cannot read the file: {error.strerror or error}"]) from None
-    if len(data) > MAX_BYTES:
-        raise CaseFileError([f"{shown}: the file is larger than 4 MiB; split it into several case files"])
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -149,24 +200,43 @@ def _read_text(path: Path, shown: str) -> str:
 
 def _parse_yaml(text: str, shown: str) -> tuple[object, list[int], list[str]]:
     """The YAML's data, the line of each case, and a problem for each key given twice."""
-    loader = yaml.SafeLoader(text)
+    loader: BoundedLoader | None = None
+    too_many = (
+        f"{shown}: the YAML holds more than {MAX_CASE_FILE_NODES:,} values, counting each use of an "
+        "alias (*name) as a copy of what it names; split it into several case files"
+    )
     try:
+        loader = BoundedLoader(text)  # reading starts here: a NUL character is refused at once
         node = loader.get_single_node()
         if node is None:
             raise CaseFileError([f"{shown}: the file is empty; give 'ruleset' and 'cases'"])
+        problem = graph_problem(node)
+        if problem == "cycle":
+            raise CaseFileError(
+                [
+                    f"{shown}: an alias (*name) is used inside the value it names, which never ends; copy the value instead"
+                ]
+            )
+        if problem == "size":
+            raise CaseFileError([too_many])
         duplicates = _duplicate_keys(node, shown)
         data = loader.construct_document(node)
+    except TooManyNodes:
+        raise CaseFileError([too_many]) from None
+    except (ValueError, OverflowError) as error:  # a date YAML reads but Python cannot hold
+        raise CaseFileError([f"{shown}: a value YAML cannot read: {_cut(str(error), 300)}"]) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark else shown
         what = error.problem or error.context or "not valid YAML"
-        raise CaseFileError([f"{where}: not valid YAML: {what}"]) from None
+        raise CaseFileError([f"{where}: not valid YAML: {_cut(str(what), 300)}"]) from None
     except yaml.YAMLError as error:
-        raise CaseFileError([f"{shown}: not valid YAML: {error}"]) from None
+        raise CaseFileError([f"{shown}: not valid YAML: {_cut(str(error), 300)}"]) from None
     except RecursionError:
         raise CaseFileError([f"{shown}: the YAML is nested too deeply to read"]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     lines: list[int] = []
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
@@ -191,7 +261,7 @@ def _duplicate_keys(root: yaml.Node, shown: str) -> list[str]:
                     problems.append(
                         (
                             line,
-                            f"{shown}:{line}: '{key.value}' is given twice (first on line {first[key.value]}); keep one",
+                            f"{shown}:{line}: {short_repr(key.value, 80)} is given twice (first on line {first[key.value]}); keep one",
                         )
                     )
                 elif isinstance(key, yaml.ScalarNode):
@@ -202,10 +272,10 @@ def _duplicate_keys(root: yaml.Node, shown: str) -> list[str]:
     return [message for _line, message in sorted(problems)]
 
 
-def _case(raw: object, index: int, line: int, base: Path, shown: str) -> tuple[Case | None, list[str]]:
+def _case(raw: object, index: int, line: int, root: Path, shown: str) -> tuple[Case | None, list[str]]:
     """Validate one case; the problems come back prefixed with its place."""
     name = raw.get("name") if isinstance(raw, dict) else None
-    label = f"case {index}" + (f" ('{name}')" if isinstance(name, str) and name.strip() else "")
+    label = f"case {index}" + (f" ('{_cut(name)}')" if isinstance(name, str) and name.strip() else "")
     where = f"{shown}:{line}: {label}" if line else f"{shown}: {label}"
     if not isinstance(raw, dict):
         return None, [
@@ -222,7 +292,7 @@ def _case(raw: object, index: int, line: int, base: Path, shown: str) -> tuple[C
         if not isinstance(patient, dict):
             problems.append(f"'patient' must be a mapping of the patient's fields, got {_kind(patient)}")
     else:
-        patient = _patient_file(raw["patient_file"], base, shown, problems)
+        patient = _patient_file(raw["patient_file"], root, shown, problems)
     exercises = _exercises(raw.get("exercises"), problems) if "exercises" in raw else None
     parameters = _parameters(raw.get("parameters"), problems) if "parameters" in raw else None
     as_of = _as_of(raw.get("as_of"), problems) if "as_of" in raw else None
@@ -240,18 +310,29 @@ def _case(raw: object, index: int, line: int, base: Path, shown: str) -> tuple[C
     return Case(index, name, line, patient, exercises, parameters, as_of, _normal(expect)), []
 
 
-def _patient_file(raw: object, base: Path, shown: str, problems: list[str]) -> object:
+def _patient_file(raw: object, root: Path, shown: str, problems: list[str]) -> object:
     if not isinstance(raw, str) or not raw.strip():
         problems.append("'patient_file' must be the path of a JSON file, relative to the case file")
         return None
-    path = base / raw
-    named = os.path.normpath(os.path.join(os.path.dirname(shown), raw))
+    path, problem = _confined(raw, root)
+    if path is None:
+        problems.append(f"'patient_file' {problem}")
+        return None
+    named = os.path.normpath(os.path.join(os.path.dirname(shown), _path_shown(raw)))
     try:
-        data = path.read_bytes()
-        if len(data) > MAX_BYTES:
-            problems.append(f"'patient_file' {named} is larger than 4 MiB")
-            return None
-        patient = json.loads(data.decode("utf-8-sig"))
+        # Opened below the case file's directory, so a link swapped in since the check cannot lead out.
+        patient = json.loads(read_bounded(path, MAX_BYTES, beneath=root).decode("utf-8-sig"))
+    except FileTooLargeError:
+        problems.append(f"'patient_file' {named} is larger than 4 MiB")
+        return None
+    except NotRegularFileError as error:
+        problems.append(f"'patient_file': cannot read {named}: it is {error.kind}, not a file")
+        return None
+    except OutsideTreeError:
+        problems.append(
+            f"'patient_file' {named} lies outside the case file's directory (through a symbolic link)"
+        )
+        return None
     except OSError as error:
         problems.append(f"'patient_file': cannot read {named}: {error.strerror or error}")
         return None
@@ -263,6 +344,9 @@ def _patient_file(raw: object, base: Path, shown: str, problems: list[str]) -> o
         return None
     except RecursionError:
         problems.append(f"'patient_file' {named} is nested too deeply to read")
+        return None
+    except ValueError:  # a whole number of more than 4,300 digits, which Python will not read
+        problems.append(f"'patient_file' {named} holds a number too long to read")
         return None
     if not isinstance(patient, dict):
         problems.append(f"'patient_file' {named} must hold a JSON object, got {_kind(patient)}")
@@ -308,7 +392,7 @@ def _expect_problems(expect: dict[Any, Any]) -> list[str]:
     for key in ("triage", "care"):
         if key in expect and expect[key] is not None and expect[key] not in _ENUMS[key]:
             problems.append(
-                f"'expect.{key}' must be one of {', '.join(_ENUMS[key])}, got {show(expect[key])}"
+                f"'expect.{key}' must be one of {', '.join(_ENUMS[key])}, got {show(expect[key], 200)}"
             )
     flags = expect.get("red_flags")
     states = tuple(s.value for s in RedFlagState)
@@ -320,7 +404,7 @@ def _expect_problems(expect: dict[Any, Any]) -> list[str]:
     if not isinstance(exercises, dict):
         return [*problems, "'expect.exercises' must map exercise ids to what each expects"]
     for ex, wanted in sorted(exercises.items(), key=lambda kv: str(kv[0])):
-        here = f"'expect.exercises.{ex}'"
+        here = f"'expect.exercises.{_cut(str(ex))}'"
         if not isinstance(wanted, dict):
             problems.append(f"{here} must be a mapping such as {{verdict: allow}}, got {_kind(wanted)}")
             continue
@@ -328,7 +412,7 @@ def _expect_problems(expect: dict[Any, Any]) -> list[str]:
         verdict = wanted.get("verdict")
         if "verdict" in wanted and verdict not in _ENUMS["verdict"]:
             problems.append(
-                f"{here}: 'verdict' must be one of {', '.join(_ENUMS['verdict'])}, got {show(verdict)}"
+                f"{here}: 'verdict' must be one of {', '.join(_ENUMS['verdict'])}, got {show(verdict, 200)}"
             )
     return problems
 
@@ -339,7 +423,9 @@ def _unknown_keys(data: Mapping[Any, Any], allowed: Sequence[str], what: str) ->
         if key not in allowed:
             close = difflib.get_close_matches(str(key), allowed, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else f"; the keys are: {', '.join(allowed)}"
-            problems.append(f"'{key}' is not a {what}{hint}")
+            problems.append(
+                f"{short_repr(key, 80) if isinstance(key, str) else show(key, 80)} is not a {what}{hint}"
+            )
     return problems
 
 
@@ -356,13 +442,16 @@ def _normal(value: object) -> Any:
     return value
 
 
-def show(value: object) -> str:
-    """A value as a case file would write it: text in quotes, null, true/false, JSON lists."""
+def show(value: object, limit: int = SHOW_LIMIT) -> str:
+    """A value as a case file would write it: text in quotes, null, true/false, JSON lists.
+
+    At most `limit` characters, cut without building the whole text first.
+    """
     if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, list | dict | bool) or value is None:
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return str(value)
+        return short_repr(value, limit)
+    if isinstance(value, list | dict | bool | int) or value is None:
+        return short_json(value, limit)
+    return _cut(str(value), limit)  # a number or a time: short
 
 
 def _kind(value: object) -> str:
@@ -371,5 +460,5 @@ def _kind(value: object) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return f"the text {value!r}"
-    return "nothing" if value is None else f"the value {show(value)}"
+        return f"the text {short_repr(value, 80)}"
+    return "nothing" if value is None else f"the value {show(value, 200)}"

@@ -22,6 +22,7 @@ from clinrules import ir
 from clinrules.authoring.casefile import Case, CaseFile, CaseFileError, read_case_file, show
 from clinrules.base.diagnostics import Diagnostic, make
 from clinrules.base.errors import ClinrulesError, RulesetError
+from clinrules.base.shown import short_repr
 from clinrules.base.span import Span
 from clinrules.check.checker import check
 from clinrules.check.loader import load_files
@@ -84,14 +85,21 @@ class CaseResult:
 # ---------------------------------------------------------------- the ruleset
 
 
-def check_program(path: Path, shown: str) -> tuple[ir.Program, list[Diagnostic]]:
+def check_program(
+    path: Path, shown: str, *, beneath: Path | None = None
+) -> tuple[ir.Program, list[Diagnostic]]:
     """Check a ruleset (or a library) of any status: its program and warnings.
 
+    Args:
+        path: the rule file.
+        shown: the name its diagnostics use.
+        beneath: a directory tree the file must lie in (`CaseFile.root`).
+
     Raises:
-        RulesetError: the file cannot be read or has errors.
+        RulesetError: the file cannot be read or has errors, or lies outside `beneath`.
     """
     try:
-        files = load_files(path, shown)
+        files = load_files(path, shown, beneath=beneath)
     except OSError as error:
         raise RulesetError(
             [make("CR215", f"cannot read '{shown}': {error.strerror or error}", shown, Span(1, 1, 1, 1))]
@@ -101,13 +109,18 @@ def check_program(path: Path, shown: str) -> tuple[ir.Program, list[Diagnostic]]
     return program, [d for r in reporters for d in r.diagnostics]
 
 
-def load_ruleset(path: Path, shown: str) -> RuleSet:
+def load_ruleset(path: Path, shown: str, *, beneath: Path | None = None) -> RuleSet:
     """Load a ruleset for testing, whatever its status (drafts, reviews and retired ones).
 
+    Args:
+        path: the rule file.
+        shown: the name its diagnostics use.
+        beneath: a directory tree the file must lie in (`CaseFile.root`).
+
     Raises:
-        RulesetError: the file has errors, or is a library.
+        RulesetError: the file has errors, is a library, or lies outside `beneath`.
     """
-    program, warnings = check_program(path, shown)
+    program, warnings = check_program(path, shown, beneath=beneath)
     if program.kind == ast.FileKind.LIBRARY.value:
         header = program.where
         raise RulesetError(
@@ -155,11 +168,12 @@ def _not_in(what: str, names: Iterable[Any], known: Iterable[str], where: str) -
     out = []
     for name in names:
         if name not in known:
-            close = difflib.get_close_matches(str(name), known, n=1)
+            close = difflib.get_close_matches(str(name)[:200], known, n=1)
             hint = (
                 f"did you mean '{close[0]}'?" if close else f"the {what}s are: {', '.join(known) or 'none'}"
             )
-            out.append(f"the ruleset has no {what} '{name}' {where}; {hint}")
+            named = short_repr(name, 80) if isinstance(name, str) and len(name) > 80 else f"'{name}'"
+            out.append(f"the ruleset has no {what} {named} {where}; {hint}")
     return out
 
 
@@ -211,27 +225,42 @@ def _same(a: object, b: object) -> bool:
 
 
 def can_be_unknown(node: ir.Condition | ir.Expr) -> bool:
-    """Whether a condition may come out unknown: it reads a field outside `is known`/`is unknown`."""
-    match node:
-        case ir.FieldRef():
-            return True
-        case ir.Known() | ir.ParamRef() | ir.Const() | ir.EnumConst() | ir.Now():
-            return False
-        case ir.Scale(expr=e) | ir.Truth(value=e) | ir.Member(value=e) | ir.Contains(value=e):
-            return can_be_unknown(e)
-        case ir.Empty(value=e):
-            return can_be_unknown(e)
-        case ir.Arith(left=a, right=b) | ir.Compare(left=a, right=b):
-            return can_be_unknown(a) or can_be_unknown(b)
-        case ir.Between(value=v, low=lo, high=hi):
-            return any(can_be_unknown(x) for x in (v, lo, hi))
-        case ir.And(items=items) | ir.Or(items=items):
-            return any(can_be_unknown(x) for x in items)
-        case ir.Not(item=c) | ir.Phrase(condition=c):
-            return can_be_unknown(c)
-        case ir.History(condition=c, window=w):
-            return can_be_unknown(c) or (w is not None and can_be_unknown(w))
-    return True  # a node this function does not know: ask for the unknown branch too
+    """Whether a condition may come out unknown: it reads a field outside `is known`/`is unknown`.
+
+    The walk keeps its own stack and goes into each defined phrase once, so
+    it is linear in the program and never deep, however the defines nest.
+    """
+    stack: list[ir.Condition | ir.Expr] = [node]
+    shared: set[int] = set()  # ids of the phrase conditions walked; `node` keeps them alive
+    while stack:
+        match stack.pop():
+            case ir.FieldRef():
+                return True
+            case ir.Known() | ir.ParamRef() | ir.Const() | ir.EnumConst() | ir.Now():
+                pass
+            case ir.Scale(expr=e) | ir.Truth(value=e) | ir.Member(value=e) | ir.Contains(value=e):
+                stack.append(e)
+            case ir.Empty(value=e):
+                stack.append(e)
+            case ir.Arith(left=a, right=b) | ir.Compare(left=a, right=b):
+                stack.extend((a, b))
+            case ir.Between(value=v, low=lo, high=hi):
+                stack.extend((v, lo, hi))
+            case ir.And(items=items) | ir.Or(items=items):
+                stack.extend(items)
+            case ir.Not(item=c):
+                stack.append(c)
+            case ir.Phrase(condition=c):
+                if id(c) not in shared:
+                    shared.add(id(c))
+                    stack.append(c)
+            case ir.History(condition=c, window=w):
+                stack.append(c)
+                if w is not None:
+                    stack.append(w)
+            case _:
+                return True  # a node this function does not know: ask for the unknown branch too
+    return False
 
 
 @dataclass

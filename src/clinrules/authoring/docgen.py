@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from clinrules import ir
 from clinrules.authoring.docwords import Words, dose, md, number, words
+from clinrules.base.terminal import printable
 from clinrules.decision.result import DISCLAIMER
 from clinrules.ruleset import sha256_of
 
@@ -37,7 +38,8 @@ _CARE = {
 
 def page(program: ir.Program) -> str:
     """The Markdown page of a checked ruleset (or library)."""
-    return _Page(program).render()
+    # Rule text cannot hold invisible characters (CR008); a model's names and texts can.
+    return printable(_Page(program).render())
 
 
 def _code(names: Iterable[str]) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from clinrules.base.span import Span
+from clinrules.base.terminal import printable
 
 
 class Severity(StrEnum):
@@ -33,6 +34,9 @@ CODES: dict[str, tuple[Severity, str]] = {
     "CR003": (Severity.ERROR, "the file is too large"),
     "CR004": (Severity.ERROR, "a condition is nested too deeply"),
     "CR005": (Severity.ERROR, "too many errors; the rest of the file was not read"),
+    "CR006": (Severity.ERROR, "a condition is nested too deeply once its defined phrases are expanded"),
+    "CR007": (Severity.ERROR, "a path that is not a regular file"),
+    "CR008": (Severity.ERROR, "an invisible or control character in the text"),
     "CR101": (Severity.ERROR, "something else was expected here"),
     "CR102": (Severity.ERROR, "a character that the language does not use"),
     "CR103": (Severity.ERROR, "a text in quotes has no closing quote"),
@@ -44,6 +48,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "CR109": (Severity.ERROR, "a text in quotes with an unknown escape or a control character"),
     "CR110": (Severity.ERROR, "a date written in a condition"),
     "CR111": (Severity.ERROR, "a defined phrase that holds a keyword without quotes"),
+    "CR112": (Severity.ERROR, "a number with too many digits"),
     "CR201": (Severity.ERROR, "unknown field"),
     "CR202": (Severity.ERROR, "unknown phrase"),
     "CR203": (Severity.ERROR, "a value that is not one of the field's values"),
@@ -60,6 +65,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "CR214": (Severity.ERROR, "an id declared twice"),
     "CR215": (Severity.ERROR, "a file that cannot be read"),
     "CR217": (Severity.ERROR, "a model that rules cannot use"),
+    "CR218": (Severity.ERROR, "a model bound that cannot be used"),
     "CR301": (Severity.ERROR, "quantities of different units"),
     "CR302": (Severity.ERROR, "values of different types"),
     "CR303": (Severity.ERROR, "an order on values that have none, or a unit that does not fit"),
@@ -86,6 +92,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "CR419": (Severity.ERROR, "an include that cannot be followed"),
     "CR420": (Severity.ERROR, "a ruleset that may not be used as it stands"),
     "CR421": (Severity.ERROR, "a session form with a model that has no session log"),
+    "CR422": (Severity.ERROR, "a window or duration that cannot be evaluated"),
     "CR501": (Severity.WARNING, "a condition that can never be true"),
     "CR502": (Severity.WARNING, "no 'otherwise'"),
     "CR503": (Severity.WARNING, "a phrase that is never used"),
@@ -154,20 +161,25 @@ def render(diagnostic: Diagnostic, text: str | None) -> str:
     """Render a diagnostic as `file:line:col: CODE message`, the source line,
     a caret under the span, and the hint (language.md section 4)."""
     d = diagnostic
-    head = f"{d.file}:{d.line}:{d.column}: {d.code} {d.message}"
+    # Every part may quote a file name or rule text: shown escaped (base/terminal.py).
+    head = f"{printable(d.file)}:{d.line}:{d.column}: {d.code} {printable(d.message)}"
     if d.severity is Severity.WARNING:
-        head = f"{d.file}:{d.line}:{d.column}: {d.code} warning: {d.message}"
+        head = f"{printable(d.file)}:{d.line}:{d.column}: {d.code} warning: {printable(d.message)}"
     out = [head]
     lines = text.split("\n") if text is not None else []
     if 1 <= d.line <= len(lines):
-        source_line = lines[d.line - 1].rstrip("\r").expandtabs(1)
+        raw = lines[d.line - 1]
+        source_line = (raw[:-1] if raw.endswith("\r") else raw).expandtabs(1)
         gutter = f"{d.line:>5} | "
         width = d.end_column - d.column if d.end_line == d.line else len(source_line) - d.column + 1
         width = max(1, min(width, max(1, len(source_line) - d.column + 1)))
-        out.append(f"{gutter}{source_line}")
-        out.append(" " * (len(gutter) - 2) + "| " + " " * (d.column - 1) + "^" * width)
+        # An escaped character takes several columns: the caret is placed under the escape.
+        before = printable(source_line[: d.column - 1]).ljust(d.column - 1)
+        under = printable(source_line[d.column - 1 : d.column - 1 + width])
+        out.append(f"{gutter}{printable(source_line)}")
+        out.append(" " * (len(gutter) - 2) + "| " + " " * len(before) + "^" * max(1, len(under)))
     if d.hint:
-        out.append(f"   hint: {d.hint}")
+        out.append(f"   hint: {printable(d.hint)}")
     return "\n".join(out)
 
 

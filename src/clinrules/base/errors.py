@@ -16,6 +16,15 @@ class ClinrulesError(Exception):
     """Base class of every error clinrules raises."""
 
 
+class ArgumentError(ClinrulesError, TypeError):
+    """An API function was called with an argument of the wrong type, such as
+    `load(123)`, `parameters=[1]` or `allow_draft="no"`: a mistake in the
+    calling code, not in the rules or the patient data.
+
+    It is also a `TypeError`, the exception Python raises for such calls.
+    """
+
+
 class RulesetError(ClinrulesError):
     """A rule file could not be loaded: it has one or more errors.
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from clinrules import ir
+from clinrules.base.limits import MAX_DURATION_SECONDS, MAX_EXPANDED_NESTING
 from clinrules.base.span import Span
 from clinrules.check.names import Reporter, Scope, did_you_mean
-from clinrules.check.resolve import NameRules, PhraseSource, shown, uses_session
+from clinrules.check.resolve import NameRules, PhraseSource, has_history, shown, uses_session
 from clinrules.check.typecheck import poison, type_of
 from clinrules.schema import types as t
 from clinrules.schema.reader import Schema
-from clinrules.schema.units import SECOND, unit_named
+from clinrules.schema.units import SECOND, YEAR, unit_named
 from clinrules.syntax import ast
 
 TOP = Scope()
@@ -44,13 +45,27 @@ class ConditionChecker(NameRules):
         self.report = report
         self.file = ""
         self._phrase_ir: dict[str, ir.Phrase | None] = {}
-        self._resolving: list[str] = []
+        self._resolving: dict[str, None] = {}  # the phrases being checked, in order: a stack and a set
+        self._shapes: dict[str, tuple[int, list[tuple[int, str]]]] = {}  # see `_shape`
+        self._depth: dict[str, int] = {}  # a define's nesting with its phrases expanded
+        self._too_deep: set[str] = set()
         self.used_phrases: set[str] = set()
+        self.histories: set[str] = set()
 
     # ------------------------------------------------------------ entry points
 
     def condition(self, node: ast.Condition, file: str, scope: Scope = TOP) -> ir.Condition:
-        """Check a condition written in `file`."""
+        """Check a condition written in `file` (a rule's or a red flag's)."""
+        depth, uses = _shape(node, self.phrases, self.schema.session_fields, scope.session)
+        for _, name in uses:
+            self.phrase(name)
+        if not any(name in self._too_deep for _, name in uses):  # else that phrase was reported
+            expanded = max([depth, *(self._below(at, name) for at, name in uses)])
+            if expanded > MAX_EXPANDED_NESTING:
+                self._too_deep_error(f"this condition nests {expanded} levels deep", (file, node.span))
+        return self._checked(node, file, scope)
+
+    def _checked(self, node: ast.Condition, file: str, scope: Scope) -> ir.Condition:
         previous, self.file = self.file, file
         try:
             return self._condition(node, scope)
@@ -59,29 +74,83 @@ class ConditionChecker(NameRules):
 
     def phrase(self, name: str) -> ir.Phrase | None:
         """The checked body of a define (None when it has an error that stops its use)."""
-        if name in self._phrase_ir:
-            return self._phrase_ir[name]
+        if name not in self._phrase_ir:
+            self._resolve(name)
+        return self._phrase_ir[name]
+
+    def _resolve(self, root: str) -> None:
+        """Check `root` and the phrases it uses, each after every phrase it uses.
+
+        This is the order of checking each phrase where it is first used,
+        with a stack of its own instead of Python's: a chain of defines as
+        long as the file allows never reaches the recursion limit. A use of
+        a phrase still on the stack closes a cycle (CR417).
+        """
+        stack = [(root, iter(self._uses(root)))]
+        self._resolving[root] = None
+        while stack:
+            name, pending = stack[-1]
+            for _, used in pending:
+                if used in self._phrase_ir:
+                    continue
+                if used in self._resolving:
+                    names = list(self._resolving)
+                    cycle = " -> ".join([*names[names.index(used) :], used])
+                    self.report.error(
+                        "CR417",
+                        f"the phrase '{used}' is defined in terms of itself: {cycle}",
+                        (self.phrases[used].file, self.phrases[used].define.phrase.span),
+                        "break the cycle: one of these defines must not use the others",
+                    )
+                    self._phrase_ir[used] = None
+                    continue
+                self._resolving[used] = None
+                stack.append((used, iter(self._uses(used))))
+                break
+            else:
+                stack.pop()
+                del self._resolving[name]
+                self._finish(name)
+
+    def _uses(self, name: str) -> list[tuple[int, str]]:
+        if name not in self._shapes:
+            condition = self.phrases[name].define.condition
+            self._shapes[name] = _shape(condition, self.phrases, self.schema.session_fields, True)
+        return self._shapes[name][1]
+
+    def _finish(self, name: str) -> None:
+        """Check a define whose phrases are all checked already, so that no check recurses into them."""
         source = self.phrases[name]
-        if name in self._resolving:
-            cycle = " -> ".join([*self._resolving[self._resolving.index(name) :], name])
-            self.report.error(
-                "CR417",
-                f"the phrase '{name}' is defined in terms of itself: {cycle}",
-                (source.file, source.define.phrase.span),
-                "break the cycle: one of these defines must not use the others",
-            )
-            self._phrase_ir[name] = None
-            return None
-        self._resolving.append(name)
-        try:
-            body = self.condition(source.define.condition, source.file, Scope(session=True))
-        finally:
-            self._resolving.pop()
+        body = self._checked(source.define.condition, source.file, Scope(session=True))
+        depth, uses = self._shapes[name]
+        self._depth[name] = max([depth, *(self._below(at, used) for at, used in uses)])
         if name in self._phrase_ir:  # a cycle through this phrase was reported
-            return None
-        result = ir.Phrase(name, body, uses_session(body), source.define.phrase.span)
-        self._phrase_ir[name] = result
-        return result
+            return
+        self._phrase_ir[name] = None
+        if any(used in self._too_deep for _, used in uses):
+            self._too_deep.add(name)  # said once, at the phrase that passed the limit
+            return
+        if self._depth[name] > MAX_EXPANDED_NESTING:
+            self._too_deep.add(name)
+            where = (source.file, source.define.phrase.span)
+            self._too_deep_error(f"the phrase '{name}' nests {self._depth[name]} levels deep", where)
+            return
+        if has_history(body, self.histories):
+            self.histories.add(name)
+        self._phrase_ir[name] = ir.Phrase(name, body, uses_session(body), source.define.phrase.span)
+
+    def _below(self, at: int, name: str) -> int:
+        """How deep a use of a phrase reaches; a phrase with an error stands for one test."""
+        return at + self._depth[name] if self._phrase_ir.get(name) is not None else at
+
+    def _too_deep_error(self, what: str, where: tuple[str, Span]) -> None:
+        self.report.error(
+            "CR006",
+            f"{what} once its defined phrases are expanded; at most {MAX_EXPANDED_NESTING} levels are allowed",
+            where,
+            "flatten the chain of defines: name fewer phrases in terms of other phrases, "
+            "and join the parts with 'and' or 'or' where they are used",
+        )
 
     # ------------------------------------------------------------ conditions
 
@@ -215,9 +284,18 @@ class ConditionChecker(NameRules):
                 "give it a time unit: within 24 hours, within 7 days",
             )
             return poison(node.span)
+        if isinstance(window, ir.FieldRef):
+            self.report.error(
+                "CR422",
+                f"the window '{shown(node)}' is a patient field, which may be unknown or beyond the calendar",
+                self._where(node.span),
+                "give a duration or a parameter: within 7 days, within retrial_days",
+            )
+            return poison(node.span)
         if isinstance(window, ir.Const) and window.value <= 0:
             self.report.error("CR501", "a window of no time can never hold a session", self._where(node.span))
-        return self._convert(window, SECOND)
+        seconds = self._convert(window, SECOND)
+        return seconds if self._evaluable(seconds, node, "window") else poison(node.span)
 
     # ------------------------------------------------------------ expressions and names
 
@@ -276,6 +354,68 @@ class ConditionChecker(NameRules):
                 "give it a time unit: now - 24 hours, now - 6 weeks",
             )
             return None
-        return self._convert(value, SECOND)
+        seconds = self._convert(value, SECOND)
+        return seconds if self._evaluable(seconds, node, "duration") else None
+
+    def _evaluable(self, seconds: ir.Expr, node: ast.Expr, what: str) -> bool:
+        """Refuse a window or duration longer than the calendar can hold from any `now` (CR422)."""
+        inner, factor = (seconds.expr, seconds.factor) if isinstance(seconds, ir.Scale) else (seconds, 1.0)
+        if isinstance(inner, ir.Const):
+            longest, may = abs(inner.value) * factor, "is"
+        elif isinstance(inner, ir.ParamRef) and inner.name in self.parameters:
+            declared = self.parameters[inner.name]
+            longest, may = max(abs(declared.low), abs(declared.high)) * factor, "can be, within its bounds,"
+        else:  # a patient field: the runtime computes beyond the calendar safely
+            return True
+        if longest <= MAX_DURATION_SECONDS:
+            return True
+        years = f"{MAX_DURATION_SECONDS / YEAR.factor:.0f} years"
+        self.report.error(
+            "CR422",
+            f"the {what} '{shown(node)}' {may} longer than {years}: "
+            "counted from the evaluation time it leaves the calendar",
+            self._where(node.span),
+            f"bound the parameter to at most {years}"
+            if may != "is"
+            else f"give a {what} of at most {years}, such as 7 days",
+        )
+        return False
 
     # ------------------------------------------------------------ types and units
+
+
+def _shape(
+    root: ast.Condition,
+    phrases: Mapping[str, PhraseSource],
+    session_fields: Mapping[str, object],
+    session: bool,
+) -> tuple[int, list[tuple[int, str]]]:
+    """How deep a condition nests without its phrases, and its uses of phrases, in order.
+
+    Levels count as the checked condition nests: a test is one, each `and`,
+    `or`, `not`, `had` and `is known` adds one, and a phrase used adds one
+    above its own body. Each use is (the level its body starts below, name),
+    in the order the checker meets them; a word in a session scope that
+    names a session field is that field.
+    """
+    deepest = 0
+    uses: list[tuple[int, str]] = []
+    stack: list[tuple[ast.Condition, int, bool]] = [(root, 1, session)]
+    while stack:
+        node, depth, in_session = stack.pop()
+        deepest = max(deepest, depth)
+        match node:
+            case ast.AnyOf(items=items) | ast.AllOf(items=items):
+                stack.extend((item, depth + 1, in_session) for item in reversed(items))
+            case ast.Not(operand=operand):
+                stack.append((operand, depth + 1, in_session))
+            case ast.History(condition=inner):
+                stack.append((inner, depth + 1, True))
+            case ast.Truth(expr=ast.Ref() as ref) | ast.IsKnown(value=ast.Ref() as ref):
+                if (
+                    ref.kind is not ast.RefKind.PATH
+                    and ref.text in phrases
+                    and not (in_session and ref.text in session_fields)
+                ):
+                    uses.append((depth if isinstance(node, ast.Truth) else depth + 1, ref.text))
+    return deepest, uses

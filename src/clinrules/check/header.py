@@ -164,10 +164,13 @@ def _schema(
     try:
         return schema_of(model, name)
     except SchemaError as error:
+        bounds = error.code == "CR218"
         report.error(
-            "CR217",
+            error.code,
             str(error),
             where,
-            "change the field's type, or give rules a model without it",
+            "give the field a finite bound within 1e15, or none"
+            if bounds
+            else "change the field's type, or give rules a model without it",
         )
         return None

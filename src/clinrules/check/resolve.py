@@ -35,6 +35,8 @@ class NameRules(TypeRules):
     parameters: Mapping[str, ir.Parameter]
     phrases: Mapping[str, PhraseSource]
     used_phrases: set[str]
+    histories: set[str]
+    """The checked phrases that hold a session form, themselves or through a phrase they use."""
 
     def phrase(self, name: str) -> ir.Phrase | None:
         raise NotImplementedError
@@ -66,7 +68,7 @@ class NameRules(TypeRules):
                 self._where(node.span),
                 f"ask about sessions: the last session had {node.text}",
             )
-        if scope.in_history and has_history(phrase.condition):
+        if scope.in_history and phrase.name in self.histories:
             self.report.error(
                 "CR418",
                 f"'{node.text}' uses a session form, so it cannot stand inside 'had'",
@@ -213,13 +215,23 @@ class NameRules(TypeRules):
 
 
 def uses_session(condition: ir.Condition) -> bool:
-    """True when a condition reads a session field outside any session form of its own."""
-    return any(isinstance(n, ir.FieldRef) and n.session for n in ir.nodes(condition, into_history=False))
+    """True when a condition reads a session field outside any session form of its own.
+
+    A phrase it uses already says so of itself (`Phrase.session`): the walk
+    stops there, so checking every define costs time linear in the program.
+    """
+    return any(
+        isinstance(n, ir.FieldRef | ir.Phrase) and n.session
+        for n in ir.nodes(condition, into_history=False, into_phrases=False)
+    )
 
 
-def has_history(condition: ir.Condition) -> bool:
-    """True when a condition holds a session form."""
-    return any(isinstance(n, ir.History) for n in ir.nodes(condition))
+def has_history(condition: ir.Condition, histories: set[str]) -> bool:
+    """True when a condition holds a session form, itself or in a phrase named in `histories`."""
+    return any(
+        isinstance(n, ir.History) or (isinstance(n, ir.Phrase) and n.name in histories)
+        for n in ir.nodes(condition, into_phrases=False)
+    )
 
 
 def shown(node: ast.Expr) -> str:

@@ -8,10 +8,11 @@ the case files and YAML it does not use (benchmarks/load.py times it).
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from clinrules.base.version import __version__
-from clinrules.cli.common import UsageError
+from clinrules.cli.common import Printer, UsageError
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -19,6 +20,13 @@ class _ArgumentParser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{message}\n{self.format_usage().strip()}")
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # argparse drops an OSError here, so `--help > /dev/full` would exit 0
+        # having printed nothing; through a Printer it is an OutputError (exit 2).
+        if message:
+            stream = file or sys.stderr
+            Printer(stream, "standard output" if stream is sys.stdout else "standard error").write(message)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from clinrules.authoring.cases import (
+    CaseFile,
     CaseFileError,
     CaseResult,
     Coverage,
@@ -29,6 +30,8 @@ from clinrules.authoring.cases import (
 )
 from clinrules.base.diagnostics import render
 from clinrules.base.errors import RulesetError
+from clinrules.base.files import read_bounded
+from clinrules.base.limits import MAX_FILE_BYTES
 from clinrules.cli.common import EXIT_FAILED, EXIT_OK, expand_paths
 from clinrules.decision.result import Decision, TraceEntry
 from clinrules.ruleset import RuleSet
@@ -99,7 +102,7 @@ def _run_file(path: Path, tally: _Tally, out: TextIO, err: TextIO) -> None:
         return
     key = case_file.ruleset.resolve()
     if key not in tally.rulesets:
-        tally.rulesets[key] = _ruleset(case_file.ruleset, case_file.ruleset_shown, shown, err)
+        tally.rulesets[key] = _ruleset(case_file, shown, err)
         tally.shown[key] = case_file.ruleset_shown
     ruleset = tally.rulesets[key]
     if ruleset is None:
@@ -131,7 +134,8 @@ def _run_file(path: Path, tally: _Tally, out: TextIO, err: TextIO) -> None:
     )
 
 
-def _ruleset(path: Path, shown: str, named_by: str, err: TextIO) -> RuleSet | None:
+def _ruleset(case_file: CaseFile, named_by: str, err: TextIO) -> RuleSet | None:
+    path, shown, root = case_file.ruleset, case_file.ruleset_shown, case_file.root
     if not path.is_file():
         print(
             f"{named_by}: 'ruleset': cannot read '{shown}': no such file (the path is relative to the case file)",
@@ -139,12 +143,12 @@ def _ruleset(path: Path, shown: str, named_by: str, err: TextIO) -> RuleSet | No
         )
         return None
     try:
-        return load_ruleset(path, shown)
+        return load_ruleset(path, shown, beneath=root)
     except RulesetError as error:
         texts: dict[str, str | None] = {}
         for diagnostic in error.diagnostics:
             if diagnostic.file not in texts:
-                texts[diagnostic.file] = _read(diagnostic.file)
+                texts[diagnostic.file] = _read(diagnostic.file, root)
             print(render(diagnostic, texts[diagnostic.file]), file=err)
         return None
 
@@ -249,8 +253,13 @@ def _can_write(out: TextIO, text: str) -> bool:
     return True
 
 
-def _read(file: str) -> str | None:
+def _read(file: str, root: Path | None) -> str | None:
+    """A rule file's text for the source lines of its diagnostics: only from inside the case
+    file's tree (never the content of a file outside it), bounded like every read."""
     try:
-        return Path(file).read_bytes().decode("utf-8", errors="replace")
-    except OSError:
+        real = Path(file).resolve()
+        if root is not None and not real.is_relative_to(root):
+            return None
+        return read_bounded(real, MAX_FILE_BYTES, beneath=root).decode("utf-8", errors="replace")
+    except (OSError, ValueError, RuntimeError):
         return None

@@ -1,14 +1,17 @@
-"""What the commands of the CLI share: the usage error, paths, and printing diagnostics."""
+"""What the commands of the CLI share: the exit codes, the usage error, paths, and printing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import IO, TextIO, cast
 
 from clinrules.base.diagnostics import Diagnostic, render
+from clinrules.base.files import read_bounded
+from clinrules.base.limits import MAX_FILE_BYTES
+from clinrules.base.terminal import encodable, printable
 
-# The exit codes of contracts.md section 3; 70 is a bug in clinrules.
+# The exit codes, documented in cli/main.py; 70 is a bug in clinrules.
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -21,6 +24,64 @@ class UsageError(Exception):
     """A problem with the command line or a path: exit 2."""
 
 
+class OutputError(Exception):
+    """Standard output or standard error cannot be written (a full disk): exit 2.
+
+    Not an OSError, so that no command's handling of its own files catches it.
+
+    Attributes:
+        stream: the stream that failed.
+    """
+
+    def __init__(self, stream: IO[str], what: str, error: OSError) -> None:
+        self.stream = stream
+        super().__init__(f"cannot write to {what}: {error.strerror or error}")
+
+
+class Printer:
+    """A text stream for everything the CLI prints: safe for a terminal, whatever it holds.
+
+    Control and invisible characters (patient keys, file names, a model's
+    texts) are shown as `\\uXXXX` escapes, so nothing printed can act on the
+    terminal or hide text; a character the stream's encoding cannot hold (an
+    ASCII-only terminal) is escaped the same way instead of failing. A write
+    that fails for lack of space raises `OutputError`; a closed pipe stays a
+    `BrokenPipeError`.
+    """
+
+    def __init__(self, stream: IO[str], what: str) -> None:
+        self._stream = stream
+        self._what = what
+        self._encoding: str | None = getattr(stream, "encoding", None)
+
+    def write(self, text: str) -> int:
+        shown = printable(text)
+        try:
+            self._stream.write(shown)
+        except UnicodeEncodeError:
+            self._call(self._stream.write, encodable(shown, self._encoding))
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise OutputError(self._stream, self._what, error) from None
+        return len(text)
+
+    def flush(self) -> None:
+        self._call(self._stream.flush)
+
+    def stream(self) -> TextIO:
+        """This printer, typed as the stream the commands write to (they use write and flush)."""
+        return cast("TextIO", self)
+
+    def _call(self, action: Callable[..., object], *args: str) -> None:
+        try:
+            action(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise OutputError(self._stream, self._what, error) from None
+
+
 def expand_paths(paths: Sequence[str], pattern: str) -> list[Path]:
     """The files the command-line paths name: a directory means every match below it.
 
@@ -30,20 +91,30 @@ def expand_paths(paths: Sequence[str], pattern: str) -> list[Path]:
     found: list[Path] = []
     seen: set[Path] = set()
     for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            below = sorted(p for p in path.rglob(pattern) if p.is_file())
-            if not below:
-                raise UsageError(f"no {pattern} files under '{raw}'")
-        elif path.exists():
-            below = [path]
-        else:
-            raise UsageError(f"cannot read '{raw}': no such file or directory")
-        for item in below:
-            if item.resolve() not in seen:
-                seen.add(item.resolve())
-                found.append(item)
+        if "\0" in raw:
+            raise UsageError(f"cannot read '{raw}': a file name cannot hold a NUL character")
+        try:
+            below = _below(raw, pattern)
+            for item in below:
+                if item.resolve() not in seen:
+                    seen.add(item.resolve())
+                    found.append(item)
+        except (OSError, RuntimeError) as error:  # a name too long, a loop of symbolic links
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            raise UsageError(f"cannot read '{raw}': {reason}") from None
     return found
+
+
+def _below(raw: str, pattern: str) -> list[Path]:
+    path = Path(raw)
+    if path.is_dir():
+        below = sorted(p for p in path.rglob(pattern) if p.is_file())
+        if not below:
+            raise UsageError(f"no {pattern} files under '{raw}'")
+        return below
+    if path.exists():
+        return [path]
+    raise UsageError(f"cannot read '{raw}': no such file or directory")
 
 
 def print_diagnostics(diagnostics: Iterable[Diagnostic], err: TextIO) -> None:
@@ -56,8 +127,11 @@ def print_diagnostics(diagnostics: Iterable[Diagnostic], err: TextIO) -> None:
 
 
 def _text_of(file: str) -> str | None:
-    """A file's text for showing source lines; None when it cannot be read."""
+    """A file's text for showing source lines; None when it cannot be read.
+
+    Bounded like every read: the file a CR007 or CR003 names may be a FIFO or /dev/zero.
+    """
     try:
-        return Path(file).read_bytes().decode("utf-8", errors="replace")
-    except OSError:
+        return read_bounded(file, MAX_FILE_BYTES).decode("utf-8", errors="replace")
+    except (OSError, ValueError):
         return None

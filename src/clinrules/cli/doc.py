@@ -6,14 +6,22 @@ retired one must stay readable), so it checks the ruleset without the status
 gate of `clinrules.load`; a ruleset with errors gets no page, only the
 diagnostics, as `clinrules check` prints them.
 
+The page is written whole or not at all (a temporary file beside the
+output, then a rename), and only onto a new name or an existing regular
+file: an output that is a symbolic link, a FIFO, a device or a directory is
+refused without following it (`lstat`), so `-o` can never replace a device
+node or write through a link to a file elsewhere.
+
 Exit codes: 0 the page was written, 1 the ruleset has errors or the output
-file cannot be written, 2 usage (no such ruleset, a directory).
+file cannot be written, 2 usage (no such ruleset, a directory, an output
+that is not a regular file).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import TextIO
@@ -21,6 +29,7 @@ from typing import TextIO
 from clinrules.authoring.cases import check_program
 from clinrules.authoring.docgen import page
 from clinrules.base.errors import RulesetError
+from clinrules.base.files import kind_of
 from clinrules.cli.common import EXIT_FAILED, EXIT_OK, UsageError, print_diagnostics
 
 
@@ -31,8 +40,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(f"'{args.ruleset}' is a directory; give one .rules file")
     if not path.is_file():
         raise UsageError(f"cannot read '{args.ruleset}': no such file")
-    if args.output is not None and Path(args.output).is_dir():
-        raise UsageError(f"-o '{args.output}' is a directory; give a file name such as ruleset.md")
+    if args.output is not None:
+        _check_output(args.output)
     try:
         program, _warnings = check_program(path, args.ruleset)
     except RulesetError as error:
@@ -54,6 +63,27 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _check_output(output: str) -> None:
+    """Refuse an output that exists and is not a regular file (symbolic links not followed).
+
+    Raises:
+        UsageError: a directory, a symbolic link, a FIFO, a device or a socket.
+    """
+    try:
+        status = os.lstat(output)
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError):
+        return  # the write reports it (a name too long, a directory that is not there)
+    if stat.S_ISDIR(status.st_mode):
+        raise UsageError(f"-o '{output}' is a directory; give a file name such as ruleset.md")
+    if not stat.S_ISREG(status.st_mode):
+        raise UsageError(
+            f"-o '{output}' is {kind_of(status.st_mode)}, not a regular file; doc writes only a new "
+            "file or replaces a regular one: give another name"
+        )
+
+
 def _write(target: Path, text: str) -> None:
     """Write the page whole or not at all (a temporary file, then a rename)."""
     directory = target.parent if str(target.parent) else Path(".")
@@ -61,6 +91,7 @@ def _write(target: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
+        _check_output(str(target))  # once more, just before the rename
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

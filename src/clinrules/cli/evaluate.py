@@ -15,7 +15,10 @@ from typing import TextIO
 
 from clinrules.api import load
 from clinrules.base.errors import ExerciseError, ParameterError, PatientDataError, RulesetError
+from clinrules.base.files import FileTooLargeError, NotRegularFileError, read_bounded
+from clinrules.base.limits import MAX_PATIENT_BYTES
 from clinrules.cli.common import EXIT_DATA, EXIT_FAILED, EXIT_OK, UsageError, print_diagnostics
+from clinrules.engine.inputs import as_of_problem
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None) -> int:
@@ -50,8 +53,11 @@ def _parameters(settings: list[str]) -> dict[str, float | int]:
         name, sep, raw = setting.partition("=")
         if not sep or not name.strip():
             raise UsageError(f"--set takes NAME=VALUE, got '{setting}'")
+        digits = raw.strip().lstrip("+-")
         try:
-            value: float | int = int(raw) if raw.strip().lstrip("+-").isdigit() else float(raw)
+            # A whole number too long for int() is read as a float (infinity
+            # at worst), which the ruleset then refuses as beyond its limit.
+            value: float | int = int(raw) if digits.isdigit() and len(digits) <= 18 else float(raw)
         except ValueError:
             raise UsageError(
                 f"--set {name}: '{raw}' is not a number (give a bare number in the parameter's unit)"
@@ -69,6 +75,9 @@ def _as_of(raw: str | None) -> dt.datetime | None:
         raise UsageError(f"--as-of '{raw}' is not an ISO 8601 time such as 2026-11-21T08:00:00Z") from None
     if value.tzinfo is None or value.utcoffset() is None:
         raise UsageError(f"--as-of '{raw}' needs a UTC offset, such as 2026-11-21T08:00:00Z")
+    problem = as_of_problem(value)
+    if problem is not None:
+        raise UsageError(f"--as-of {problem}")
     return value
 
 
@@ -76,16 +85,10 @@ def _patient(source: str, stdin: TextIO | None) -> object:
     if source == "-":
         if stdin is None or stdin.closed:
             raise PatientDataError([("", "there is no standard input to read the patient from")])
-        text = stdin.read()
+        text = _stdin_text(stdin)
         where = "standard input"
     else:
-        path = Path(source)
-        if not path.is_file():
-            raise UsageError(f"cannot read '{source}': no such file")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise UsageError(f"cannot read '{source}': {error}") from None
+        text = _file_text(source)
         where = source
     if not text.strip():
         raise PatientDataError([("", f"no patient data in {where}")])
@@ -97,3 +100,49 @@ def _patient(source: str, stdin: TextIO | None) -> object:
         ) from None
     except RecursionError:
         raise PatientDataError([("", f"{where} is nested too deeply to read")]) from None
+    except ValueError:  # a whole number of more than 4,300 digits, which Python will not read
+        raise PatientDataError([("", f"{where} holds a number too long to read")]) from None
+
+
+def _too_large(where: str) -> PatientDataError:
+    limit = MAX_PATIENT_BYTES // (1024 * 1024)
+    return PatientDataError([("", f"{where} holds more than {limit} MiB; one patient's data is far smaller")])
+
+
+def _stdin_text(stdin: TextIO) -> str:
+    """Standard input, read bounded: a stream that never ends (/dev/zero) is refused, not read."""
+    binary = getattr(stdin, "buffer", None)
+    if binary is None:  # a text stream without bytes below it (a caller's StringIO)
+        text = stdin.read(MAX_PATIENT_BYTES + 1)
+        if len(text) > MAX_PATIENT_BYTES:
+            raise _too_large("standard input")
+        return text
+    data = binary.read(MAX_PATIENT_BYTES + 1)
+    if len(data) > MAX_PATIENT_BYTES:
+        raise _too_large("standard input")
+    try:
+        return str(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        raise PatientDataError(
+            [("", f"standard input is not UTF-8 text (a bad byte at offset {error.start})")]
+        ) from None
+
+
+def _file_text(source: str) -> str:
+    """A patient file, read bounded and only if it is a regular file (exit 2 otherwise)."""
+    try:
+        data = read_bounded(source, MAX_PATIENT_BYTES)
+    except FileTooLargeError:
+        raise _too_large(source) from None
+    except FileNotFoundError:
+        raise UsageError(f"cannot read '{source}': no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"cannot read '{source}': it is a directory; give a JSON file") from None
+    except NotRegularFileError as error:
+        raise UsageError(f"cannot read '{source}': it is {error.kind}, not a file") from None
+    except (OSError, ValueError) as error:
+        raise UsageError(f"cannot read '{source}': {getattr(error, 'strerror', None) or error}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UsageError(f"cannot read '{source}': {error}") from None

@@ -196,8 +196,8 @@ class Combination:
 
     def _final(self, ex: str, base: _Base, permitted: _Permitted) -> ExerciseDecision:
         if not base.setters and not base.flags:  # 'otherwise' decided: the common, quick case
-            dose = self.ev.default_doses[ex] if base.verdict == "allow" else None
-            return _exercise(_VERDICTS[base.verdict], [], dict(dose) if dose is not None else None)
+            dose = self.ev.default_dose(ex) if base.verdict == "allow" else None
+            return _exercise(_VERDICTS[base.verdict], [], dose)
         # Progress and regress rules count with the verdict they end in once their
         # target is checked: the lowest rung any of them names, which must be
         # permitted, or else allow (for progress) and avoid (for regress). So a
@@ -245,8 +245,7 @@ class Combination:
                 merge_doses(self.program.exercises[ex].dose, [d for d in doses if d is not None])
             )
         elif verdict in ("allow", "progress"):
-            dose = self.ev.default_doses[ex]
-            dose = dict(dose) if dose is not None else None
+            dose = self.ev.default_dose(ex)
         say, notes, cite = self._messages(ex, setters, flags)
         because = sorted([self.program.rules[s.rule].id for s in setters] + list(flags))
         return _exercise(

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, field_serializer, model_serializer
 
+from clinrules.base.terminal import printable
 from clinrules.base.vocabulary import DISCLAIMER, Care, RedFlagState, Triage, Verdict
 
 __all__ = [
@@ -186,7 +187,8 @@ def explain_text(decision: Decision) -> str:
             if entry.note:
                 lines.append(f"      note: {entry.note}")
     lines.extend(["", DISCLAIMER])
-    return "\n".join(lines) + "\n"
+    # Patient keys and values in the trace are the caller's: shown escaped (base/terminal.py).
+    return printable("\n".join(lines) + "\n")
 
 
 def _exercise(name: str, e: ExerciseDecision) -> list[str]:

@@ -3,10 +3,20 @@
 Generated code runs at the speed of hand-written Python, where a tree of
 closures costs about four times as much. Safety comes from what may reach
 the source: only names this module makes up (`k3`, `t7`, `h2`), integers it
-counts, and attribute names read from the model class, each checked to be a
-Python identifier. Every value from a rule file (numbers, enum values,
+counts, and attribute names read from the model class that are plain ASCII
+identifiers. Python rewrites other identifiers to their NFKC form (a
+full-width s, U+FF53, is read as `s`), so any other attribute is read with
+`getattr` and its exact name as a constant. Every value from a rule file (numbers, enum values,
 exercise ids, texts) is a constant passed in from outside, never pasted into
 the source, so no rule text can ever run as code.
+
+Each defined phrase that is more than one test becomes one function, and
+each of its results is kept for the rest of the evaluation in a dictionary
+`m` (`m` is per session inside `had`): phrases used many times, through
+other phrases too, are evaluated once, so the work is linear in the program.
+Phrase bodies are generated from a work list, not by recursion, so a chain
+of defines never deepens the generator; the checker bounds how deep calls
+through phrases go at run time (CR006).
 
 Truth values are True, False and None (unknown), combined by Kleene logic.
 Each red flag and rule becomes a function `(p, P, now, ss, by_ex)`: the
@@ -85,6 +95,8 @@ class _Generator:
         self.defs: list[str] = []
         self.counter = 0
         self.phrases: dict[int, tuple[str, str]] = {}
+        self.pending: list[tuple[str, str, ir.Phrase]] = []  # phrase functions still to write
+        self.memo = False  # whether the code generated since it was reset reads the memo `m`
 
     # ------------------------------------------------------------ names and constants
 
@@ -107,6 +119,7 @@ class _Generator:
         Module level, not one function holding closures: Python compiles a
         function with thousands of cell variables very slowly.
         """
+        self.write_phrases()
         lines = []
         if self.constants:
             names = ", ".join(f"k{i}" for i in range(len(self.constants)))
@@ -135,10 +148,10 @@ class _Generator:
                     parts.append(self.cond(rule.condition, session=False))
             name = self.fresh("rules")
             body = "".join(part + ", " for part in parts)
-            self.defs.append(f"def {name}(p, P, now, by_ex):\n    ss = ()\n    return ({body})")
-            chunks.append(f"{name}(p, P, now, by_ex)")
+            self.defs.append(f"def {name}(p, P, now, by_ex, m):\n    ss = ()\n    return ({body})")
+            chunks.append(f"{name}(p, P, now, by_ex, m)")
         joined = " + ".join(chunks) if chunks else "()"
-        self.defs.append(f"def all_rules(p, P, now, by_ex):\n    return {joined}")
+        self.defs.append(f"def all_rules(p, P, now, by_ex):\n    m = {{}}\n    return {joined}")
 
     def all_flags(self, program: ir.Program) -> None:
         """One call for every red flag's outcome, inlined in chunks as `all_rules` is."""
@@ -147,15 +160,33 @@ class _Generator:
             flags = program.red_flags[start : start + _CHUNK]
             body = "".join(self.cond(flag.condition, session=False) + ", " for flag in flags)
             name = self.fresh("flags")
-            self.defs.append(f"def {name}(p, P, now, ss, by_ex):\n    return ({body})")
-            chunks.append(f"{name}(p, P, now, ss, by_ex)")
+            self.defs.append(f"def {name}(p, P, now, ss, by_ex, m):\n    return ({body})")
+            chunks.append(f"{name}(p, P, now, ss, by_ex, m)")
         joined = " + ".join(chunks) if chunks else "()"
-        self.defs.append(f"def all_flags(p, P, now, ss, by_ex):\n    return {joined}")
+        self.defs.append(f"def all_flags(p, P, now, ss, by_ex):\n    m = {{}}\n    return {joined}")
 
     def function(self, name: str, condition: ir.Condition) -> str:
-        body = self.cond(condition, session=False)
-        self.defs.append(f"def {name}(p, P, now, ss, by_ex):\n    return {body}")
+        self.defs.append(self.with_memo(f"{name}(p, P, now, ss, by_ex)", condition, session=False))
         return name
+
+    def with_memo(self, head: str, condition: ir.Condition, session: bool) -> str:
+        """`def head: return condition`, with a memo of its own when the condition uses phrases."""
+        outer, self.memo = self.memo, False
+        body = self.cond(condition, session)
+        memo, self.memo = self.memo, outer
+        start = "    m = {}\n" if memo else ""
+        return f"def {head}:\n{start}    return {body}"
+
+    def write_phrases(self) -> None:
+        """Write the function of every phrase used, from a work list: a phrase's body may add more."""
+        while self.pending:
+            name, params, node = self.pending.pop()
+            key = name[2:]  # the counter's number: unique to the phrase
+            body = self.cond(node.condition, session=node.session)
+            self.defs.append(
+                f"def {name}({params}):\n    if {key} in m:\n        return m[{key}]\n"
+                f"    m[{key}] = v = {body}\n    return v"
+            )
 
     # ------------------------------------------------------------ expressions
 
@@ -194,13 +225,22 @@ class _Generator:
     def field(self, node: ir.FieldRef) -> str:
         if node.session:
             info = self.schema.session_fields[node.path.split(".", 1)[1]]
-            return "s." + ".".join(_identifier(a) for a in info.attrs)
-        attrs = [_identifier(a) for a in self.schema.fields[node.path].attrs]
-        code = "p." + attrs[0]
+            code = "s"
+            for attr in info.attrs:  # one: a session holds no groups
+                code = self.attribute(code, attr)
+            return code
+        attrs = self.schema.fields[node.path].attrs
+        code = self.attribute("p", attrs[0])
         for attr in attrs[1:]:  # a group may be None in a model that allows it
             tmp = self.fresh("t")
-            code = f"(None if ({tmp} := {code}) is None else {tmp}.{attr})"
+            code = f"(None if ({tmp} := {code}) is None else {self.attribute(tmp, attr)})"
         return code
+
+    def attribute(self, code: str, name: str) -> str:
+        """`code.name` for a plain ASCII name; else `getattr` of the exact name, which Python keeps as it is."""
+        if name.isascii() and name.isidentifier() and not keyword.iskeyword(name):
+            return f"{code}.{name}"
+        return f"getattr({code}, {self.const(name)})"
 
     # ------------------------------------------------------------ conditions
 
@@ -301,29 +341,26 @@ class _Generator:
         return f"({stop} if {decided} else (None if {unknown} else {other}))"
 
     def phrase(self, node: ir.Phrase, session: bool) -> str:
-        """A phrase: inline when it is one test, else a function of its own, made once."""
+        """A phrase: inline when it is one test, else a call of its function, written once."""
         if isinstance(node.condition, _LEAF):
             return self.cond(node.condition, session)
         key = id(node.condition)
         if key not in self.phrases:
             name = self.fresh("ph")
-            if node.session:
-                params = "s, p, P, now"
-                body = self.cond(node.condition, session=True)
-            else:
-                params = "p, P, now, ss, by_ex"
-                body = self.cond(node.condition, session=False)
-            self.defs.append(f"def {name}({params}):\n    return {body}")
+            params = "s, p, P, now, m" if node.session else "p, P, now, ss, by_ex, m"
             self.phrases[key] = (name, params)
+            self.pending.append((name, params, node))
         name, params = self.phrases[key]
+        self.memo = True
         if node.session or not session:
             return f"{name}({params})"
-        # A patient-level phrase inside 'had': it reads no session log (the checker makes sure).
-        return f"{name}(p, P, now, (), {{}})"
+        # A patient-level phrase inside 'had': it reads no session log (the checker makes sure),
+        # and keeps its result in the memo of the session.
+        return f"{name}(p, P, now, (), {{}}, m)"
 
     def history(self, node: ir.History) -> str:
         test = self.fresh("h")
-        self.defs.append(f"def {test}(s, p, P, now):\n    return {self.cond(node.condition, session=True)}")
+        self.defs.append(self.with_memo(f"{test}(s, p, P, now)", node.condition, session=True))
         source = "ss" if node.exercise is None else f"by_ex.get({self.const(node.exercise)}, ())"
         last = node.last
         seq = self.fresh("t")
@@ -364,12 +401,6 @@ def _nullable(node: ir.Expr) -> bool:
         case ir.Arith(left=left, right=right):
             return _nullable(left) or _nullable(right)
     return True
-
-
-def _identifier(name: str) -> str:
-    if not name.isidentifier() or keyword.iskeyword(name):
-        raise ClinrulesError(f"the model's attribute {name!r} is not a Python identifier")
-    return name
 
 
 def _hashable(value: object) -> bool:

@@ -62,18 +62,33 @@ class Evaluator:
             for c in (*(f.condition for f in program.red_flags), *(r.condition for r in program.rules))
         )
         self.has_as_of = isinstance(getattr(schema.fields.get("as_of"), "type", None), t.DateTimeType)
-        self.rules_for: dict[str, tuple[int, ...]] = {
-            ex: tuple(i for i, r in enumerate(program.rules) if ex in r.targets.exercises)
-            for ex in program.exercises
-        }
+        # Shared by every thread and every evaluation: read-only views and
+        # tuples, so no caller can change what the next evaluation sees.
+        self.rules_for: Mapping[str, tuple[int, ...]] = MappingProxyType(
+            {
+                ex: tuple(i for i, r in enumerate(program.rules) if ex in r.targets.exercises)
+                for ex in program.exercises
+            }
+        )
         self.exercise_ids = tuple(sorted(program.exercises))
-        self.default_doses = {ex: dose_json(e.dose) for ex, e in program.exercises.items()}
-        self.rule_verdicts = {
-            ex: tuple((i, program.rules[i].verdict, program.rules[i].when_unknown) for i in indexes)
-            for ex, indexes in self.rules_for.items()
-        }
-        self.flag_order = sorted(range(len(program.red_flags)), key=lambda i: program.red_flags[i].id)
+        self.default_doses: Mapping[str, Mapping[str, Any] | None] = MappingProxyType(
+            {ex: _frozen_dose(dose_json(e.dose)) for ex, e in program.exercises.items()}
+        )
+        self.rule_verdicts: Mapping[str, tuple[tuple[int, str, str | None], ...]] = MappingProxyType(
+            {
+                ex: tuple((i, program.rules[i].verdict, program.rules[i].when_unknown) for i in indexes)
+                for ex, indexes in self.rules_for.items()
+            }
+        )
+        self.flag_order = tuple(sorted(range(len(program.red_flags)), key=lambda i: program.red_flags[i].id))
         self.defaults = parameter_values(program.parameters, None)
+
+    def default_dose(self, exercise: str) -> dict[str, Any] | None:
+        """The exercise's own dose as a decision shows it: a new dict (and lists) for every decision."""
+        dose = self.default_doses[exercise]
+        if dose is None:
+            return None
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in dose.items()}
 
     # ------------------------------------------------------------ the entry points
 
@@ -87,7 +102,7 @@ class Evaluator:
             ParameterError: a parameter override is not allowed.
         """
         program = self.program
-        patient = patient_of(program.schema.model, state)
+        patient = patient_of(program.schema, state)
         now = evaluation_time(as_of, patient, self.has_as_of)
         params = self.defaults if parameters is None else parameter_values(program.parameters, parameters)
         sessions, by_ex = sessions_of(patient, now, program.schema.has_sessions)
@@ -105,7 +120,7 @@ class Evaluator:
     ) -> Outcomes:
         """Every red flag's and rule's outcome, without building a Decision; see `RuleSet.outcomes`."""
         model = self.model
-        patient = state if type(state) is model else patient_of(model, state)
+        patient = state if type(state) is model else patient_of(self.program.schema, state)
         if as_of is None and not self.has_as_of:
             # No rule reads the time or a session: the clock is not even read.
             now = dt.datetime.now(dt.UTC) if self.uses_time else _NO_TIME
@@ -164,6 +179,13 @@ class LazyOutcomes:
             else:
                 self.values[index] = function(patient, params, now, (), by_ex)
         return self.values[index]
+
+
+def _frozen_dose(dose: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """A dose's JSON form that cannot change: [low, high] becomes a tuple."""
+    if dose is None:
+        return None
+    return MappingProxyType({k: tuple(v) if isinstance(v, list) else v for k, v in dose.items()})
 
 
 def _reads_time(condition: ir.Condition) -> bool:

@@ -10,6 +10,12 @@ code on every outcome.
 Missing fields follow language.md section 5: a field is missing when its
 absence left the outcome unknown; a value that did not matter (`false and
 unknown`) is not missing.
+
+A defined phrase's result is kept in `Env.phrases` for the rest of the
+evaluation (per session inside `had`), so a phrase used many times, through
+other phrases too, is evaluated once: the work is linear in the program. The
+walk recurses as conditions nest, which the checker bounds with the phrases
+expanded (CR006), far below Python's recursion limit.
 """
 
 from __future__ import annotations
@@ -55,6 +61,16 @@ class Env:
     sessions: Sequence[Any]  # the sessions of the rule's exercise (all, in a red flag)
     by_exercise: Mapping[str, Sequence[Any]]
     reading: Reading | None = None
+    phrases: dict[tuple[int, int], tuple[Truth, frozenset[str]]] = field(
+        default_factory=dict, init=False, repr=False
+    )
+    """Results of defined phrases: (id of the phrase's condition, id of the session) -> result.
+
+    Both are alive for as long as the evaluation, so their ids stay theirs.
+    Each `Env` has its own (not an argument, so `dataclasses.replace` makes a
+    new one): a phrase reads the same values each time, so its first
+    evaluation recorded in this env's `reading` everything a later one would.
+    """
 
 
 def condition(node: ir.Condition, env: Env, session: Any = None) -> tuple[Truth, frozenset[str]]:
@@ -100,7 +116,11 @@ def condition(node: ir.Condition, env: Env, session: Any = None) -> tuple[Truth,
             v, missing = condition(item, env, session)
             return (None, missing) if v is None else (not v, _NONE)
         case ir.Phrase(condition=inner):
-            return condition(inner, env, session)
+            key = (id(inner), id(session))
+            found = env.phrases.get(key)
+            if found is None:
+                found = env.phrases[key] = condition(inner, env, session)
+            return found
         case ir.History():
             return _history(node, env)
     raise TypeError(node)

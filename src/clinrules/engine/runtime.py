@@ -63,7 +63,10 @@ def at_least(
 
 def within(sessions: Sequence[Any], now: dt.datetime, seconds: float) -> Sequence[Any]:
     """The sessions (newest first, none after now) with `now - seconds <= at`."""
-    cutoff = now - dt.timedelta(seconds=seconds)
+    try:
+        cutoff = now - dt.timedelta(seconds=seconds)
+    except OverflowError:  # a cutoff before the calendar holds every session; after it, none
+        return sessions if seconds > 0 else sessions[:0]
     end = 0
     for session in sessions:
         if session.at < cutoff:

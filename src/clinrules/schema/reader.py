@@ -11,8 +11,10 @@ author learns at once what to change.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import types
 import typing
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -22,6 +24,7 @@ import annotated_types
 from pydantic import AwareDatetime, BaseModel
 from pydantic.fields import FieldInfo as PydanticField
 
+from clinrules.base.limits import MAX_MAGNITUDE
 from clinrules.models.ordinal import OrdinalEnum
 from clinrules.schema import types as t
 from clinrules.schema.units import unit_named
@@ -31,10 +34,14 @@ SESSIONS = "sessions"
 
 
 class SchemaError(Exception):
-    """The model cannot be used by rules; `.problems` says why, field by field."""
+    """The model cannot be used by rules; `.problems` says why, field by field.
+
+    `.code` is CR218 when every problem is a bound rules cannot use, else CR217.
+    """
 
     def __init__(self, model: str, problems: list[str]) -> None:
         self.problems = problems
+        self.code = "CR218" if all(isinstance(p, _BoundProblem) for p in problems) else "CR217"
         super().__init__(f"the model '{model}' cannot be used by rules: " + "; ".join(problems))
 
 
@@ -80,6 +87,11 @@ class Schema:
     session_fields: Mapping[str, Field]
     groups: frozenset[str]
     leaves: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Read-only copies: one schema serves every ruleset of its model.
+        for name in ("fields", "session_fields", "leaves"):
+            object.__setattr__(self, name, types.MappingProxyType(dict(getattr(self, name))))
 
     @property
     def has_sessions(self) -> bool:
@@ -146,6 +158,7 @@ def _walk(
     seen: set[type[BaseModel]],
     attrs: tuple[str, ...],
 ) -> None:
+    _same_to_python(model, prefix, problems)
     for name, info in model.model_fields.items():
         key = info.alias or name
         path = prefix + key
@@ -162,14 +175,45 @@ def _walk(
             continue
         try:
             rule_type = _rule_type(annotation, metadata, info, path)
+        except _BadBound as reason:
+            problems.append(_BoundProblem(f"{path}: {reason}"))
+            continue
         except _Unsupported as reason:
             problems.append(f"{path}: {reason}")
             continue
         out[path] = Field(path, rule_type, attrs=here)
 
 
+def _same_to_python(model: type[BaseModel], prefix: str, problems: list[str]) -> None:
+    """Refuse two fields of one model whose names are one name once NFKC-normalised.
+
+    Python reads identifiers in NFKC form (a full-width s, U+FF53, is `s`),
+    and a rule author cannot tell such names apart either: a red flag could
+    read the other field.
+    """
+    for spelling in ("name", "key"):
+        seen: dict[str, str] = {}
+        for name, info in model.model_fields.items():
+            written = name if spelling == "name" else info.alias or name
+            other = seen.setdefault(unicodedata.normalize("NFKC", written), written)
+            if other != written:
+                problems.append(
+                    f"{prefix}{written}: its name is the same as '{prefix}{other}' once normalised "
+                    "as Python reads names (NFKC), so neither rules nor Python can tell them apart; "
+                    "rename one of them"
+                )
+
+
 class _Unsupported(Exception):
     pass
+
+
+class _BadBound(_Unsupported):
+    pass
+
+
+class _BoundProblem(str):
+    """A problem with a field's bound (CR218), told apart from the others (CR217)."""
 
 
 def _unwrap(annotation: Any, metadata: list[Any]) -> tuple[Any, list[Any]]:
@@ -262,10 +306,33 @@ def _bounds(metadata: list[Any]) -> tuple[float | None, float | None]:
             constraints.extend(item.metadata)
     for item in constraints:
         if isinstance(item, annotated_types.Ge | annotated_types.Gt):
-            low = float(item.ge if isinstance(item, annotated_types.Ge) else item.gt)  # type: ignore[arg-type]
+            ge = isinstance(item, annotated_types.Ge)
+            low = _bound(item.ge if ge else item.gt, "ge" if ge else "gt")  # type: ignore[union-attr]
         elif isinstance(item, annotated_types.Le | annotated_types.Lt):
-            high = float(item.le if isinstance(item, annotated_types.Le) else item.lt)  # type: ignore[arg-type]
+            le = isinstance(item, annotated_types.Le)
+            high = _bound(item.le if le else item.lt, "le" if le else "lt")  # type: ignore[union-attr]
     return low, high
+
+
+def _bound(value: object, word: str) -> float:
+    """A bound as a float, refused unless finite and within the number limit.
+
+    A bound such as `le=10**5000` cannot become a float, and one beyond the
+    limit could let a patient value through that no rule can compare safely.
+    """
+    shown: str | None = None
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except OverflowError:
+        number, shown = math.inf, "a number too large to read"
+    except (TypeError, ValueError):
+        number, shown = math.nan, f"a {type(value).__name__}, not a number"
+    if isinstance(value, bool) or not math.isfinite(number) or abs(number) > MAX_MAGNITUDE:
+        raise _BadBound(
+            f"the bound {word}={shown or f'{number:g}'} cannot be used; "
+            "rules need a finite bound of at most 1e15 in magnitude"
+        )
+    return number
 
 
 def _session_model(annotation: Any) -> type[BaseModel] | None:

@@ -18,10 +18,11 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from lark.parsers.lalr_interactive_parser import InteractiveParser
 
 from clinrules.base.diagnostics import Diagnostic, has_errors, make
-from clinrules.base.errors import RulesetError
+from clinrules.base.errors import ArgumentError, RulesetError
 from clinrules.base.limits import MAX_ERRORS, MAX_FILE_BYTES
 from clinrules.base.span import Span, point_at_end, span_of_offsets
 from clinrules.syntax import ast
+from clinrules.syntax.controls import control_characters
 from clinrules.syntax.grammar import START_BODY, START_FILE, parser
 from clinrules.syntax.lark_errors import from_unexpected_characters, from_unexpected_token
 from clinrules.syntax.transform import span_of, to_ast
@@ -53,9 +54,15 @@ def parse(text: str, file: str = "<inline>") -> ast.RuleFile:
         The file's syntax tree, every node with its span.
 
     Raises:
-        RulesetError: the text is empty, too large, or has syntax errors;
-            `.diagnostics` lists all of them.
+        RulesetError: the text is not a str, is empty, too large, holds an
+            invisible character, or has syntax errors; `.diagnostics` lists
+            all of them.
+        ArgumentError: `file` is not a str.
     """
+    if not isinstance(file, str):
+        raise ArgumentError(f"file must be a str, not {type(file).__name__}")
+    if not isinstance(text, str):
+        raise RulesetError([make("CR002", "rule text must be a str", file, Span(1, 1, 1, 1))])
     diagnostics = check_input(text, file)
     if diagnostics:
         raise RulesetError(diagnostics)
@@ -83,6 +90,9 @@ def check_input(text: str, file: str) -> list[Diagnostic]:
     """The CR0xx checks a text must pass before it is parsed."""
     if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         return [too_large(file)]
+    hidden = control_characters(text, file)
+    if hidden:
+        return hidden
     if _ONLY_COMMENTS.match(text):
         return [
             make(

@@ -19,7 +19,7 @@ from lark.tree import Meta
 from lark.visitors import Transformer_NonRecursive, v_args
 
 from clinrules.base.diagnostics import Diagnostic, make
-from clinrules.base.limits import MAX_NESTING
+from clinrules.base.limits import MAX_NESTING, MAX_NUMBER_DIGITS
 from clinrules.base.span import Span
 from clinrules.syntax import ast
 
@@ -112,10 +112,28 @@ class ToAst(Transformer_NonRecursive[Token, Any]):
         return node
 
     def _whole(self, token: Token, what: str) -> int:
+        digits = self._digits(token)
+        if digits is None:
+            return 1
         if "." in token:
             self._error("CR107", f"{what} must be a whole number, not {token}", span_of(token))
-            return int(float(token))
-        return int(token)
+            return int(float(digits))
+        return int(digits)
+
+    def _digits(self, token: Token) -> str | None:
+        """The number's text without zeros in front, or None for one too long to be meant (CR112).
+
+        Python refuses `int()` of 4,301 digits (zeros in front count) and reads
+        a long decimal as infinity; 15 digits also keep every number exact.
+        """
+        whole, _, fraction = str(token).partition(".")
+        count = len(whole.lstrip("0")) + len(fraction)
+        if count <= MAX_NUMBER_DIGITS:
+            return "0" + str(token).lstrip("0")
+        message = f"this number has {count:,} digits; a number in a rule has at most {MAX_NUMBER_DIGITS}"
+        hint = "check the number: no threshold, count or duration needs more digits"
+        self._error("CR112", message, span_of(token), hint)
+        return None
 
     # ------------------------------------------------------------ file and header
 
@@ -454,7 +472,9 @@ class ToAst(Transformer_NonRecursive[Token, Any]):
 
     def _number(self, token: Token, negative: bool = False) -> ast.Number:
         text = ("-" if negative else "") + str(token)
-        value: int | float = float(text) if "." in text else int(text)
+        digits = self._digits(token) or "0"
+        value: int | float = float(digits) if "." in digits else int(digits)
+        value = -value if negative else value
         return ast.Number(value, text, None, span_of(token))
 
     def ref_words(self, meta: Meta, *words: Token) -> ast.Ref:
