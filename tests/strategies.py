@@ -1,8 +1,9 @@
 """Hypothesis strategies: random valid rulesets for the `sciatica` model, and patients to match.
 
 A generated ruleset uses every construct of the language: red flags, rules
-on ids, tags and every exercise, all verdicts and clauses, ladders,
-parameters, patient and session defines, and session quantifiers. It is
+on ids, tags, ladders, mixed lists, `except` and every exercise, all verdicts
+and clauses, ladders, parameters, patient and session defines, and session
+quantifiers over sessions and days with every scope. It is
 rendered to text as a list of declarations (so tests can shuffle them) and
 records what the safety properties need: the red-flag inputs that appear
 only un-negated in red-flag conditions (their polarity), and the exercises.
@@ -63,14 +64,21 @@ PATIENT_ATOMS = (
     "{pain} > p_pain",
 )
 HISTORY = (
-    "the last session had {s}",
-    "any of the last {n} sessions had {s}",
-    "{k} of the last {n2} sessions had {s}",
-    "every one of the last {n} sessions had {s}",
-    "any session within 24 hours had {s}",
-    "no session within p_days had {s}",
+    "the last session{scope} had {s}",
+    "any of the last {n} sessions{scope} had {s}",
+    "{k} of the last {n2} sessions{scope} had {s}",
+    "every one of the last {n} sessions{scope} had {s}",
+    "any session{scope} within 24 hours had {s}",
+    "no session{scope} within p_days had {s}",
     "the last {ex} session had {s}",
+    "any of the last {n} days{scope} had {s}",
+    "{k} of the last {n2} days{scope} had {s}",
+    "every one of the last {n} days{scope} had {s}",
 )
+SCOPES = ("", " of {ex}", " of any exercise", " tagged {tag}")
+LADDER_SCOPES = (" on this ladder", " on a lower rung", " on the rung below")
+OFFSETS = (0, 0, 1, -5, 9, 14, -12)
+"""UTC offsets of session times, in hours: a session's day is its date in its own offset."""
 VERDICTS = ("stop", "avoid", "check", "regress", "modify", "allow", "progress")
 UNKNOWN_VERDICTS = ("check", "stop", "avoid", "modify")
 TAGS = ("ta", "tb", "tc")
@@ -127,25 +135,37 @@ def _session_condition(draw: st.DrawFn, session_phrases: list[str]) -> str:
 
 
 @st.composite
-def _history(draw: st.DrawFn, session_phrases: list[str], exercises: tuple[str, ...]) -> str:
+def _history(
+    draw: st.DrawFn, session_phrases: list[str], exercises: tuple[str, ...], tags: list[str], on_ladder: bool
+) -> str:
+    """A session form; a ladder scope only where every target is on the ladder (`on_ladder`)."""
     n = draw(st.integers(1, 4))
+    scopes = SCOPES[:3] + (SCOPES[3:] if tags else ()) + (LADDER_SCOPES if on_ladder else ())
     return draw(st.sampled_from(HISTORY)).format(
         n=n,
         n2=n,
         k=draw(st.integers(1, n)),
         s=draw(_session_condition(session_phrases)),
         ex=draw(st.sampled_from(exercises)),
+        scope=draw(st.sampled_from(scopes)).format(
+            ex=draw(st.sampled_from(exercises)), tag=draw(st.sampled_from(tags)) if tags else ""
+        ),
     )
 
 
 @st.composite
 def _condition(
-    draw: st.DrawFn, phrases: list[str], session_phrases: list[str], exercises: tuple[str, ...]
+    draw: st.DrawFn,
+    phrases: list[str],
+    session_phrases: list[str],
+    exercises: tuple[str, ...],
+    tags: list[str] | None = None,
+    on_ladder: bool = False,
 ) -> str:
     parts = []
     for _ in range(draw(st.integers(1, 3))):
         if draw(st.integers(0, 3)) == 0:
-            parts.append(draw(_history(session_phrases, exercises)))
+            parts.append(draw(_history(session_phrases, exercises, tags or [], on_ladder)))
         else:
             parts.append(draw(_patient_atom(phrases)))
     text = _join(draw, parts)
@@ -185,8 +205,9 @@ def rulesets(draw: st.DrawFn) -> GeneratedRuleset:
         ladder = list(exercises[: draw(st.integers(2, count))])
         blocks.append(f"ladder steps: {', '.join(ladder)}")
     phrases = [f"pw {name}" for name in ("alpha", "beta")[: draw(st.integers(0, 2))]]
-    for phrase in phrases:
-        blocks.append(f"define {phrase}: {draw(_condition([], [], exercises))}")
+    used_tags = sorted({t for ts in tags.values() for t in ts})
+    for phrase in phrases:  # no ladder scope: a phrase may be used by a rule about any exercise
+        blocks.append(f"define {phrase}: {draw(_condition([], [], exercises, used_tags))}")
     session_phrases = [f"sw {name}" for name in ("alpha", "beta")[: draw(st.integers(0, 2))]]
     for phrase in session_phrases:
         blocks.append(
@@ -227,23 +248,15 @@ def _rule(
     session_phrases: list[str],
 ) -> str:
     used_tags = sorted({t for ts in tags.values() for t in ts})
-    kind = draw(st.sampled_from(["ids", "every"] + (["tags"] if used_tags else [])))
-    if kind == "ids":
-        targets = draw(st.lists(st.sampled_from(exercises), min_size=1, max_size=3, unique=True))
-        head = ", ".join(targets)
-    elif kind == "tags":
-        chosen = draw(st.lists(st.sampled_from(used_tags), min_size=1, max_size=2, unique=True))
-        targets = [e for e in exercises if set(tags[e]) & set(chosen)]
-        head = "tagged " + ", ".join(chosen)
-    else:
-        targets, head = list(exercises), "every exercise"
+    targets, head = draw(_targets(exercises, tags, ladder))
     verdict = draw(st.sampled_from(VERDICTS))
     if verdict in ("progress", "regress"):
         step = 1 if verdict == "progress" else -1
         movable = all(t in ladder and 0 <= ladder.index(t) + step < len(ladder) for t in targets)
         if not (movable and draw(st.booleans())):
             verdict += f" to {draw(st.sampled_from(exercises))}"
-    condition = draw(_condition(phrases, session_phrases, exercises))
+    on_ladder = bool(ladder) and all(t in ladder for t in targets)
+    condition = draw(_condition(phrases, session_phrases, exercises, used_tags, on_ladder))
     clauses = []
     word = verdict.split()[0]
     if word in ("stop", "avoid", "regress") and draw(st.booleans()):
@@ -274,6 +287,41 @@ def _rule(
         clauses.append("cite src_b")
     body = "".join(f"\n  {c}" for c in clauses)
     return f'rule r{index} "Rule {index}" for {head}:\n  {verdict} if {condition}{body}'
+
+
+@st.composite
+def _targets(
+    draw: st.DrawFn, exercises: tuple[str, ...], tags: dict[str, list[str]], ladder: list[str]
+) -> tuple[list[str], str]:
+    """A target list (ids, tags, the ladder, above a rung, every, except) and what it resolves to."""
+    used_tags = sorted({t for ts in tags.values() for t in ts})
+    kinds = (
+        ["ids", "every", "except"] + (["tags"] if used_tags else []) + (["ladder", "mixed"] if ladder else [])
+    )
+    kind = draw(st.sampled_from(kinds))
+    if kind == "tags":
+        chosen = draw(st.lists(st.sampled_from(used_tags), min_size=1, max_size=2, unique=True))
+        return [e for e in exercises if set(tags[e]) & set(chosen)], "tagged " + ", ".join(chosen)
+    if kind == "ladder":
+        below = draw(st.integers(-1, len(ladder) - 2))  # -1: the whole ladder
+        if below < 0:
+            return list(ladder), "ladder steps"
+        return ladder[below + 1 :], f"ladder steps above {ladder[below]}"
+    if kind == "mixed":  # ids first: the names after `tagged` are tags up to `ladder`
+        ids = draw(st.lists(st.sampled_from(exercises), max_size=2, unique=True))
+        chosen = draw(st.lists(st.sampled_from(used_tags), max_size=1)) if used_tags else []
+        head = ", ".join([*ids, *([f"tagged {chosen[0]}"] if chosen else []), "ladder steps"])
+        tagged = [e for e in exercises if set(tags[e]) & set(chosen)]
+        return list(dict.fromkeys([*ids, *tagged, *ladder])), head
+    if kind == "except":
+        left_out = draw(
+            st.lists(st.sampled_from(exercises), min_size=1, max_size=len(exercises) - 1, unique=True)
+        )
+        return [e for e in exercises if e not in left_out], "every exercise except " + ", ".join(left_out)
+    if kind == "ids":
+        targets = draw(st.lists(st.sampled_from(exercises), min_size=1, max_size=3, unique=True))
+        return targets, ", ".join(targets)
+    return list(exercises), "every exercise"
 
 
 # ---------------------------------------------------------------- patients
@@ -323,10 +371,11 @@ def sciatica_patients(
     }
     sessions = []
     for hours in sorted(draw(st.lists(st.integers(0, 300), max_size=max_sessions, unique=True))):
+        offset = dt.timezone(dt.timedelta(hours=draw(st.sampled_from(OFFSETS))))
         sessions.append(
             {
                 "exercise": draw(st.sampled_from(exercises)),
-                "at": (AS_OF - dt.timedelta(hours=hours)).isoformat(),
+                "at": (AS_OF - dt.timedelta(hours=hours)).astimezone(offset).isoformat(),
                 "pain_before": draw(pains),
                 "pain_during": draw(pains),
                 "next_morning_pain": draw(pains),

@@ -21,13 +21,16 @@ def test_the_decision_schema_names_every_key_of_the_contract() -> None:
     assert set(schema["properties"]) == {
         "ruleset",
         "as_of",
+        "recheck_at",
         "triage",
         "care",
         "red_flags",
         "missing",
         "exercises",
+        "warnings",
         "trace",
     }
+    assert schema["$defs"]["DataWarning"]["required"] == ["path", "reason"]
     verdicts = schema["$defs"]["Verdict"]["enum"]
     assert verdicts == ["urgent", "stop", "avoid", "check", "regress", "modify", "allow", "progress"]
 

@@ -95,7 +95,9 @@ def test_bad_data_is_a_patient_data_error_naming_the_field(
 
 def test_the_reason_for_a_bad_value_is_in_words(ruleset: clinrules.RuleSet) -> None:
     with pytest.raises(clinrules.PatientDataError) as raised:
-        ruleset.evaluate({"sessions": [{"exercise": "x", "at": "2026-11-20T10:00:00Z", "pain_during": 11}]})
+        ruleset.evaluate(
+            {"sessions": [{"exercise": "walking", "at": "2026-11-20T10:00:00Z", "pain_during": 11}]}
+        )
     assert raised.value.problems == (("sessions[0].pain_during", "must be less than or equal to 10, got 11"),)
 
 

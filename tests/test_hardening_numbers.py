@@ -110,7 +110,7 @@ def test_flaw5_huge_model_bound_is_refused(tmp_path: Path) -> None:
         {"body_mass": 1e300},
         {"body_mass": float("nan")},
         {"body_mass": float("inf")},
-        {"sessions": [{"exercise": "e", "at": AS_OF, "hold_seconds": -(10**400)}]},
+        {"sessions": [{"exercise": "walking", "at": AS_OF, "hold_seconds": -(10**400)}]},
         {"exam": {"weakest_grade": 10**20}},
     ],
 )

@@ -20,7 +20,7 @@ from clinrules.base.span import Span
 from clinrules.base.vocabulary import Care
 from clinrules.schema import types as t
 from clinrules.schema.reader import Schema
-from clinrules.syntax.ast import Quantifier
+from clinrules.syntax.ast import Quantifier, ScopeKind
 
 # ---------------------------------------------------------------- expressions
 
@@ -219,12 +219,15 @@ class Phrase:
 
 @dataclass(frozen=True, eq=False)
 class History:
-    """A condition over the session log (language.md section 6).
+    """A condition over the session log (language.md section 6, language-2.md sections 1 and 2).
 
     Attributes:
         window: the window's length in seconds, for the `within` forms.
-        exercise: the named exercise, or None for the rule's own exercise
-            (every session, in a red flag).
+        exercise: the named exercise (scope `EXERCISE`), else None.
+        scope: which sessions it reads, or None for the target's own (every
+            session, in a red flag); see `scope_exercises`.
+        tag: the tag of scope `TAGGED`, else None.
+        days: `last` and `count` count calendar days, not sessions.
     """
 
     quantifier: Quantifier
@@ -234,6 +237,14 @@ class History:
     exercise: str | None
     condition: Condition
     span: Span
+    scope: ScopeKind | None = None
+    tag: str | None = None
+    days: bool = False
+
+
+TARGET_RELATIVE = frozenset({None, ScopeKind.LADDER, ScopeKind.LOWER, ScopeKind.BELOW})
+"""The scopes whose sessions depend on the target exercise (None: its own)."""
+LADDER_SCOPES = frozenset({ScopeKind.LADDER, ScopeKind.LOWER, ScopeKind.BELOW})
 
 
 Condition = Compare | Between | Truth | Member | Contains | Empty | Known | And | Or | Not | Phrase | History
@@ -383,9 +394,9 @@ class RedFlag:
 
 @dataclass(frozen=True, eq=False)
 class Targets:
-    """What a rule is about, as written and as resolved to exercise ids."""
+    """What a rule is about, as written (`names`: each item in words) and as resolved to exercise ids."""
 
-    kind: str  # "exercises", "tags" or "every"
+    kind: str  # "every" (every exercise [except ...]) or "list"
     names: tuple[str, ...]
     exercises: tuple[str, ...]
 
@@ -457,3 +468,34 @@ class Program:
         # evaluation, and the checker keeps the dicts it built.
         for name in ("sources", "parameters", "exercises", "ladders"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+
+
+def scope_exercises(
+    exercises: Mapping[str, Exercise],
+    ladders: Mapping[str, Ladder],
+    history: History,
+    target: str | None,
+) -> frozenset[str] | None:
+    """The exercise ids whose sessions `history` reads for `target` (None: every session).
+
+    `target` is the rule's exercise, or None in a red flag. The checker
+    refuses a ladder scope in a red flag or for a target on no ladder (CR423);
+    here such a pair selects nothing. `on the rung below` the lowest rung
+    selects nothing (language-2.md section 1).
+    """
+    match history.scope:
+        case None:
+            return None if target is None else frozenset({target})
+        case ScopeKind.EXERCISE:
+            return frozenset({history.exercise or ""})
+        case ScopeKind.ANY:
+            return None
+        case ScopeKind.TAGGED:
+            return frozenset(e.id for e in exercises.values() if history.tag in e.tags)
+    exercise = exercises.get(target or "")
+    if exercise is None or exercise.ladder is None or exercise.rung is None:
+        return frozenset()
+    rungs, rung = ladders[exercise.ladder].rungs, exercise.rung
+    if history.scope is ScopeKind.LADDER:
+        return frozenset(rungs)
+    return frozenset(rungs[:rung] if history.scope is ScopeKind.LOWER else rungs[max(rung - 1, 0) : rung])

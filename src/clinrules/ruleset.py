@@ -10,8 +10,10 @@ from clinrules import ir
 from clinrules.base.diagnostics import Diagnostic
 from clinrules.base.errors import ArgumentError, PatientDataError
 from clinrules.decision.combine import decide
+from clinrules.decision.recheck import RecheckPlan
 from clinrules.decision.result import Decision, RulesetInfo
 from clinrules.engine.evaluator import Evaluator, Outcomes
+from clinrules.engine.inputs import evaluation_time, parameter_values
 
 
 def sha256_of(sources_text: Sequence[tuple[str, str]]) -> str:
@@ -44,6 +46,7 @@ class RuleSet:
     __slots__ = (
         "_evaluator",
         "_info",
+        "_recheck",
         "diagnostics",
         "exercises",
         "id",
@@ -62,6 +65,7 @@ class RuleSet:
     program: ir.Program
     _evaluator: Evaluator
     _info: RulesetInfo
+    _recheck: RecheckPlan
 
     def __init__(self, program: ir.Program, diagnostics: Sequence[Diagnostic]) -> None:
         set_ = object.__setattr__
@@ -73,6 +77,7 @@ class RuleSet:
         set_(self, "exercises", tuple(program.exercises))
         set_(self, "diagnostics", tuple(sorted(diagnostics, key=Diagnostic.sort_key)))
         set_(self, "_evaluator", Evaluator(program))
+        set_(self, "_recheck", RecheckPlan(self._evaluator))
         set_(
             self,
             "_info",
@@ -87,6 +92,7 @@ class RuleSet:
         as_of: dt.datetime | str | None = None,
         *,
         explain: bool = False,
+        recheck: bool = True,
     ) -> Decision:
         """Decide, for one patient, what each exercise may be today.
 
@@ -99,6 +105,11 @@ class RuleSet:
             as_of: the evaluation time (with a UTC offset); else the model's
                 top-level `as_of` field; else the clock.
             explain: add the trace of every red flag and rule.
+            recheck: work out `recheck_at`, each exercise's and the
+                decision's: the earliest instant after `as_of` at which the
+                same data would give another verdict (a window lapses, a
+                screen goes stale), or None when none ever would. False
+                (for bulk work) leaves every `recheck_at` None.
 
         Raises:
             PatientDataError: the state is not valid for the model, or
@@ -107,14 +118,14 @@ class RuleSet:
             ParameterError: a parameter override is not allowed.
             ExerciseError: an exercise the ruleset does not know.
             ArgumentError: `exercises` is not ids (str), `parameters` not a
-                mapping, `explain` not a bool.
+                mapping, `explain` or `recheck` not a bool.
         """
         wanted = _exercises(exercises)
         checked = _parameters(parameters)
         when = _as_of(as_of)
-        if not isinstance(explain, bool):
-            raise ArgumentError(f"explain must be True or False, not {type(explain).__name__}")
-        return decide(self._evaluator, self._info, state, wanted, checked, when, explain)
+        _flags(explain, recheck)
+        plan = self._recheck if recheck else None
+        return decide(self._evaluator, self._info, state, wanted, checked, when, explain, plan)
 
     def outcomes(
         self,
@@ -142,23 +153,44 @@ class RuleSet:
         as_of: dt.datetime | str | None = None,
         *,
         explain: bool = False,
+        recheck: bool = True,
     ) -> Iterator[Decision]:
         """Evaluate patients one by one as they come, yielding each decision (streaming).
 
+        What every patient shares (the exercises, the parameters, an
+        `as_of` given here) is checked before the first decision. A patient
+        whose data is bad ends the stream: the decisions before it have been
+        yielded, and its `PatientDataError` names it `states[i]` (counted
+        from 0), each problem's path prefixed with `states[i].`.
+
         Raises:
-            PatientDataError, ParameterError, ExerciseError, ArgumentError: as
-                for `evaluate`, when the decision it concerns is asked for;
-                ArgumentError also when `states` is not iterable.
+            PatientDataError: `states[i]` is not valid for the model (raised
+                when its decision is asked for), or `as_of` is not a time.
+            ParameterError, ExerciseError: before the first decision.
+            ArgumentError: as for `evaluate`; also when `states` is not iterable.
         """
         wanted = _exercises(exercises)
         checked = _parameters(parameters)
         when = _as_of(as_of)
-        if not isinstance(explain, bool):
-            raise ArgumentError(f"explain must be True or False, not {type(explain).__name__}")
+        _flags(explain, recheck)
+        plan = self._recheck if recheck else None
         if not isinstance(states, Iterable):
             raise ArgumentError(f"states must be an iterable of patients, not {type(states).__name__}")
-        for state in states:
-            yield decide(self._evaluator, self._info, state, wanted, checked, when, explain)
+        evaluator = self._evaluator
+        evaluator.wanted(wanted)  # shared by every patient: refused once, before any decision
+        if checked is not None:
+            parameter_values(self.program.parameters, checked)
+        if when is not None:
+            evaluation_time(when, None, False)
+        for index, state in enumerate(states):
+            try:
+                decision = decide(evaluator, self._info, state, wanted, checked, when, explain, plan)
+            except PatientDataError as error:
+                at = f"states[{index}]"
+                raise PatientDataError(
+                    [(f"{at}.{path}" if path else at, reason) for path, reason in error.problems]
+                ) from None
+            yield decision
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"a RuleSet is immutable; '{name}' cannot be set")
@@ -185,6 +217,17 @@ def _exercises(exercises: object) -> tuple[str, ...] | str | None:
         if not isinstance(item, str):
             raise ArgumentError(f"exercises must be exercise ids (str), got {type(item).__name__}")
     return ids
+
+
+def _flags(explain: object, recheck: object) -> None:
+    """Refuse an `explain` or `recheck` that is not a bool.
+
+    Raises:
+        ArgumentError: either is not True or False.
+    """
+    for name, value in (("explain", explain), ("recheck", recheck)):
+        if not isinstance(value, bool):
+            raise ArgumentError(f"{name} must be True or False, not {type(value).__name__}")
 
 
 def _parameters(parameters: object) -> Mapping[str, object] | None:

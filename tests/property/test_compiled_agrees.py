@@ -3,25 +3,33 @@
 The compiled code decides; the interpreter explains (missing fields, the
 trace). If they ever disagreed, an explanation could describe a different
 decision: this property rules that out, for the rulesets of the golden
-suites and the language example.
+suites, the language example, the scopes example, and random rulesets
+(tests/strategies.py) with every scope, target form and day count.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
 import pytest
 import yaml
-from hypothesis import event, given
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 import clinrules
 from clinrules.engine import interpret
 from clinrules.engine.inputs import parameter_values, patient_of, sessions_of
 from tests.conftest import ROOT
+from tests.strategies import rulesets, sciatica_patients
 from tests.support.patients import AS_OF, patients
 
 
 def _rulesets() -> list[clinrules.RuleSet]:
-    out = [clinrules.load(ROOT / "examples" / "language" / "glute_bridge.rules", allow_draft=True)]
+    out = [
+        clinrules.load(ROOT / "examples" / "language" / "glute_bridge.rules", allow_draft=True),
+        clinrules.load(ROOT / "examples" / "ladder_flare.rules", allow_draft=True),
+    ]
     for path in sorted((ROOT / "tests" / "golden" / "eval").glob("*.yaml")):
         data = yaml.safe_load(path.read_text())
         if "model" not in data:
@@ -37,28 +45,53 @@ RULESETS = _rulesets()
 def test_the_interpreter_agrees_with_the_compiled_code(
     ruleset: clinrules.RuleSet, data: st.DataObject
 ) -> None:
+    state = data.draw(patients(ruleset.program.schema, list(ruleset.program.exercises)))
+    _agree(ruleset, state)
+
+
+@settings(max_examples=60)
+@given(data=st.data())
+def test_the_interpreter_agrees_with_the_compiled_code_on_random_rulesets(data: st.DataObject) -> None:
+    """Scopes, ladders, `except`, day counts and sessions in several UTC offsets: the same outcome."""
+    generated = data.draw(rulesets())
+    ruleset = clinrules.compile(generated.text(), allow_draft=True)
+    _agree(ruleset, data.draw(sciatica_patients(generated.exercises, max_sessions=8)))
+
+
+def _agree(ruleset: clinrules.RuleSet, state: dict[str, Any]) -> None:
+    """Each outcome three ways: one function, the all-at-once function, the interpreter."""
     program = ruleset.program
-    state = data.draw(patients(program.schema, list(program.exercises)))
     patient = patient_of(program.schema, state)
     params = parameter_values(program.parameters, None)
     sessions, by_ex = sessions_of(patient, AS_OF, program.schema.has_sessions)
     env = interpret.Env(
-        program.schema, patient, dict(zip(program.parameters, params, strict=True)), AS_OF, sessions, by_ex
+        program.schema,
+        patient,
+        dict(zip(program.parameters, params, strict=True)),
+        AS_OF,
+        sessions,
+        by_ex,
+        log=sessions,
+        program=program,
     )
     compiled = ruleset._evaluator.compiled
-    for flag, function in zip(program.red_flags, compiled.red_flags, strict=True):
+    flags = compiled.all_flags(patient, params, AS_OF, sessions, by_ex)
+    for flag, function, together in zip(program.red_flags, compiled.red_flags, flags, strict=True):
         expected = function(patient, params, AS_OF, sessions, by_ex)
         got, missing = interpret.condition(flag.condition, env)
-        assert got is expected, flag.id
+        assert got is expected is together, flag.id
         assert (missing != frozenset()) == (got is None) or got is None
         event(f"red flag {expected}")
-    for rule, function in zip(program.rules, compiled.rules, strict=True):
+    every = compiled.all_rules(patient, params, AS_OF, by_ex, sessions)
+    for rule, function, together in zip(program.rules, compiled.rules, every, strict=True):
         for exercise in rule.targets.exercises:
             own = by_ex.get(exercise, [])
-            expected = function(patient, params, AS_OF, own, by_ex)
-            local = interpret.Env(env.schema, env.patient, env.params, AS_OF, own, by_ex)
+            # Without `S` the function selects from the sessions by exercise, merged: the same sessions.
+            expected = function(patient, params, AS_OF, own, by_ex, exercise)
+            local = dataclasses.replace(env, sessions=own, target=exercise)
             got, missing = interpret.condition(rule.condition, local)
             assert got is expected, (rule.id, exercise)
+            assert (together[exercise] if isinstance(together, dict) else together) is expected
             if got is None:
                 assert missing, (rule.id, exercise)
             event(f"rule {expected}")

@@ -71,8 +71,12 @@ def _history(h: ast.History) -> str:
         parts.append(str(h.last))
     if h.window is not None:
         parts.append(expr(h.window))
+    if h.days:
+        parts.append("days")
     if h.exercise is not None:
         parts.append("@" + h.exercise.name)
+    if h.scope is not None:
+        parts.append(f"{h.scope.kind.value}:{h.scope.name.name}" if h.scope.name else h.scope.kind.value)
     parts.append(condition(h.condition))
     return "(" + " ".join(parts) + ")"
 
@@ -152,12 +156,22 @@ def declaration(d: ast.Declaration) -> str:
     raise TypeError(d)
 
 
+def _items(items: tuple[ast.TargetItem, ...]) -> str:
+    out = []
+    previous = None
+    for item in items:
+        above = f" above {item.above.name}" if item.above else ""
+        word = {ast.TargetKind.EXERCISE: "", ast.TargetKind.TAG: "tagged ", ast.TargetKind.LADDER: "ladder "}
+        if item.kind is ast.TargetKind.TAG and previous is ast.TargetKind.TAG:
+            word[item.kind] = ""
+        out.append(f"{word[item.kind]}{item.name.name}{above}")
+        previous = item.kind
+    return ", ".join(out)
+
+
 def _targets(t: ast.Targets) -> str:
-    if t.kind is ast.TargetKind.EVERY:
-        return "every exercise"
-    if t.kind is ast.TargetKind.TAGS:
-        return f"tagged {_names(t.names)}"
-    return _names(t.names)
+    text = "every exercise" if t.every else _items(t.items)
+    return text + (f" except {_items(t.excluded)}" if t.excluded else "")
 
 
 def header(h: ast.Header) -> list[str]:

@@ -18,6 +18,7 @@ from clinrules.authoring.docwords import Words, dose, md, number, words
 from clinrules.base.terminal import printable
 from clinrules.decision.result import DISCLAIMER
 from clinrules.ruleset import sha256_of
+from clinrules.syntax.ast import SCOPE_WORDS
 
 _RANK = ("stop", "avoid", "check", "regress", "modify", "allow", "progress")
 _VERB = {
@@ -220,6 +221,11 @@ class _Page:
         condition = self.words.condition(rule.condition)
         title = f" ({md(rule.title)})" if rule.title else ""
         self.out(f"- **`{rule.id}`**{title}: {sentence} if {condition}.")
+        if any(" " in name for name in rule.targets.names):  # a tag, a ladder, every or except
+            listed = ", ".join(n for n in rule.targets.names if not n.startswith("except "))
+            left_out = "".join(f" {n}" for n in rule.targets.names if n.startswith("except "))
+            self.out(f"  - Written for: {md(listed + left_out)}")
+        self._scopes(rule, e)
         instead = [x for x in rule.instead if x != e.id]  # never the exercise itself
         if instead:
             self.out("  - Instead: " + ", ".join(self._named(x) for x in instead))
@@ -228,6 +234,19 @@ class _Page:
         if rule.when_unknown:
             self.out(f"  - If this cannot be judged: {rule.when_unknown}")
         self._messages(rule.messages, indent="  ")
+
+    def _scopes(self, rule: ir.Rule, e: ir.Exercise) -> None:
+        """What each ladder scope of the rule reads for this exercise (language-2.md section 1)."""
+        scoped = {
+            n.scope: n
+            for n in ir.nodes(rule.condition)
+            if isinstance(n, ir.History) and n.scope in ir.LADDER_SCOPES
+        }
+        for kind, node in sorted(scoped.items()):
+            ids = ir.scope_exercises(self.p.exercises, self.p.ladders, node, e.id) or frozenset()
+            rungs = [x for x in (self.p.ladders[e.ladder].rungs if e.ladder else ()) if x in ids]
+            named = ", ".join(self._named(x) for x in rungs) or "none (no rung below this one)"
+            self.out(f"  - Sessions {SCOPE_WORDS[kind]}: {named}")
 
     def _messages(self, m: ir.Messages, indent: str = "") -> None:
         if m.say:

@@ -11,7 +11,7 @@ Markdown, escaped where it comes from the rule file.
 from __future__ import annotations
 
 from clinrules import ir
-from clinrules.syntax.ast import Quantifier
+from clinrules.syntax.ast import SCOPE_WORDS, Quantifier, ScopeKind
 
 _ORDER = {">=": "is at least", "<=": "is at most", ">": "is more than", "<": "is less than"}
 _TIME = {">=": "is at or after", "<=": "is at or before", ">": "is after", "<": "is before"}
@@ -168,7 +168,10 @@ class Words:
         return "(a condition)"
 
     def _history(self, h: ir.History) -> str:
-        of = f"{name_md(h.exercise)} " if h.exercise else ""
+        pre = f"{name_md(h.exercise)} " if h.scope is ScopeKind.EXERCISE and h.exercise else ""
+        of = ""
+        if h.scope is not None and h.scope is not ScopeKind.EXERCISE:
+            of = " " + SCOPE_WORDS[h.scope].format(name_md(h.tag or ""))
         self._had += 1
         try:
             inner = self.condition(h.condition, nested=True)
@@ -176,10 +179,15 @@ class Words:
             self._had -= 1
         window = self.expr(h.window) if h.window is not None else ""
         n = h.last or 1
-        sessions = f"{of}session{'' if n == 1 else 's'}"
+        sessions = f"{'day' if h.days else pre + 'session'}{'' if n == 1 else 's'}{of}"
+        if h.days and h.quantifier is not Quantifier.EVERY_OF_LAST:
+            # A day counts when any of its sessions had it (language-2.md section 2).
+            inner = f"{inner} (in any session of the day)"
+        elif h.days:
+            inner = f"{inner} (in every session of the day)"
         match h.quantifier:
             case Quantifier.LAST:
-                return f"the last {of}session had {inner}"
+                return f"the last {pre}session{of} had {inner}"
             case Quantifier.ANY_OF_LAST:
                 return f"any of the last {n} {sessions} had {inner}"
             case Quantifier.COUNT_OF_LAST:
@@ -187,9 +195,9 @@ class Words:
             case Quantifier.EVERY_OF_LAST:
                 return f"every one of the last {n} {sessions} had {inner}"
             case Quantifier.ANY_WITHIN:
-                return f"any {of}session within {window} had {inner}"
+                return f"any {pre}session{of} within {window} had {inner}"
             case Quantifier.NONE_WITHIN:
-                return f"no {of}session within {window} had {inner}"
+                return f"no {pre}session{of} within {window} had {inner}"
         return f"the sessions had {inner}"
 
     def expr(self, e: ir.Expr) -> str:

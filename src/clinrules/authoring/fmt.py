@@ -179,14 +179,26 @@ def _members(values: tuple[ast.EnumValue, ...]) -> str:
     return "{" + ", ".join(_member(v) for v in values) + "}"
 
 
+def scope_words(scope: ast.SessionScope | None) -> str:
+    """A scope as written, with a space in front; empty for none."""
+    return (
+        ""
+        if scope is None
+        else " " + ast.SCOPE_WORDS[scope.kind].format(scope.name.name if scope.name else "")
+    )
+
+
 def _history(node: ast.History) -> str:
-    """A session-history form: `session` where one session is meant, else `sessions`."""
+    """A session-history form: `session` where one session is meant, else `sessions`; or `days`."""
     of = f"{node.exercise.name} " if node.exercise is not None else ""
     n = node.last if node.last is not None else 1
-    sessions = f"{of}{'session' if n == 1 else 'sessions'}"
+    scope = scope_words(node.scope)
+    sessions = f"{of}{'session' if n == 1 else 'sessions'}{scope}"
+    if node.days:
+        sessions = f"days{scope}"
     match node.quantifier:
         case ast.Quantifier.LAST:
-            head = f"the last {of}session"
+            head = f"the last {of}session{scope}"
         case ast.Quantifier.ANY_OF_LAST:
             head = f"any of the last {n} {sessions}"
         case ast.Quantifier.COUNT_OF_LAST:
@@ -196,7 +208,7 @@ def _history(node: ast.History) -> str:
         case ast.Quantifier.ANY_WITHIN | ast.Quantifier.NONE_WITHIN:
             word = "any" if node.quantifier is ast.Quantifier.ANY_WITHIN else "no"
             window = expr(node.window) if node.window is not None else ""
-            head = f"{word} {of}session within {window}"
+            head = f"{word} {of}session{scope} within {window}"
     return f"{head} had {_operand(node.condition, _NOT)}"
 
 
@@ -350,21 +362,36 @@ def _wrap_names(prefix: str, names: list[str], suffix: str) -> list[str]:
 
 
 def _target_words(targets: ast.Targets) -> list[str]:
-    """The targets as words for `_wrap_names`: `every exercise` and `tagged` stay whole."""
-    if targets.kind is ast.TargetKind.EVERY:
-        return ["every exercise"]
-    if targets.kind is ast.TargetKind.TAGS:
-        names = [n.name for n in targets.names]
-        return [f"tagged {names[0]}", *names[1:]]
-    return [n.name for n in targets.names]
+    """The targets as words for `_wrap_names`: `every exercise`, `tagged T` and `ladder L` stay whole.
+
+    A tag after a tag is written bare (`tagged a, b`), and `except` joins the
+    last item before it and the first after it.
+    """
+    words = ["every exercise"] if targets.every else _item_words(targets.items)
+    if targets.excluded:
+        excluded = _item_words(targets.excluded)
+        words[-1] += f" except {excluded[0]}"
+        words.extend(excluded[1:])
+    return words
+
+
+def _item_words(items: tuple[ast.TargetItem, ...]) -> list[str]:
+    words: list[str] = []
+    previous: ast.TargetKind | None = None
+    for item in items:
+        name = item.name.name
+        if item.kind is ast.TargetKind.LADDER:
+            words.append(f"ladder {name}" + (f" above {item.above.name}" if item.above else ""))
+        elif item.kind is ast.TargetKind.TAG and previous is not ast.TargetKind.TAG:
+            words.append(f"tagged {name}")
+        else:
+            words.append(name)
+        previous = item.kind
+    return words
 
 
 def _targets(targets: ast.Targets) -> str:
-    if targets.kind is ast.TargetKind.EVERY:
-        return "every exercise"
-    if targets.kind is ast.TargetKind.TAGS:
-        return f"tagged {_names(targets.names)}"
-    return _names(targets.names)
+    return ", ".join(_target_words(targets))
 
 
 def _verdict_line(verdict: ast.Verdict, node: ast.Condition) -> _Item:

@@ -33,7 +33,8 @@ HEADER = ("title", "version", "status", "model", "reviewed", "by", "unknown", "p
 CLAUSES = ("if", "for", "tagged", "instead", "dose", "say", "note", "cite", "when", "care", "to")
 VERDICTS = ("urgent", "stop", "avoid", "check", "regress", "modify", "allow", "progress")
 OPERATORS = ("and", "or", "not", "is", "in", "includes", "between", "known", "empty", "had", "within", "now")
-HISTORY = ("the", "last", "any", "of", "every", "one", "no", "session", "sessions", "exercise")
+HISTORY = ("the", "last", "any", "of", "every", "one", "no", "session", "sessions", "exercise", "days")
+SCOPES = ("on", "this", "a", "lower", "rung", "below", "above", "except")
 DOSE = ("reps", "sets", "hold", "rest", "daily", "times", "range", "partial", "full", "load", "bodyweight")
 UNITS = (
     "seconds",
@@ -58,7 +59,7 @@ UNITS = (
 
 _NUMBER_UNIT = bygroups(Number, Whitespace, Name.Constant)  # type: ignore[no-untyped-call]
 
-KEYWORDS = frozenset((*DECLARATIONS, *HEADER, *CLAUSES, *VERDICTS, *OPERATORS, *HISTORY, *DOSE))
+KEYWORDS = frozenset((*DECLARATIONS, *HEADER, *CLAUSES, *VERDICTS, *OPERATORS, *HISTORY, *SCOPES, *DOSE))
 """Every word the grammar reserves somewhere."""
 
 
@@ -84,7 +85,7 @@ class ClinrulesLexer(RegexLexer):
             (r"\d+(\.\d+)?", Number),
             (words(VERDICTS, suffix=r"\b"), Keyword.Type),
             (words(DECLARATIONS, suffix=r"\b"), Keyword.Declaration),
-            (words((*HEADER, *CLAUSES, *HISTORY, *DOSE), suffix=r"\b"), Keyword),
+            (words((*HEADER, *CLAUSES, *HISTORY, *SCOPES, *DOSE), suffix=r"\b"), Keyword),
             (words(OPERATORS, suffix=r"\b"), Operator.Word),
             (r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", Name),
             (r"<=|>=|!=|[<>=+\-%]", Operator),

@@ -17,6 +17,7 @@ from clinrules.check.conditions import ConditionChecker
 from clinrules.check.doses import DoseChecker
 from clinrules.check.header import HeaderInfo
 from clinrules.check.names import Reporter, did_you_mean
+from clinrules.check.resolve import ladder_scope_spans
 from clinrules.schema import types as t
 from clinrules.syntax import ast
 
@@ -85,6 +86,8 @@ class RuleChecks:
                         did_you_mean(level.level.name, _CARE),
                     )
             condition = conditions.condition(node.condition, decl.file) if conditions else _no_condition(node)
+            if conditions is not None:
+                self._ladder_scopes(condition, conditions.ladder_phrases, decl)
             out.append(
                 ir.RedFlag(
                     node.id.name,
@@ -117,7 +120,7 @@ class RuleChecks:
                     "a library cannot hold rules: rules belong to the ruleset that includes it",
                     (decl.file, node.span),
                 )
-            targets = self._targets(node.targets, decl, exercises)
+            targets = self._targets(node.targets, decl, exercises, ladders)
             verdict = node.verdict.word
             if verdict == "urgent":
                 self.report.error(
@@ -136,6 +139,8 @@ class RuleChecks:
             if when_unknown is None and verdict not in ("allow", "progress"):
                 when_unknown = header.unknown_default
             condition = conditions.condition(node.condition, decl.file) if conditions else _no_condition(node)
+            if conditions is not None:
+                self._ladder_scopes(condition, conditions.ladder_phrases, decl, targets, exercises)
             out.append(
                 ir.Rule(
                     node.id.name,
@@ -153,26 +158,112 @@ class RuleChecks:
             )
         return tuple(out)
 
-    def _targets(self, node: ast.Targets, decl: Decl, exercises: dict[str, ir.Exercise]) -> ir.Targets:
-        names = tuple(n.name for n in node.names)
-        if node.kind is ast.TargetKind.EVERY:
-            return ir.Targets("every", (), tuple(exercises))
-        if node.kind is ast.TargetKind.TAGS:
-            tags = {tag for e in exercises.values() for tag in e.tags}
-            for name in node.names:
-                if name.name not in tags:
+    def _targets(
+        self, node: ast.Targets, decl: Decl, exercises: dict[str, ir.Exercise], ladders: dict[str, ir.Ladder]
+    ) -> ir.Targets:
+        """Resolve a target list to exercise ids, in the order written; an empty result is CR424."""
+        reported = len(self.report.diagnostics)
+        chosen = list(exercises) if node.every else self._items(node.items, decl, exercises, ladders)
+        left_out = set(self._items(node.excluded, decl, exercises, ladders))
+        resolved = tuple(e for e in dict.fromkeys(chosen) if e not in left_out)
+        # `for every exercise` alone in a file of no exercises is about nothing, as it always was.
+        written = not node.every or node.excluded
+        if not resolved and written and len(self.report.diagnostics) == reported:
+            self.report.error(
+                "CR424",
+                "this target list ends up empty: the rule would be about no exercise",
+                (decl.file, node.span),
+                "check what 'except' or 'above' leaves out; a rule must be about at least one exercise",
+            )
+        words = [*(["every exercise"] if node.every else []), *(_item_words(i) for i in node.items)]
+        if node.excluded:
+            words.append("except " + ", ".join(_item_words(i) for i in node.excluded))
+        return ir.Targets("every" if node.every else "list", tuple(words), resolved)
+
+    def _items(
+        self,
+        items: tuple[ast.TargetItem, ...],
+        decl: Decl,
+        exercises: dict[str, ir.Exercise],
+        ladders: dict[str, ir.Ladder],
+    ) -> list[str]:
+        out: list[str] = []
+        tags = {tag for e in exercises.values() for tag in e.tags}
+        for item in items:
+            name = item.name.name
+            if item.kind is ast.TargetKind.EXERCISE:
+                if name not in exercises:
+                    self._unknown_exercise(item.name, decl, exercises)
+                else:
+                    out.append(name)
+            elif item.kind is ast.TargetKind.TAG:
+                if name not in tags:
                     self.report.error(
                         "CR210",
-                        f"no exercise is tagged '{name.name}'",
-                        (decl.file, name.span),
-                        did_you_mean(name.name, tags),
+                        f"no exercise is tagged '{name}'",
+                        (decl.file, item.name.span),
+                        did_you_mean(name, tags),
                     )
-            matched = tuple(e.id for e in exercises.values() if set(e.tags) & set(names))
-            return ir.Targets("tags", names, matched)
-        for name in node.names:
-            if name.name not in exercises:
-                self._unknown_exercise(name, decl, exercises)
-        return ir.Targets("exercises", names, tuple(n for n in dict.fromkeys(names) if n in exercises))
+                out.extend(e.id for e in exercises.values() if name in e.tags)
+            elif name not in ladders:
+                self.report.error(
+                    "CR207",
+                    f"unknown ladder '{name}'",
+                    (decl.file, item.name.span),
+                    did_you_mean(name, ladders) or "declare it: ladder ID: EXERCISE, EXERCISE, ...",
+                )
+            else:
+                out.extend(self._rungs(ladders[name], item.above, decl, exercises))
+        return out
+
+    def _rungs(
+        self, ladder: ir.Ladder, above: ast.Ident | None, decl: Decl, exercises: dict[str, ir.Exercise]
+    ) -> tuple[str, ...]:
+        """Every rung of `ladder`, or the rungs above `above`."""
+        if above is None:
+            return ladder.rungs
+        if above.name in ladder.rungs:
+            return ladder.rungs[ladder.rungs.index(above.name) + 1 :]
+        if above.name not in exercises:
+            self._unknown_exercise(above, decl, exercises)
+        else:
+            self.report.error(
+                "CR207",
+                f"'{above.name}' is not a rung of the ladder '{ladder.id}'",
+                (decl.file, above.span),
+                did_you_mean(above.name, ladder.rungs) or f"its rungs: {', '.join(ladder.rungs)}",
+            )
+        return ()
+
+    def _ladder_scopes(
+        self,
+        condition: ir.Condition,
+        phrases: set[str],
+        decl: Decl,
+        targets: ir.Targets | None = None,
+        exercises: dict[str, ir.Exercise] | None = None,
+    ) -> None:
+        """A ladder scope needs a rung to count from: every target on a ladder, and no red flag (CR423)."""
+        where = ladder_scope_spans(condition, phrases)
+        if not where:
+            return
+        if targets is None:
+            self.report.error(
+                "CR423",
+                "a red flag has no exercise of its own, so it has no ladder or rung to count from",
+                (decl.file, where[0]),
+                "name the sessions: 'of any exercise', 'of EXERCISE' or 'tagged TAG'",
+            )
+            return
+        off = [n for n in targets.exercises if exercises is None or exercises[n].ladder is None]
+        if off:
+            self.report.error(
+                "CR423",
+                f"a ladder scope counts from the target's rung, but {', '.join(off)} "
+                f"{'is' if len(off) == 1 else 'are'} on no ladder",
+                (decl.file, where[0]),
+                "leave these exercises out of the rule's targets, or name the sessions: 'of EXERCISE'",
+            )
 
     def _move(
         self, verdict: ast.Verdict, decl: Decl, targets: ir.Targets, exercises: dict[str, ir.Exercise]
@@ -307,3 +398,9 @@ def _clause_hint(word: str) -> str:
 def _no_condition(node: ast.RedFlag | ast.Rule) -> ir.Condition:
     """A placeholder for a condition that was not checked because the model is missing."""
     return ir.Truth(ir.Const(0, t.NumberType(True), node.span), node.span)
+
+
+def _item_words(item: ast.TargetItem) -> str:
+    above = f" above {item.above.name}" if item.above else ""
+    word = {ast.TargetKind.EXERCISE: "", ast.TargetKind.TAG: "tagged ", ast.TargetKind.LADDER: "ladder "}
+    return f"{word[item.kind]}{item.name.name}{above}"

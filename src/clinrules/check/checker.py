@@ -96,7 +96,7 @@ class _Checker(RuleChecks):
             if isinstance(d.node, ast.Define)
         }
         conditions = (
-            ConditionChecker(schema, parameters, phrases, frozenset(exercises), self.report)
+            ConditionChecker(schema, parameters, phrases, exercises, self.report)
             if schema is not None
             else None
         )

@@ -14,7 +14,14 @@ from clinrules import ir
 from clinrules.base.limits import MAX_DURATION_SECONDS, MAX_EXPANDED_NESTING
 from clinrules.base.span import Span
 from clinrules.check.names import Reporter, Scope, did_you_mean
-from clinrules.check.resolve import NameRules, PhraseSource, has_history, shown, uses_session
+from clinrules.check.resolve import (
+    NameRules,
+    PhraseSource,
+    has_history,
+    ladder_scope_spans,
+    shown,
+    uses_session,
+)
 from clinrules.check.typecheck import poison, type_of
 from clinrules.schema import types as t
 from clinrules.schema.reader import Schema
@@ -35,13 +42,13 @@ class ConditionChecker(NameRules):
         schema: Schema,
         parameters: Mapping[str, ir.Parameter],
         phrases: Mapping[str, PhraseSource],
-        exercises: frozenset[str],
+        exercises: Mapping[str, ir.Exercise],
         report: Reporter,
     ) -> None:
         self.schema = schema
         self.parameters = parameters
         self.phrases = phrases
-        self.exercises = exercises
+        self.exercises = exercises  # the checker's own dict: ladders are placed on it before use
         self.report = report
         self.file = ""
         self._phrase_ir: dict[str, ir.Phrase | None] = {}
@@ -51,6 +58,7 @@ class ConditionChecker(NameRules):
         self._too_deep: set[str] = set()
         self.used_phrases: set[str] = set()
         self.histories: set[str] = set()
+        self.ladder_phrases: set[str] = set()  # the phrases that hold a ladder scope (CR423)
 
     # ------------------------------------------------------------ entry points
 
@@ -137,6 +145,8 @@ class ConditionChecker(NameRules):
             return
         if has_history(body, self.histories):
             self.histories.add(name)
+        if ladder_scope_spans(body, self.ladder_phrases):
+            self.ladder_phrases.add(name)
         self._phrase_ir[name] = ir.Phrase(name, body, uses_session(body), source.define.phrase.span)
 
     def _below(self, at: int, name: str) -> int:
@@ -250,26 +260,62 @@ class ConditionChecker(NameRules):
                 where,
             )
         count, last = node.count, node.last
+        unit = "days" if node.days else "sessions"
         if last is not None and last < 1:
-            self.report.error("CR416", f"'the last {last} sessions' must count at least one session", where)
+            self.report.error("CR416", f"'the last {last} {unit}' must count at least one", where)
         if count is not None and last is not None and not 1 <= count <= last:
             self.report.error(
                 "CR416",
                 f"'{count} of the last {last}' needs 1 <= {count} <= {last}",
                 where,
-                "K of the last N counts K sessions among N: K is at least 1 and at most N",
+                f"K of the last N counts K {unit} among N: K is at least 1 and at most N",
             )
-        exercise = node.exercise.name if node.exercise else None
-        if node.exercise is not None and exercise not in self.exercises:
-            self.report.error(
-                "CR207",
-                f"unknown exercise '{exercise}'",
-                self._where(node.exercise.span),
-                did_you_mean(node.exercise.name, self.exercises),
-            )
+        kind, named = self._scope(node)
+        exercise = named if kind is ast.ScopeKind.EXERCISE else None
+        tag = named if kind is ast.ScopeKind.TAGGED else None
         window = self._window(node.window, scope) if node.window is not None else None
         inner = self._condition(node.condition, scope.inside_had())
-        return ir.History(node.quantifier, count, last, window, exercise, inner, node.span)
+        return ir.History(
+            node.quantifier, count, last, window, exercise, inner, node.span, kind, tag, node.days
+        )
+
+    def _scope(self, node: ast.History) -> tuple[ast.ScopeKind | None, str | None]:
+        """The scope of a session form and the exercise or tag it names, checked."""
+        if node.exercise is not None and node.scope is not None:
+            self.report.error(
+                "CR425",
+                f"'{node.exercise.name} sessions' already names whose sessions count, so it takes no scope",
+                self._where(node.scope.span),
+                f"write one of the two: 'sessions of {node.exercise.name}', or the scope alone",
+            )
+        if node.exercise is not None:
+            return ast.ScopeKind.EXERCISE, self._known_exercise(node.exercise)
+        if node.scope is None:
+            return None, None
+        name = node.scope.name
+        if node.scope.kind is ast.ScopeKind.EXERCISE and name is not None:
+            return ast.ScopeKind.EXERCISE, self._known_exercise(name)
+        if node.scope.kind is ast.ScopeKind.TAGGED and name is not None:
+            tags = {tag for e in self.exercises.values() for tag in e.tags}
+            if name.name not in tags:
+                self.report.error(
+                    "CR210",
+                    f"no exercise is tagged '{name.name}'",
+                    self._where(name.span),
+                    did_you_mean(name.name, tags),
+                )
+            return ast.ScopeKind.TAGGED, name.name
+        return node.scope.kind, None
+
+    def _known_exercise(self, name: ast.Ident) -> str:
+        if name.name not in self.exercises:
+            self.report.error(
+                "CR207",
+                f"unknown exercise '{name.name}'",
+                self._where(name.span),
+                did_you_mean(name.name, self.exercises),
+            )
+        return name.name
 
     def _window(self, node: ast.Expr, scope: Scope) -> ir.Expr:
         window = self._expr(node, scope)

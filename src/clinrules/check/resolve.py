@@ -234,6 +234,19 @@ def has_history(condition: ir.Condition, histories: set[str]) -> bool:
     )
 
 
+def ladder_scope_spans(condition: ir.Condition, phrases: set[str]) -> list[Span]:
+    """Where a condition uses a ladder scope: its session forms, and its uses of a phrase in `phrases`."""
+    return sorted(
+        (
+            n.span
+            for n in ir.nodes(condition, into_phrases=False)
+            if (isinstance(n, ir.History) and n.scope in ir.LADDER_SCOPES)
+            or (isinstance(n, ir.Phrase) and n.name in phrases)
+        ),
+        key=lambda span: span.start,
+    )
+
+
 def shown(node: ast.Expr) -> str:
     match node:
         case ast.Ref(text=text):

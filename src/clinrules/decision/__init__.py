@@ -11,11 +11,12 @@ keeps working.
 """
 
 from clinrules.base.vocabulary import DISCLAIMER, Care, RedFlagState, Triage, Verdict
-from clinrules.decision.result import Decision, ExerciseDecision, RulesetInfo, TraceEntry, Where
+from clinrules.decision.result import DataWarning, Decision, ExerciseDecision, RulesetInfo, TraceEntry, Where
 
 __all__ = [
     "DISCLAIMER",
     "Care",
+    "DataWarning",
     "Decision",
     "ExerciseDecision",
     "RedFlagState",

@@ -13,6 +13,7 @@ run only where needed.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -20,8 +21,10 @@ from typing import Any
 
 from clinrules import ir
 from clinrules.check.doses import dose_json, merge_doses
+from clinrules.decision.recheck import RecheckPlan
 from clinrules.decision.result import (
     Care,
+    DataWarning,
     Decision,
     ExerciseDecision,
     RedFlagState,
@@ -70,13 +73,19 @@ def decide(
     parameters: Mapping[str, object] | None,
     as_of: object,
     explain: bool,
+    recheck: RecheckPlan | None = None,
 ) -> Decision:
-    """One patient's Decision: the engine's outcomes, combined; see `RuleSet.evaluate`."""
+    """One patient's Decision: the engine's outcomes, combined; see `RuleSet.evaluate`.
+
+    With `recheck` (the ruleset's plan), each `recheck_at` is worked out; without, all are null.
+    """
     wanted = evaluator.wanted(exercises)
-    inputs = evaluator.inputs(state, parameters, as_of)
+    inputs, warnings = evaluator.checked(state, parameters, as_of)
     flags = evaluator.compiled.all_flags(*inputs)
     outcomes = evaluator.rule_outcomes(inputs, wanted)
-    return Combination(evaluator, info, inputs, flags, outcomes, wanted, explain).decision()
+    combination = Combination(evaluator, info, inputs, flags, outcomes, wanted, explain, warnings)
+    combination.recheck = recheck
+    return combination.decision()
 
 
 class Combination:
@@ -91,8 +100,10 @@ class Combination:
         outcomes: tuple[Any, ...],
         wanted: tuple[str, ...],
         explain: bool,
+        warnings: Iterable[tuple[str, str]] = (),
     ) -> None:
         self.ev = evaluator
+        self.warnings = tuple(warnings)  # (path, reason), sorted by the engine
         self.info = info
         self.program = evaluator.program
         self.inputs = inputs
@@ -101,6 +112,7 @@ class Combination:
         self.outcomes = outcomes
         self.wanted = wanted
         self.explain = explain
+        self.recheck: RecheckPlan | None = None
         self.notes: dict[tuple[int, str], str] = {}
         self._missing: dict[tuple[int, str | None], frozenset[str]] = {}
 
@@ -109,7 +121,9 @@ class Combination:
         """The interpreter's view of the inputs, made only when an explanation is needed."""
         patient, params, now, sessions, by_ex = self.inputs
         named = dict(zip(self.program.parameters, params, strict=True))
-        return interpret.Env(self.program.schema, patient, named, now, sessions, by_ex)
+        return interpret.Env(
+            self.program.schema, patient, named, now, sessions, by_ex, log=sessions, program=self.program
+        )
 
     def _value(self, index: int, ex: str) -> bool | None:
         """A rule's outcome for an exercise (the same for all, unless it reads its own sessions)."""
@@ -141,15 +155,18 @@ class Combination:
                     value = outcomes[index]
                     if (value[ex] if type(value) is dict else value) is None:
                         missing |= self._rule_missing(index, ex)
+        exercises, recheck_at = self._rechecked(triage, exercises)
         return built(
             Decision,
             ruleset=self.info,
             as_of=self.now,
+            recheck_at=recheck_at,
             triage=triage,
             care=care,
             red_flags=states,
             missing=sorted(missing),
             exercises=exercises,
+            warnings=[built(DataWarning, path=path, reason=reason) for path, reason in self.warnings],
             trace=self._trace() if self.explain else None,
         )
 
@@ -198,6 +215,38 @@ class Combination:
         if not base.setters and not base.flags:  # 'otherwise' decided: the common, quick case
             dose = self.ev.default_dose(ex) if base.verdict == "allow" else None
             return _exercise(_VERDICTS[base.verdict], [], dose)
+        verdict, chosen, moves, flags = self._settle(ex, base, permitted)
+        # A downgraded progress keeps none of its rule's words.
+        setters = sorted(
+            (s for s in chosen if not (s.verdict == "progress" and verdict == "allow")),
+            key=lambda s: self.program.rules[s.rule].id,
+        )
+        progress_to = moves.get("progress") if verdict == "progress" else None
+        regress_to = moves.get("regress") if verdict == "regress" else None
+        instead = (
+            self._alternatives(ex, setters, permitted) if verdict in ("stop", "avoid", "regress") else []
+        )
+        dose = None
+        if verdict == "modify":
+            rules = self.program.rules
+            doses = [rules[s.rule].dose for s in setters if rules[s.rule].verdict == "modify"]
+            dose = dose_json(
+                merge_doses(self.program.exercises[ex].dose, [d for d in doses if d is not None])
+            )
+        elif verdict in ("allow", "progress"):
+            dose = self.ev.default_dose(ex)
+        say, notes, cite = self._messages(ex, setters, flags)
+        because = sorted([self.program.rules[s.rule].id for s in setters] + list(flags))
+        return _exercise(
+            _VERDICTS[verdict], because, dose, instead, progress_to, regress_to, say, notes, cite
+        )
+
+    def _settle(
+        self, ex: str, base: _Base, permitted: _Permitted
+    ) -> tuple[str, list[_Setter], dict[str, str], tuple[str, ...]]:
+        """The verdict once targets are checked, the setters that gave it, the moves, the unknown flags."""
+        if not base.setters and not base.flags:
+            return base.verdict, [], {}, ()
         # Progress and regress rules count with the verdict they end in once their
         # target is checked: the lowest rung any of them names, which must be
         # permitted, or else allow (for progress) and avoid (for regress). So a
@@ -227,29 +276,39 @@ class Combination:
             if RANK[verdict] > _CHECK:
                 verdict, chosen = "check", []
             flags = base.flags
-        # A downgraded progress keeps none of its rule's words.
-        setters = sorted(
-            (s for s in chosen if not (s.verdict == "progress" and verdict == "allow")),
-            key=lambda s: self.program.rules[s.rule].id,
+        return verdict, chosen, moves, flags
+
+    def verdicts(self) -> tuple[str, dict[str, str]]:
+        """The triage and each wanted exercise's verdict, without the rest of the decision."""
+        flags = self.flags
+        if True in flags:  # `is True`: an outcome is True, False or None
+            return Triage.URGENT.value, dict.fromkeys(self.wanted, Verdict.URGENT.value)
+        unknown = tuple(sorted(f.id for f, v in zip(self.program.red_flags, flags, strict=True) if v is None))
+        base = _LazyBases(self, unknown)
+        permitted = _Permitted(base)
+        verdicts = {ex: self._settle(ex, base[ex], permitted)[0] for ex in self.wanted}
+        return (Triage.CHECK if unknown else Triage.CLEAR).value, verdicts
+
+    def _rechecked(
+        self, triage: Triage, exercises: dict[str, ExerciseDecision]
+    ) -> tuple[dict[str, ExerciseDecision], dt.datetime | None]:
+        """The exercise decisions with their `recheck_at`, and the decision's (the earliest)."""
+        if self.recheck is None:
+            return exercises, None
+        verdicts = {ex: e.verdict.value for ex, e in exercises.items()}
+
+        def settle(
+            inputs: Inputs, flags: tuple[bool | None, ...], outcomes: Any, wanted: tuple[str, ...]
+        ) -> tuple[str, dict[str, str]]:
+            return Combination(self.ev, self.info, inputs, flags, outcomes, wanted, False).verdicts()
+
+        found, triage_at = self.recheck.run(
+            self.inputs, self.flags, self.outcomes, self.wanted, verdicts, triage.value, settle
         )
-        progress_to = moves.get("progress") if verdict == "progress" else None
-        regress_to = moves.get("regress") if verdict == "regress" else None
-        instead = (
-            self._alternatives(ex, setters, permitted) if verdict in ("stop", "avoid", "regress") else []
-        )
-        dose = None
-        if verdict == "modify":
-            rules = self.program.rules
-            doses = [rules[s.rule].dose for s in setters if rules[s.rule].verdict == "modify"]
-            dose = dose_json(
-                merge_doses(self.program.exercises[ex].dose, [d for d in doses if d is not None])
-            )
-        elif verdict in ("allow", "progress"):
-            dose = self.ev.default_dose(ex)
-        say, notes, cite = self._messages(ex, setters, flags)
-        because = sorted([self.program.rules[s.rule].id for s in setters] + list(flags))
-        return _exercise(
-            _VERDICTS[verdict], because, dose, instead, progress_to, regress_to, say, notes, cite
+        times = [t for t in (*found.values(), triage_at) if t is not None]
+        return (
+            {ex: _with_recheck(e, found[ex]) for ex, e in exercises.items()},
+            min(times, default=None),
         )
 
     def _rung_order(self, name: str) -> tuple[int, str]:
@@ -324,7 +383,16 @@ class Combination:
     def _env_for(self, ex: str, reading: interpret.Reading | None = None) -> interpret.Env:
         e = self.env
         return interpret.Env(
-            e.schema, e.patient, e.params, e.now, e.by_exercise.get(ex, ()), e.by_exercise, reading
+            e.schema,
+            e.patient,
+            e.params,
+            e.now,
+            e.by_exercise.get(ex, ()),
+            e.by_exercise,
+            reading,
+            target=ex,  # a scope reads sessions relative to it (language-2.md section 1)
+            log=e.log,
+            program=e.program,
         )
 
     def _trace(self) -> list[TraceEntry]:
@@ -436,4 +504,11 @@ def _exercise(
         say=say or [],
         notes=notes or [],
         cite=cite or [],
+        recheck_at=None,
     )
+
+
+def _with_recheck(decision: ExerciseDecision, when: dt.datetime | None) -> ExerciseDecision:
+    if when is None:
+        return decision
+    return built(ExerciseDecision, **{**decision.__dict__, "recheck_at": when})

@@ -18,6 +18,7 @@ from clinrules.base.vocabulary import DISCLAIMER, Care, RedFlagState, Triage, Ve
 __all__ = [
     "DISCLAIMER",
     "Care",
+    "DataWarning",
     "Decision",
     "DoseValue",
     "ExerciseDecision",
@@ -30,6 +31,7 @@ __all__ = [
     "built",
     "explain_text",
     "format_time",
+    "recheck_words",
 ]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -63,6 +65,12 @@ class ExerciseDecision(BaseModel):
     say: list[str]
     notes: list[str]
     cite: list[str]
+    recheck_at: dt.datetime | None = None
+    """The earliest instant after `as_of` at which the same data gives another verdict, or null."""
+
+    @field_serializer("recheck_at")
+    def _utc(self, value: dt.datetime | None) -> str | None:
+        return None if value is None else format_time(value)
 
 
 class Where(BaseModel):
@@ -92,23 +100,48 @@ class TraceEntry(BaseModel):
     note: str | None = None
 
 
+class DataWarning(BaseModel):
+    """A value of the patient data that was not counted, and why (docs/semantics.md).
+
+    Attributes:
+        path: where it is, as the data writes it (`sessions[2].at`).
+        reason: why it was not counted (`after as_of (2026-11-21T08:00:00Z): not counted`).
+    """
+
+    model_config = _FROZEN
+
+    path: str
+    reason: str
+
+
 class Decision(BaseModel):
-    """The decision for one patient. Decision support, not diagnosis."""
+    """The decision for one patient. Decision support, not diagnosis.
+
+    `warnings` lists the patient data that was not counted (a time after
+    `as_of`), sorted by path; it is empty when everything counted.
+    """
 
     model_config = _FROZEN
 
     ruleset: RulesetInfo
     as_of: dt.datetime
+    recheck_at: dt.datetime | None = None
+    """The earliest `recheck_at` of the exercises and of the triage, or null."""
     triage: Triage
     care: Care | None
     red_flags: dict[str, RedFlagState]
     missing: list[str]
     exercises: dict[str, ExerciseDecision]
+    warnings: list[DataWarning] = []
     trace: list[TraceEntry] | None = None
 
     @field_serializer("as_of")
     def _utc(self, value: dt.datetime) -> str:
         return format_time(value)
+
+    @field_serializer("recheck_at")
+    def _utc_or_null(self, value: dt.datetime | None) -> str | None:
+        return None if value is None else format_time(value)
 
     @model_serializer(mode="wrap")
     def _without_empty_trace(self, handler: Any) -> dict[str, Any]:
@@ -145,6 +178,23 @@ def format_time(value: dt.datetime) -> str:
 
 # ---------------------------------------------------------------- the decision as text
 
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def recheck_words(value: dt.datetime) -> str:
+    """`check again after Tue 2 Dec 2025, 18:05 UTC`: a `recheck_at` in words, in UTC.
+
+    The seconds are left out when they are :00 or :01 (a bound that still
+    holds at 18:05:00 changes at 18:05:01, "after 18:05"), else shown; the
+    names are English whatever the locale.
+    """
+    utc = value.astimezone(dt.UTC)
+    clock = f"{utc:%H:%M}" if utc.second <= 1 and not utc.microsecond else f"{utc:%H:%M:%S}"
+    day = f"{_DAYS[utc.weekday()]} {utc.day} {_MONTHS[utc.month - 1]} {utc.year}"
+    return f"check again after {day}, {clock} UTC"
+
+
 _TRIAGE = {
     "urgent": "URGENT: a red flag fired. Stop all exercise and seek care",
     "check": "CHECK: a safety question is unanswered; answer it before exercising",
@@ -165,11 +215,17 @@ def explain_text(decision: Decision) -> str:
         "",
         "Triage: " + _TRIAGE[d.triage.value] + (f" ({_CARE[d.care.value]})" if d.care else ""),
     ]
+    if d.recheck_at is not None:
+        words = recheck_words(d.recheck_at)
+        lines.append(words[0].upper() + words[1:] + ": this decision may change then")
     fired = [name for name, state in d.red_flags.items() if state.value != "clear"]
     if fired:
         lines.append("Red flags: " + ", ".join(f"{n} {d.red_flags[n].value}" for n in fired))
     if d.missing:
         lines.append("Missing answers: " + ", ".join(d.missing))
+    if d.warnings:
+        lines.append("Warnings:")
+        lines.extend(f"  {w.path}: {w.reason}" for w in d.warnings)
     for name, exercise in d.exercises.items():
         lines.append("")
         lines.extend(_exercise(name, exercise))
@@ -208,6 +264,8 @@ def _exercise(name: str, e: ExerciseDecision) -> list[str]:
     out.extend(f"  note: {n}" for n in e.notes)
     if e.cite:
         out.append(f"  sources: {', '.join(e.cite)}")
+    if e.recheck_at is not None:
+        out.append(f"  {recheck_words(e.recheck_at)}")
     return out
 
 

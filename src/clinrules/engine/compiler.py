@@ -19,10 +19,13 @@ of defines never deepens the generator; the checker bounds how deep calls
 through phrases go at run time (CR006).
 
 Truth values are True, False and None (unknown), combined by Kleene logic.
-Each red flag and rule becomes a function `(p, P, now, ss, by_ex)`: the
-validated patient, the parameter values, the evaluation time, the sessions
-the rule looks at (newest first, none after now) and the sessions of each
-exercise.
+Each red flag and rule becomes a function `(p, P, now, ss, by_ex, x=None,
+S=None)`: the validated patient, the parameter values, the evaluation time,
+the sessions the rule looks at (newest first, none after now: the target's
+own, or every session in a red flag), the sessions of each exercise, the
+target exercise, and `S`, a `runtime.Picks` of every session. A scope
+(language-2.md section 1) reads `S`: the exercise ids each scope selects for
+each target are worked out here, once, and passed in as constants.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from clinrules import ir
 from clinrules.base.errors import ClinrulesError
 from clinrules.engine import runtime
 from clinrules.schema import types as t
-from clinrules.syntax.ast import Quantifier
+from clinrules.syntax.ast import Quantifier, ScopeKind
 
 Outcome = Callable[..., bool | None]
 
@@ -52,10 +55,11 @@ class CompiledProgram:
     Attributes:
         red_flags: one function per red flag, in program order.
         rules: one function per rule, in program order.
-        own_sessions: per rule, whether it reads its exercise's own sessions
+        own_sessions: per rule, whether its outcome depends on the target
+            exercise: it reads the target's own sessions or its ladder's
             (then it runs once per target exercise, else once for all).
         all_flags: `(p, P, now, ss, by_ex)` -> every red flag's outcome at once.
-        all_rules: `(p, P, now, by_ex)` -> every rule's outcome at once, in
+        all_rules: `(p, P, now, by_ex, ss=None)` -> every rule's outcome at once, in
             one call: a truth value, or for a rule that reads its exercise's
             own sessions a dict exercise -> truth value.
         source: the generated source, for review and tests.
@@ -74,7 +78,7 @@ def compile_program(program: ir.Program) -> CompiledProgram:
     gen = _Generator(program)
     red_flags = [gen.function(f"rf{i}", flag.condition) for i, flag in enumerate(program.red_flags)]
     rules = [gen.function(f"r{i}", rule.condition) for i, rule in enumerate(program.rules)]
-    own = tuple(_reads_own_sessions(rule.condition) for rule in program.rules)
+    own = tuple(_per_target(rule.condition) for rule in program.rules)
     gen.all_rules(program, own)
     gen.all_flags(program)
     source = gen.source(red_flags, rules)
@@ -97,6 +101,13 @@ class _Generator:
         self.phrases: dict[int, tuple[str, str]] = {}
         self.pending: list[tuple[str, str, ir.Phrase]] = []  # phrase functions still to write
         self.memo = False  # whether the code generated since it was reset reads the memo `m`
+        self.tables: dict[tuple[object, ...], str] = {}  # a scope -> the constant of its selections
+        # Whether any session form reads `S` (a scope other than the target's own or a named exercise).
+        self.picks = any(
+            isinstance(n, ir.History) and n.scope not in (None, ScopeKind.EXERCISE)
+            for c in (*(f.condition for f in program.red_flags), *(r.condition for r in program.rules))
+            for n in ir.nodes(c)
+        )
 
     # ------------------------------------------------------------ names and constants
 
@@ -143,15 +154,21 @@ class _Generator:
                 rule = program.rules[index]
                 if own[index]:
                     targets = self.const(rule.targets.exercises)
-                    parts.append(f"{{x: r{index}(p, P, now, by_ex.get(x, ()), by_ex) for x in {targets}}}")
+                    call = f"r{index}(p, P, now, by_ex.get(x, ()), by_ex, x, S)"
+                    parts.append(f"{{x: {call} for x in {targets}}}")
                 else:
                     parts.append(self.cond(rule.condition, session=False))
             name = self.fresh("rules")
             body = "".join(part + ", " for part in parts)
-            self.defs.append(f"def {name}(p, P, now, by_ex, m):\n    ss = ()\n    return ({body})")
-            chunks.append(f"{name}(p, P, now, by_ex, m)")
+            self.defs.append(
+                f"def {name}(p, P, now, by_ex, m, S):\n    ss = ()\n    x = None\n    return ({body})"
+            )
+            chunks.append(f"{name}(p, P, now, by_ex, m, S)")
         joined = " + ".join(chunks) if chunks else "()"
-        self.defs.append(f"def all_rules(p, P, now, by_ex):\n    m = {{}}\n    return {joined}")
+        picks = "rt.Picks(rt.merged(by_ex) if ss is None else ss)" if self.picks else "None"
+        self.defs.append(
+            f"def all_rules(p, P, now, by_ex, ss=None):\n    m = {{}}\n    S = {picks}\n    return {joined}"
+        )
 
     def all_flags(self, program: ir.Program) -> None:
         """One call for every red flag's outcome, inlined in chunks as `all_rules` is."""
@@ -160,21 +177,28 @@ class _Generator:
             flags = program.red_flags[start : start + _CHUNK]
             body = "".join(self.cond(flag.condition, session=False) + ", " for flag in flags)
             name = self.fresh("flags")
-            self.defs.append(f"def {name}(p, P, now, ss, by_ex, m):\n    return ({body})")
-            chunks.append(f"{name}(p, P, now, ss, by_ex, m)")
+            self.defs.append(f"def {name}(p, P, now, ss, by_ex, m, S):\n    x = None\n    return ({body})")
+            chunks.append(f"{name}(p, P, now, ss, by_ex, m, S)")
         joined = " + ".join(chunks) if chunks else "()"
-        self.defs.append(f"def all_flags(p, P, now, ss, by_ex):\n    m = {{}}\n    return {joined}")
+        picks = "rt.Picks(ss)" if self.picks else "None"
+        self.defs.append(
+            f"def all_flags(p, P, now, ss, by_ex):\n    m = {{}}\n    S = {picks}\n    return {joined}"
+        )
 
     def function(self, name: str, condition: ir.Condition) -> str:
-        self.defs.append(self.with_memo(f"{name}(p, P, now, ss, by_ex)", condition, session=False))
+        """A red flag's (`rf..`) or rule's function; called without `S`, it makes its own."""
+        every = "ss" if name.startswith("rf") else "rt.merged(by_ex)"  # a red flag's `ss` is every session
+        start = f"    if S is None:\n        S = rt.Picks({every})\n" if self.picks else ""
+        head = f"{name}(p, P, now, ss, by_ex, x=None, S=None)"
+        self.defs.append(self.with_memo(head, condition, session=False, start=start))
         return name
 
-    def with_memo(self, head: str, condition: ir.Condition, session: bool) -> str:
+    def with_memo(self, head: str, condition: ir.Condition, session: bool, start: str = "") -> str:
         """`def head: return condition`, with a memo of its own when the condition uses phrases."""
         outer, self.memo = self.memo, False
         body = self.cond(condition, session)
         memo, self.memo = self.memo, outer
-        start = "    m = {}\n" if memo else ""
+        start += "    m = {}\n" if memo else ""
         return f"def {head}:\n{start}    return {body}"
 
     def write_phrases(self) -> None:
@@ -347,7 +371,7 @@ class _Generator:
         key = id(node.condition)
         if key not in self.phrases:
             name = self.fresh("ph")
-            params = "s, p, P, now, m" if node.session else "p, P, now, ss, by_ex, m"
+            params = "s, p, P, now, m" if node.session else "p, P, now, ss, by_ex, m, x, S"
             self.phrases[key] = (name, params)
             self.pending.append((name, params, node))
         name, params = self.phrases[key]
@@ -356,14 +380,19 @@ class _Generator:
             return f"{name}({params})"
         # A patient-level phrase inside 'had': it reads no session log (the checker makes sure),
         # and keeps its result in the memo of the session.
-        return f"{name}(p, P, now, (), {{}}, m)"
+        return f"{name}(p, P, now, (), {{}}, m, None, None)"
 
     def history(self, node: ir.History) -> str:
         test = self.fresh("h")
         self.defs.append(self.with_memo(f"{test}(s, p, P, now)", node.condition, session=True))
-        source = "ss" if node.exercise is None else f"by_ex.get({self.const(node.exercise)}, ())"
+        source = self.sessions(node)
         last = node.last
         seq = self.fresh("t")
+        if node.days:
+            days = f"rt.days({source}, {last})"
+            if node.quantifier is Quantifier.EVERY_OF_LAST:
+                return f"rt.every_day({test}, {last}, {days}, p, P, now)"
+            return f"rt.count_days({test}, {node.count or 1}, {days}, p, P, now)"
         match node.quantifier:
             case Quantifier.LAST:
                 return f"({test}({seq}[0], p, P, now) if ({seq} := {source}) else False)"
@@ -382,6 +411,28 @@ class _Generator:
                 tmp = self.fresh("t")
                 return f"(None if ({tmp} := {found}) is None else not {tmp})"
         raise ClinrulesError(f"cannot compile {node.quantifier}")
+
+    def sessions(self, node: ir.History) -> str:
+        """The code of the sessions a form reads, newest first (language-2.md section 1)."""
+        if node.scope is None:
+            return "ss"
+        if node.scope is ScopeKind.EXERCISE:
+            return f"by_ex.get({self.const(node.exercise)}, ())"
+        if node.scope is ScopeKind.ANY:
+            return "S.all"
+        program = self.program
+        key = (node.scope, node.tag)
+        if key not in self.tables:
+            if node.scope is ScopeKind.TAGGED:
+                ids: object = ir.scope_exercises(program.exercises, program.ladders, node, None)
+            else:  # one selection per target exercise; a red flag never reads one (CR423)
+                ids = {
+                    e: ir.scope_exercises(program.exercises, program.ladders, node, e)
+                    for e in program.exercises
+                }
+            self.tables[key] = self.const(ids)
+        table = self.tables[key]
+        return f"S.pick({table})" if node.scope is ScopeKind.TAGGED else f"S.pick({table}[x])"
 
 
 def _unless_unknown(checks: list[str], value: str) -> str:
@@ -411,6 +462,6 @@ def _hashable(value: object) -> bool:
     return True
 
 
-def _reads_own_sessions(condition: ir.Condition) -> bool:
-    """True when a condition has a session form about the rule's own exercise."""
-    return any(isinstance(n, ir.History) and n.exercise is None for n in ir.nodes(condition))
+def _per_target(condition: ir.Condition) -> bool:
+    """True when a condition reads sessions relative to the target: its own, or its ladder's."""
+    return any(isinstance(n, ir.History) and n.scope in ir.TARGET_RELATIVE for n in ir.nodes(condition))

@@ -17,7 +17,9 @@ from typing import Any, NamedTuple
 from clinrules import ir
 from clinrules.base.errors import ExerciseError
 from clinrules.check.doses import dose_json
+from clinrules.engine import runtime
 from clinrules.engine.compiler import CompiledProgram, compile_program
+from clinrules.engine.datachecks import Warnings, sorted_warnings, time_fields_of, without_future
 from clinrules.engine.inputs import evaluation_time, parameter_values, patient_of, sessions_of
 from clinrules.schema import types as t
 
@@ -31,7 +33,16 @@ _NO_SESSIONS_BY_EXERCISE: Mapping[str, Sequence[Any]] = MappingProxyType({})
 
 
 Inputs = tuple[Any, tuple[Any, ...], dt.datetime, Sequence[Any], Mapping[str, Sequence[Any]]]
-"""The compiled functions' arguments: patient, parameters, time, sessions, sessions by exercise."""
+"""The compiled functions' arguments: patient, parameters, time, sessions, sessions by exercise.
+
+The patient is the one the rules read: a time after `now` in it is unknown
+(None), and the sessions hold none after `now` (docs/semantics.md, "Data
+that cannot be right"). So another `now` may be put in its place without
+counting what was left out.
+"""
+
+DataWarnings = tuple[tuple[str, str], ...]
+"""(path, reason) for each value not counted, sorted by path: the decision's `warnings`."""
 
 
 class Outcomes(NamedTuple):
@@ -62,6 +73,7 @@ class Evaluator:
             for c in (*(f.condition for f in program.red_flags), *(r.condition for r in program.rules))
         )
         self.has_as_of = isinstance(getattr(schema.fields.get("as_of"), "type", None), t.DateTimeType)
+        self.time_fields, self.session_time_fields = time_fields_of(schema)
         # Shared by every thread and every evaluation: read-only views and
         # tuples, so no caller can change what the next evaluation sees.
         self.rules_for: Mapping[str, tuple[int, ...]] = MappingProxyType(
@@ -95,49 +107,85 @@ class Evaluator:
     def inputs(
         self, state: object, parameters: Mapping[str, object] | None = None, as_of: object = None
     ) -> Inputs:
-        """The checked inputs of one evaluation; the state is always validated.
+        """The checked inputs of one evaluation; the state is always validated. See `checked`."""
+        return self.checked(state, parameters, as_of)[0]
+
+    def checked(
+        self, state: object, parameters: Mapping[str, object] | None = None, as_of: object = None
+    ) -> tuple[Inputs, DataWarnings]:
+        """The checked inputs of one evaluation, and the warnings about what was not counted.
 
         Raises:
-            PatientDataError: the state is not valid for the model.
+            PatientDataError: the state is not valid for the model, or a
+                session is of an exercise the ruleset does not have.
             ParameterError: a parameter override is not allowed.
         """
         program = self.program
-        patient = patient_of(program.schema, state)
+        patient = patient_of(program.schema, state, program.exercises)
         now = evaluation_time(as_of, patient, self.has_as_of)
         params = self.defaults if parameters is None else parameter_values(program.parameters, parameters)
-        sessions, by_ex = sessions_of(patient, now, program.schema.has_sessions)
-        return (patient, params, now, sessions, by_ex)
+        found: Warnings = []
+        if self.time_fields:
+            patient = without_future(patient, now, self.time_fields, found)
+        sessions, by_ex = sessions_of(
+            patient, now, program.schema.has_sessions, program.exercises, found, self.session_time_fields
+        )
+        return (patient, params, now, sessions, by_ex), sorted_warnings(found)
 
     def rule_outcomes(self, inputs: Inputs, wanted: tuple[str, ...]) -> Any:
         """Every rule's outcome when every exercise is reported; else only what is read (lazily)."""
         if len(wanted) == len(self.exercise_ids):
-            patient, params, now, _sessions, by_ex = inputs
-            return self.compiled.all_rules(patient, params, now, by_ex)
+            patient, params, now, sessions, by_ex = inputs
+            return self.compiled.all_rules(patient, params, now, by_ex, sessions)
         return LazyOutcomes(self, inputs)
+
+    def rule_value(
+        self, index: int, inputs: Inputs, exercise: str | None = None, picks: runtime.Picks | None = None
+    ) -> Any:
+        """One rule's outcome: a truth value, or for a rule that reads its exercise's own
+        sessions (or its ladder's) a dict exercise -> truth value; with `exercise`, only
+        that exercise's. `picks`: the scopes' selections of these inputs, kept between calls."""
+        patient, params, now, sessions, by_ex = inputs
+        function = self.compiled.rules[index]
+        chosen = runtime.Picks(sessions) if picks is None else picks
+        if not self.compiled.own_sessions[index]:
+            return function(patient, params, now, (), by_ex, None, chosen)
+        if exercise is not None:
+            return function(patient, params, now, by_ex.get(exercise, ()), by_ex, exercise, chosen)
+        targets = self.program.rules[index].targets.exercises
+        return {x: function(patient, params, now, by_ex.get(x, ()), by_ex, x, chosen) for x in targets}
 
     def outcomes(
         self, state: object, parameters: Mapping[str, object] | None = None, as_of: object = None
     ) -> Outcomes:
-        """Every red flag's and rule's outcome, without building a Decision; see `RuleSet.outcomes`."""
+        """Every red flag's and rule's outcome, without building a Decision; see `RuleSet.outcomes`.
+
+        What `checked` leaves out is left out here too (a time after `now`
+        reads as unknown, a later session is not counted, a session of an
+        exercise the ruleset lacks is refused); the warnings are not kept.
+        """
         model = self.model
-        patient = state if type(state) is model else patient_of(self.program.schema, state)
+        program = self.program
+        patient = state if type(state) is model else patient_of(program.schema, state, program.exercises)
         if as_of is None and not self.has_as_of:
-            # No rule reads the time or a session: the clock is not even read.
-            now = dt.datetime.now(dt.UTC) if self.uses_time else _NO_TIME
+            # No rule reads the time, a time field or a session: the clock is not even read.
+            now = dt.datetime.now(dt.UTC) if self.uses_time or self.time_fields else _NO_TIME
         else:
             now = evaluation_time(as_of, patient, self.has_as_of)
-        params = (
-            self.defaults if parameters is None else parameter_values(self.program.parameters, parameters)
-        )
+        params = self.defaults if parameters is None else parameter_values(program.parameters, parameters)
+        if self.time_fields:
+            patient = without_future(patient, now, self.time_fields)
         sessions: Sequence[Any]
         by_ex: Mapping[str, Sequence[Any]]
         if self.has_sessions:
-            sessions, by_ex = sessions_of(patient, now, True)
+            sessions, by_ex = sessions_of(
+                patient, now, True, program.exercises, None, self.session_time_fields
+            )
         else:
             sessions, by_ex = _NO_SESSIONS, _NO_SESSIONS_BY_EXERCISE
         compiled = self.compiled
         flags = compiled.all_flags(patient, params, now, sessions, by_ex)
-        return Outcomes(flags, compiled.all_rules(patient, params, now, by_ex))
+        return Outcomes(flags, compiled.all_rules(patient, params, now, by_ex, sessions))
 
     def wanted(self, exercises: Iterable[str] | None) -> tuple[str, ...]:
         """The exercises to report, sorted; all of them for None.
@@ -166,18 +214,11 @@ class LazyOutcomes:
         self.ev = evaluator
         self.inputs = inputs
         self.values: dict[int, Any] = {}
+        self.picks = runtime.Picks(inputs[3])  # every rule's scopes, each selected once
 
     def __getitem__(self, index: int) -> Any:
         if index not in self.values:
-            patient, params, now, _sessions, by_ex = self.inputs
-            function = self.ev.compiled.rules[index]
-            if self.ev.compiled.own_sessions[index]:
-                targets = self.ev.program.rules[index].targets.exercises
-                self.values[index] = {
-                    x: function(patient, params, now, by_ex.get(x, ()), by_ex) for x in targets
-                }
-            else:
-                self.values[index] = function(patient, params, now, (), by_ex)
+            self.values[index] = self.ev.rule_value(index, self.inputs, picks=self.picks)
         return self.values[index]
 
 

@@ -8,16 +8,22 @@ within its declared bounds.
 Patient data types are strict (docs/semantics.md): before the model's own,
 lax, validation, every value a rule can read is checked for its kind, so a
 JSON `true` is never an age or an MRC grade, `"N"` never a no and `"7"` never
-a pain score. A number is finite and at most 1e15 in magnitude.
+a pain score. A number is finite and at most 1e15 in magnitude, and a time
+is ISO 8601 text (or a Python datetime) with a UTC offset. Every such type
+error reads the same: `must be <what the field holds>, got <the value> (<why
+not>)`.
+
+Data that cannot be right (docs/semantics.md, "Data that cannot be right"):
+a session of an exercise the ruleset does not have is refused with a
+did-you-mean; a time after `as_of` is not counted (a field reads as unknown,
+a session is left out) and is reported as a warning, `(path, reason)`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import math
-import reprlib
-from collections.abc import Mapping, Sequence
+import typing
+from collections.abc import Collection, Mapping, Sequence
 from enum import Enum
 from typing import Any
 
@@ -26,22 +32,32 @@ from pydantic import BaseModel, ValidationError
 from clinrules import ir
 from clinrules.base.errors import ParameterError, PatientDataError
 from clinrules.base.limits import EARLIEST_AS_OF_YEAR, LATEST_AS_OF_YEAR, MAX_MAGNITUDE, MAX_SESSIONS
+from clinrules.engine.datachecks import (
+    Warnings,
+    exercise_problem,
+    microseconds,
+    session_without_future,
+    utc_text,
+)
+from clinrules.engine.wording import TIME, number_trouble, shown, time_trouble, type_problem
 from clinrules.schema import types as t
-from clinrules.schema.reader import SESSIONS, Schema
+from clinrules.schema.reader import SESSIONS, Field, Schema
 
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_MICROSECOND = dt.timedelta(microseconds=1)
 _EARLIEST = dt.datetime(EARLIEST_AS_OF_YEAR, 1, 1, tzinfo=dt.UTC)
 _AFTER_LATEST = dt.datetime(LATEST_AS_OF_YEAR + 1, 1, 1, tzinfo=dt.UTC)
-_SHORT = reprlib.Repr()
-_SHORT.maxstring = _SHORT.maxother = 60
 
 
-def patient_of(schema: Schema, state: object) -> BaseModel:
+def patient_of(schema: Schema, state: object, exercises: Collection[str] | None = None) -> BaseModel:
     """The state checked for strict types, then validated as the schema's model.
 
     An instance of the model is dumped and re-checked too: its values are
     Python's (enum members, datetimes), which the type check accepts.
+
+    Args:
+        schema: the model's schema.
+        state: the patient data.
+        exercises: the ruleset's exercise ids; when given, a session of any
+            other exercise is refused with the rest of the problems.
 
     Raises:
         PatientDataError: with the path and reason of every bad value.
@@ -50,7 +66,7 @@ def patient_of(schema: Schema, state: object) -> BaseModel:
     try:
         if isinstance(state, model):
             state = state.model_dump(mode="python", by_alias=True)
-        problems = strict_problems(schema, state)
+        problems = strict_problems(schema, state, exercises)
         try:
             patient = model.model_validate(state)
         except ValidationError as error:
@@ -66,53 +82,125 @@ def patient_of(schema: Schema, state: object) -> BaseModel:
         raise PatientDataError([("", f"the patient data could not be read: {_safe_str(error)}")]) from None
 
 
-def strict_problems(schema: Schema, state: object) -> list[tuple[str, str]]:
+def strict_problems(
+    schema: Schema, state: object, exercises: Collection[str] | None = None
+) -> list[tuple[str, str]]:
     """(path, reason) for each value a rule can read that is of the wrong JSON kind.
 
     A yes/no is never a number or a choice, a text never a number or a
     yes/no, a number never a yes/no or a time; a number is finite and within
-    `MAX_MAGNITUDE`. The walk follows the data's keys (fewer than the
-    model's fields, most often) and the model's groups, so its depth is the
-    model's, never the input's. Shapes that are wrong in other ways (a group
-    that is not an object, a missing session time, a key that is not a
-    field) are left to the model, which reports them with their paths.
+    `MAX_MAGNITUDE`; a time has a UTC offset. The walk follows the data's
+    keys (fewer than the model's fields, most often) and the model's groups,
+    so its depth is the model's, never the input's. A key written as the
+    Python name of an aliased field, which a model with `populate_by_name`
+    (or `validate_by_name`) takes, is checked as that field. With
+    `exercises`, a session's `exercise` must be one of them. Shapes that are
+    wrong in other ways (a group that is not an object, a missing session
+    time, a key that is not a field) are left to the model, which reports
+    them with their paths.
     """
     problems: list[tuple[str, str]] = []
     if isinstance(state, Mapping):
-        _check_group(schema, state, "", problems)
+        _check_group(schema, schema.model, state, "", "", problems, exercises)
     return problems
 
 
 def _check_group(
-    schema: Schema, data: Mapping[Any, Any], prefix: str, problems: list[tuple[str, str]]
+    schema: Schema,
+    model: type[BaseModel] | None,
+    data: Mapping[Any, Any],
+    prefix: str,
+    named: str,
+    problems: list[tuple[str, str]],
+    exercises: Collection[str] | None,
 ) -> None:
+    """Check one group: `prefix` is the path as the data writes it, `named` as the schema does."""
     fields = schema.fields
     for key, value in data.items():
         if value is None or not isinstance(key, str):  # unknown is always allowed
             continue
         path = prefix + key
-        field = fields.get(path)
+        name = named + key
+        field = fields.get(name)
+        if field is None and name not in schema.groups and not (not named and key == SESSIONS):
+            alias = _alias_of(model, key)  # the rare key that is a Python name: only then is the model asked
+            if alias is not None:
+                name = named + alias
+                field = fields.get(name)
         if field is not None:
             wrong = _wrong_kind(field.type, value)
             if wrong is not None:
                 problems.extend((path + at, reason) for at, reason in wrong)
-        elif not prefix and key == SESSIONS and schema.has_sessions:
+        elif not named and name == SESSIONS and schema.has_sessions:
             if isinstance(value, list | tuple):
-                _check_sessions(schema, value, problems)
-        elif isinstance(value, Mapping) and path in schema.groups:
-            _check_group(schema, value, path + ".", problems)
+                _check_sessions(schema, _inner_model(model, key), value, problems, exercises)
+        elif isinstance(value, Mapping) and name in schema.groups:
+            _check_group(schema, _inner_model(model, key), value, path + ".", name + ".", problems, exercises)
 
 
-def _check_sessions(schema: Schema, sessions: Sequence[Any], problems: list[tuple[str, str]]) -> None:
+def _check_sessions(
+    schema: Schema,
+    model: type[BaseModel] | None,
+    sessions: Sequence[Any],
+    problems: list[tuple[str, str]],
+    exercises: Collection[str] | None,
+) -> None:
     fields = schema.session_fields
+    exercise_field = fields.get("exercise")
     for index, session in enumerate(sessions[: MAX_SESSIONS + 1]):  # more are refused in `sessions_of`
         if not isinstance(session, Mapping):
             continue
         for key, value in session.items():
-            field = fields.get(key) if value is not None and isinstance(key, str) else None
-            wrong = None if field is None else _wrong_kind(field.type, value)
+            if value is None or not isinstance(key, str):
+                continue
+            field = fields.get(key)
+            if field is None:
+                alias = _alias_of(model, key)
+                field = None if alias is None else fields.get(alias)
+                if field is None:
+                    continue
+            wrong = _wrong_kind(field.type, value)
             if wrong is not None:  # the path is made only for a value that is wrong
                 problems.extend((f"{SESSIONS}[{index}].{key}{at}", reason) for at, reason in wrong)
+            elif field is exercise_field and exercises is not None:
+                problem = exercise_problem(value, exercises)
+                if problem is not None:
+                    problems.append((f"{SESSIONS}[{index}].{key}", problem))
+
+
+def _alias_of(model: type[BaseModel] | None, key: str) -> str | None:
+    """The alias of the field whose Python name is `key`, when the model takes Python names; else None."""
+    if model is None:
+        return None
+    config = model.model_config
+    if not (config.get("populate_by_name") or config.get("validate_by_name")):
+        return None
+    info = model.model_fields.get(key)
+    if info is None or not info.alias or info.alias == key:
+        return None
+    return info.alias
+
+
+def _inner_model(model: type[BaseModel] | None, key: str) -> type[BaseModel] | None:
+    """The nested model (a group's, or a session's) of the field written `key`; None if not found."""
+    if model is None:
+        return None
+    for name, info in model.model_fields.items():
+        if key in (name, info.alias):
+            return _model_in(info.annotation, 0)
+    return None
+
+
+def _model_in(annotation: Any, depth: int) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if depth > 8:  # Optional, Annotated and list nest a few levels, never more
+        return None
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg, depth + 1)
+        if found is not None:
+            return found
+    return None
 
 
 def _wrong_kind(kind: t.RuleType, value: Any) -> list[tuple[str, str]] | None:
@@ -123,7 +211,7 @@ def _wrong_kind(kind: t.RuleType, value: Any) -> list[tuple[str, str]] | None:
         if isinstance(value, int | float) and not isinstance(value, bool):
             if -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:  # false for NaN too
                 return None
-            return [("", f"must be {_expected(kind)}, got {_number_trouble(value)}")]
+            return [("", type_problem(_expected(kind), value, number_trouble(value)))]
     elif cls is t.BoolType:
         if isinstance(value, bool):
             return None
@@ -132,7 +220,8 @@ def _wrong_kind(kind: t.RuleType, value: Any) -> list[tuple[str, str]] | None:
             return None
     elif cls is t.DateTimeType:
         if isinstance(value, str | dt.datetime):
-            return None
+            trouble = time_trouble(value)
+            return None if trouble is None else [("", type_problem(TIME, value, trouble))]
     elif cls is t.TextType:
         if isinstance(value, str):
             return None
@@ -148,66 +237,15 @@ def _wrong_kind(kind: t.RuleType, value: Any) -> list[tuple[str, str]] | None:
             return wrong or None
     else:
         return None
-    return [("", f"must be {_expected(kind)}, got {_shown(value)}{_kind_of(value)}")]
-
-
-def _number_trouble(value: int | float) -> str | None:
-    """What is wrong with a number of the right kind: not finite, or too large; else None."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return f"{_shown(value)} (not a finite number)"
-    if abs(value) > MAX_MAGNITUDE:
-        return f"{_shown(value)} (beyond the limit of 1e15)"
-    return None
+    return [("", type_problem(_expected(kind), value))]
 
 
 def _expected(kind: t.RuleType) -> str:
     if isinstance(kind, t.BoolType):
         return "a yes/no answer (true or false)"
     if isinstance(kind, t.DateTimeType):
-        return "a date and time with a UTC offset (ISO 8601 text)"
+        return TIME
     return kind.describe()
-
-
-def _kind_of(value: object) -> str:
-    if isinstance(value, bool):
-        return " (a yes/no)"
-    if isinstance(value, int | float):
-        return " (a number)"
-    if isinstance(value, str):
-        return " (a text)"
-    return ""
-
-
-def _shown(value: object) -> str:
-    """A value as the JSON that holds it, shortened; never raises, never prints a huge value whole."""
-    try:
-        return _json_text(value)
-    except Exception:  # a caller's object (a time whose tzinfo raises, say) is still named
-        return f"a {type(value).__name__}"
-
-
-def _json_text(value: object) -> str:
-    if value is None or isinstance(value, bool):
-        return json.dumps(value)
-    if isinstance(value, int):
-        if abs(value) > 10**30:  # str() of a 4,301-digit int raises; the size is what matters
-            return f"a number of about {int(value.bit_length() * math.log10(2)) + 1:,} digits"
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        return repr(value) if math.isfinite(value) else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, str):
-        return json.dumps(value if len(value) <= 60 else value[:57] + "...", ensure_ascii=False)
-    if isinstance(value, Enum):
-        return _json_text(value.value)
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "a group of fields"
-    return _SHORT.repr(value)
 
 
 def _safe_str(error: BaseException) -> str:
@@ -231,11 +269,11 @@ def _reason(error: Any) -> str:
     if error["type"] == "missing":
         return "is required"
     if "input" in error and error["type"] not in ("model_type", "dict_type"):
-        return f"{message}, got {_shown(error['input'])}"
+        return f"{message}, got {shown(error['input'])}"
     return message
 
 
-def evaluation_time(as_of: object, patient: BaseModel, has_field: bool) -> dt.datetime:
+def evaluation_time(as_of: object, patient: BaseModel | None, has_field: bool) -> dt.datetime:
     """`as_of`, else the patient's top-level `as_of`, else the clock; always with an offset.
 
     Raises:
@@ -245,15 +283,13 @@ def evaluation_time(as_of: object, patient: BaseModel, has_field: bool) -> dt.da
         as_of = getattr(patient, "as_of", None)
     if as_of is None:
         return dt.datetime.now(dt.UTC)
+    if not isinstance(as_of, str | dt.datetime):
+        raise PatientDataError([("as_of", type_problem(TIME, as_of))])
+    trouble = time_trouble(as_of)
+    if trouble is not None:
+        raise PatientDataError([("as_of", type_problem(TIME, as_of, trouble))])
     if isinstance(as_of, str):
-        try:
-            as_of = dt.datetime.fromisoformat(as_of)
-        except ValueError:
-            raise PatientDataError([("as_of", f"must be an ISO 8601 time, got {as_of!r}")]) from None
-    if not isinstance(as_of, dt.datetime):
-        raise PatientDataError([("as_of", f"must be a time, got {type(as_of).__name__}")])
-    if as_of.tzinfo is None or as_of.utcoffset() is None:
-        raise PatientDataError([("as_of", "must carry a UTC offset, such as 2026-11-21T08:00:00Z")])
+        as_of = dt.datetime.fromisoformat(as_of)
     problem = as_of_problem(as_of)
     if problem is not None:
         raise PatientDataError([("as_of", problem)])
@@ -292,31 +328,50 @@ def parameter_values(
             known = ", ".join(declared) or "none"
             raise ParameterError(f"unknown parameter '{name}'; this ruleset's parameters: {known}")
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ParameterError(f"parameter '{name}' must be a number, got {_shown(value)}{_kind_of(value)}")
+            raise ParameterError(f"parameter '{name}' {type_problem('a number', value)}")
         # The size first: an int beyond a float's range cannot even be asked whether it is finite.
-        trouble = _number_trouble(value)
+        trouble = number_trouble(value)
         if trouble is not None:
-            raise ParameterError(f"parameter '{name}' must be a number, got {trouble}")
+            raise ParameterError(f"parameter '{name}' {type_problem('a number', value, trouble)}")
         if parameter.type.integral and not float(value).is_integer():
-            raise ParameterError(f"parameter '{name}' is a whole number, got {_shown(value)}")
+            raise ParameterError(f"parameter '{name}' is a whole number, got {shown(value)}")
         if not parameter.low <= value <= parameter.high:
             unit = f" {parameter.type.unit.name}" if parameter.type.unit else ""
             raise ParameterError(
                 f"parameter '{name}' must be between {parameter.low} and {parameter.high}{unit}, "
-                f"got {_shown(value)}"
+                f"got {shown(value)}"
             )
         values[name] = int(value) if parameter.type.integral else float(value)
     return tuple(values.values())
 
 
 def sessions_of(
-    patient: BaseModel, now: dt.datetime, has_log: bool
+    patient: BaseModel,
+    now: dt.datetime,
+    has_log: bool,
+    exercises: Collection[str] | None = None,
+    warnings: Warnings | None = None,
+    time_fields: Sequence[Field] = (),
 ) -> tuple[list[Any], dict[str, list[Any]]]:
     """The sessions at or before `now`, newest first, and the same by exercise.
 
+    A session after `now` is not counted: it is left out, and reported in
+    `warnings` when a list is given. So is any other time field of a
+    session (`time_fields`: the session's time fields but `at`) after
+    `now`, which then reads as unknown.
+
+    Args:
+        patient: the validated patient.
+        now: the evaluation time.
+        has_log: whether the model has a session log.
+        exercises: the ruleset's exercise ids; a session of another is refused.
+        warnings: where to add (path, reason) for each value not counted.
+        time_fields: the session fields, other than `at`, that hold a time.
+
     Raises:
-        PatientDataError: two sessions of one exercise at the same time, or
-            a session time without a UTC offset.
+        PatientDataError: sessions of exercises the ruleset does not have,
+            two sessions of one exercise at the same time, or a session time
+            without a UTC offset.
     """
     if not has_log:
         return [], {}
@@ -330,28 +385,39 @@ def sessions_of(
                 )
             ]
         )
-    limit = _microseconds(now)
+    limit = microseconds(now)
     keyed: dict[tuple[int, str], Any] = {}
+    problems: list[tuple[str, str]] = []
     for index, session in enumerate(sessions):
         at = session.at
-        if at.tzinfo is None or at.utcoffset() is None:
-            raise PatientDataError([(f"{SESSIONS}[{index}].at", "must carry a UTC offset")])
+        trouble = time_trouble(at)
+        if trouble is not None:
+            raise PatientDataError([(f"{SESSIONS}[{index}].at", type_problem(TIME, at, trouble))])
+        if exercises is not None and session.exercise not in exercises:
+            problem = exercise_problem(session.exercise, exercises)
+            if problem is not None:
+                problems.append((f"{SESSIONS}[{index}].exercise", problem))
+                continue
         # One key per session: comparing aware datetimes works out both offsets
         # every time, which made sorting the costliest step here. Whole
         # microseconds, not a float timestamp, which far from 1970 cannot tell
         # two sessions a microsecond apart.
-        key = (_microseconds(at), session.exercise)
+        key = (microseconds(at), session.exercise)
         if key in keyed:
-            problem = f"a second session of '{session.exercise}' at {at.isoformat()}"
-            raise PatientDataError([(f"{SESSIONS}[{index}]", problem)])
+            problems.append(
+                (f"{SESSIONS}[{index}]", f"a second session of '{session.exercise}' at {at.isoformat()}")
+            )
+            continue
+        if key[0] > limit:  # kept only to find a second session at its time; never counted
+            if warnings is not None:
+                warnings.append((f"{SESSIONS}[{index}].at", f"after as_of ({utc_text(now)}): not counted"))
+        elif time_fields:
+            session = session_without_future(session, index, limit, now, time_fields, warnings)
         keyed[key] = session
+    if problems:
+        raise PatientDataError(problems)
     chosen = [keyed[key] for key in sorted(keyed, reverse=True) if key[0] <= limit]
     by_exercise: dict[str, list[Any]] = {}
     for session in chosen:
         by_exercise.setdefault(session.exercise, []).append(session)
     return chosen, by_exercise
-
-
-def _microseconds(moment: dt.datetime) -> int:
-    """An aware time as whole microseconds since 1970 (UTC): exact for every year."""
-    return (moment - _EPOCH) // _MICROSECOND

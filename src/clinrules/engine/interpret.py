@@ -28,8 +28,9 @@ from enum import Enum
 from typing import Any
 
 from clinrules import ir
+from clinrules.engine import runtime
 from clinrules.schema import types as t
-from clinrules.syntax.ast import Quantifier
+from clinrules.syntax.ast import Quantifier, ScopeKind
 
 Truth = bool | None
 _NONE: frozenset[str] = frozenset()
@@ -61,6 +62,9 @@ class Env:
     sessions: Sequence[Any]  # the sessions of the rule's exercise (all, in a red flag)
     by_exercise: Mapping[str, Sequence[Any]]
     reading: Reading | None = None
+    target: str | None = None  # the rule's exercise; None in a red flag
+    log: Sequence[Any] | None = None  # every session, newest first (None: merged from `by_exercise`)
+    program: ir.Program | None = None  # for the scopes `tagged` and the ladder ones
     phrases: dict[tuple[int, int], tuple[Truth, frozenset[str]]] = field(
         default_factory=dict, init=False, repr=False
     )
@@ -141,10 +145,25 @@ def _kleene(
     return (None, frozenset(missing)) if unknown else (not stop, _NONE)
 
 
+def selected(node: ir.History, env: Env) -> Sequence[Any]:
+    """The sessions a session form reads in `env`, newest first (language-2.md section 1)."""
+    if node.scope is None:
+        return env.sessions
+    if node.scope is ScopeKind.EXERCISE:
+        return env.by_exercise.get(node.exercise or "", ())
+    log = env.log if env.log is not None else runtime.merged(env.by_exercise)
+    if node.scope is ScopeKind.ANY:
+        return log
+    if env.program is None:
+        raise TypeError("a scope that needs the program, in an Env without one")
+    ids = ir.scope_exercises(env.program.exercises, env.program.ladders, node, env.target)
+    return log if ids is None else [s for s in log if s.exercise in ids]
+
+
 def _history(node: ir.History, env: Env) -> tuple[Truth, frozenset[str]]:
-    sessions: Sequence[Any] = (
-        env.sessions if node.exercise is None else env.by_exercise.get(node.exercise, ())
-    )
+    sessions = selected(node, env)
+    if node.days:
+        return _days(node, runtime.days(sessions, node.last or 0), env)
     if node.quantifier is Quantifier.LAST:
         if not sessions:
             return False, _NONE
@@ -174,6 +193,33 @@ def _history(node: ir.History, env: Env) -> tuple[Truth, frozenset[str]]:
     if yes >= count:
         return True, _NONE
     return (None, unknown) if yes + maybe >= count else (False, _NONE)
+
+
+def _days(node: ir.History, days: list[list[Any]], env: Env) -> tuple[Truth, frozenset[str]]:
+    """The `last N days` forms: a day holds C when any (every, for `every one of`) session does."""
+    every = node.quantifier is Quantifier.EVERY_OF_LAST
+    if every and len(days) < (node.last or 0):
+        return False, _NONE
+    values: list[Truth] = []
+    unknown: set[str] = set()
+    for day in days:
+        results = [condition(node.condition, env, s) for s in day]
+        found = [v for v, _ in results]
+        value: Truth = (
+            (False if False in found else (None if None in found else True))
+            if every
+            else (True if True in found else (None if None in found else False))
+        )
+        values.append(value)
+        if value is None:
+            unknown.update(*(m for v, m in results if v is None))
+    if every:
+        result: Truth = False if False in values else (None if None in values else True)
+        return result, (frozenset(unknown) if result is None else _NONE)
+    yes, maybe, count = values.count(True), values.count(None), node.count or 1
+    if yes >= count:
+        return True, _NONE
+    return (None, frozenset(unknown)) if yes + maybe >= count else (False, _NONE)
 
 
 def expr(node: ir.Expr, env: Env, session: Any) -> tuple[Any, frozenset[str]]:

@@ -1,4 +1,4 @@
-"""Runtime helpers that generated evaluator code calls: Kleene counting over sessions.
+"""Runtime helpers that generated evaluator code calls: Kleene counting over sessions and days.
 
 Truth values are `True`, `False` and `None` (unknown). Each helper takes the
 checked condition of one session as a function and the sessions to test,
@@ -9,7 +9,7 @@ whose condition is unknown can neither be counted in nor ruled out.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 SessionTest = Callable[[Any, Any, tuple[Any, ...], dt.datetime], bool | None]
@@ -59,6 +59,92 @@ def at_least(
         elif value is None:
             unknown += 1
     return None if yes + unknown >= count else False
+
+
+class Picks:
+    """The sessions of one evaluation (newest first), and each selection of them made so far.
+
+    A scope (language-2.md section 1) selects the sessions of a set of
+    exercises, fixed when the program is compiled; each set is filtered out
+    of the log once per evaluation, keeping its order.
+    """
+
+    __slots__ = ("_chosen", "all")
+
+    def __init__(self, sessions: Sequence[Any]) -> None:
+        self.all = sessions
+        self._chosen: dict[frozenset[str], list[Any]] = {}
+
+    def pick(self, exercises: frozenset[str]) -> list[Any]:
+        """The sessions of these exercises, newest first."""
+        chosen = self._chosen.get(exercises)
+        if chosen is None:
+            chosen = self._chosen[exercises] = [s for s in self.all if s.exercise in exercises]
+        return chosen
+
+
+def merged(by_exercise: Mapping[str, Sequence[Any]]) -> list[Any]:
+    """Every session, newest first, as `inputs.sessions_of` orders them: by time, then exercise id."""
+    return sorted((s for group in by_exercise.values() for s in group), key=_order, reverse=True)
+
+
+def _order(session: Any) -> tuple[dt.datetime, str]:
+    return session.at, session.exercise
+
+
+def days(sessions: Sequence[Any], count: int) -> list[list[Any]]:
+    """The sessions grouped by local calendar day, the newest `count` days first.
+
+    A session's day is its date in its own UTC offset; days are ordered by
+    that date (language-2.md sections 2 and 11), so a day is never split by
+    the offsets of the sessions around it.
+    """
+    groups: dict[dt.date, list[Any]] = {}
+    for session in sessions:
+        groups.setdefault(session.at.date(), []).append(session)
+    return [groups[day] for day in sorted(groups, reverse=True)[:count]]
+
+
+def count_days(
+    test: SessionTest,
+    count: int,
+    chosen: Sequence[Sequence[Any]],
+    p: Any,
+    params: tuple[Any, ...],
+    now: dt.datetime,
+) -> Truth:
+    """`K of the last N days`: at least `count` days where any session has the condition (Kleene)."""
+    yes = unknown = 0
+    for day in chosen:
+        value = any_of(test, day, p, params, now)
+        if value is True:
+            yes += 1
+            if yes >= count:
+                return True
+        elif value is None:
+            unknown += 1
+    return None if yes + unknown >= count else False
+
+
+def every_day(
+    test: SessionTest,
+    count: int,
+    chosen: Sequence[Sequence[Any]],
+    p: Any,
+    params: tuple[Any, ...],
+    now: dt.datetime,
+) -> Truth:
+    """`every one of the last N days`: false with fewer than N days; else every session of every day."""
+    if len(chosen) < count:
+        return False
+    result: Truth = True
+    for day in chosen:
+        value = all_of(test, day, p, params, now)
+        if value is False:
+            return False
+        if value is None:
+            result = None
+    return result
 
 
 def within(sessions: Sequence[Any], now: dt.datetime, seconds: float) -> Sequence[Any]:

@@ -13,60 +13,17 @@ from enum import StrEnum
 
 from clinrules.base.span import Span
 
-# ---------------------------------------------------------------- leaves
-
-
-@dataclass(frozen=True)
-class Ident:
-    """An id as written: a declaration's own id or a reference to one."""
-
-    name: str
-    span: Span
-
-
-@dataclass(frozen=True)
-class Text:
-    """A double-quoted text with its escapes resolved."""
-
-    value: str
-    span: Span
-
-
-class RefKind(StrEnum):
-    """How a name was written."""
-
-    WORDS = "words"  # one or more bare words: `acute_flare`, `radiating pain below knee`
-    PATH = "path"  # a dotted path: `exam.straight_leg_raise`
-    QUOTED = "quoted"  # double quotes: `"pain in buttock"`
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A name in a condition: a field, a defined phrase or a parameter."""
-
-    text: str
-    kind: RefKind
-    span: Span
-
+# The leaves and the scope words, re-exported: every node is used as `ast.X`.
+from clinrules.syntax.ast_leaves import SCOPE_WORDS as SCOPE_WORDS
+from clinrules.syntax.ast_leaves import Ident as Ident
+from clinrules.syntax.ast_leaves import Now as Now
+from clinrules.syntax.ast_leaves import Number as Number
+from clinrules.syntax.ast_leaves import Ref as Ref
+from clinrules.syntax.ast_leaves import RefKind as RefKind
+from clinrules.syntax.ast_leaves import ScopeKind as ScopeKind
+from clinrules.syntax.ast_leaves import Text as Text
 
 # ---------------------------------------------------------------- expressions
-
-
-@dataclass(frozen=True)
-class Number:
-    """A number, with its unit if one was written (`24 hours`, `2`)."""
-
-    value: int | float
-    text: str
-    unit: str | None
-    span: Span
-
-
-@dataclass(frozen=True)
-class Now:
-    """The evaluation time."""
-
-    span: Span
 
 
 @dataclass(frozen=True)
@@ -204,6 +161,15 @@ class Quantifier(StrEnum):
 
 
 @dataclass(frozen=True)
+class SessionScope:
+    """A scope after `session`/`sessions`/`days`; `name` is the exercise or tag, else None."""
+
+    kind: ScopeKind
+    name: Ident | None
+    span: Span
+
+
+@dataclass(frozen=True)
 class History:
     """A condition over the session log.
 
@@ -212,9 +178,11 @@ class History:
         count: K, for `K of the last N`.
         last: N, for the `last N` forms (1 for `the last session`).
         window: the duration, for the `within` forms.
-        exercise: the named exercise (`glute_bridge sessions`), or None for
-            the rule's own exercise.
+        exercise: the prefix exercise (`glute_bridge sessions`), else None.
         condition: what each session is tested for.
+        scope: the scope written after `sessions`/`days`, else None (the
+            target's own sessions, or the prefix exercise's).
+        days: the `last N days` forms: N counts calendar days, not sessions.
     """
 
     quantifier: Quantifier
@@ -224,6 +192,8 @@ class History:
     exercise: Ident | None
     condition: Condition
     span: Span
+    scope: SessionScope | None = None
+    days: bool = False
 
 
 Condition = (
@@ -438,19 +408,36 @@ class Define:
 
 
 class TargetKind(StrEnum):
-    """What a rule is about."""
+    """One item of a target list."""
 
-    EXERCISES = "exercises"
-    TAGS = "tags"
-    EVERY = "every"
+    EXERCISE = "exercise"  # EX
+    TAG = "tag"  # tagged T (and each name after it, up to `ladder`)
+    LADDER = "ladder"  # ladder L, or ladder L above EX
+
+
+@dataclass(frozen=True)
+class TargetItem:
+    """An exercise, a tag or a ladder of a target list; `above` is EX of `ladder L above EX`."""
+
+    kind: TargetKind
+    name: Ident
+    above: Ident | None
+    span: Span
 
 
 @dataclass(frozen=True)
 class Targets:
-    """`for EX, ...`, `for tagged T, ...` or `for every exercise`."""
+    """`for ITEM, ...` or `for every exercise`, each with an optional `except ITEM, ...`.
 
-    kind: TargetKind
-    names: tuple[Ident, ...]
+    Attributes:
+        every: `every exercise` (then `items` is empty).
+        items: the items in the order written.
+        excluded: the items after `except`.
+    """
+
+    every: bool
+    items: tuple[TargetItem, ...]
+    excluded: tuple[TargetItem, ...]
     span: Span
 
 

@@ -12,18 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from lark import Token, Tree
 from lark.tree import Meta
-from lark.visitors import Transformer_NonRecursive, v_args
+from lark.visitors import v_args
 
-from clinrules.base.diagnostics import Diagnostic, make
-from clinrules.base.limits import MAX_NESTING, MAX_NUMBER_DIGITS
-from clinrules.base.span import Span
+from clinrules.base.diagnostics import Diagnostic
 from clinrules.syntax import ast
+from clinrules.syntax.transform_history import HistoryToAst, span_of
 
-_N = TypeVar("_N", bound=ast.Condition | ast.Arithmetic)
+__all__ = ["RESERVED_AFTER_NAME", "ToAst", "comments_of", "span_of", "to_ast"]
 _ESCAPE = re.compile(r"\\(.)")
 _DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 
@@ -38,18 +37,6 @@ the parser)."""
 _COMMENT_OR_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"?|#[^\n]*')
 
 
-def span_of(item: Token | Meta) -> Span:
-    """The span of a Lark token or of a tree's meta."""
-    return Span(
-        item.line or 1,
-        item.column or 1,
-        item.end_line or item.line or 1,
-        item.end_column or item.column or 1,
-        item.start_pos or 0,
-        item.end_pos or 0,
-    )
-
-
 def comments_of(text: str) -> tuple[ast.Comment, ...]:
     """Every `#` comment of `text`, found outside quoted texts."""
     from clinrules.base.span import span_of_offsets
@@ -62,30 +49,10 @@ def comments_of(text: str) -> tuple[ast.Comment, ...]:
 
 
 @v_args(meta=True, inline=True)
-class ToAst(Transformer_NonRecursive[Token, Any]):
+class ToAst(HistoryToAst):
     """Builds AST nodes bottom-up and collects diagnostics on the way."""
 
-    def __init__(self, file: str, text: str) -> None:
-        super().__init__()
-        self.file = file
-        self.text = text
-        self.diagnostics: list[Diagnostic] = []
-        self._depth: dict[int, int] = {}
-
     # ------------------------------------------------------------ helpers
-
-    def _error(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
-        self.diagnostics.append(make(code, message, self.file, span, hint))
-
-    def _ident(self, token: Token) -> ast.Ident:
-        if "." in token:
-            self._error(
-                "CR106",
-                f"'{token}' is a dotted path, but a plain id is expected here",
-                span_of(token),
-                "ids are single words of letters, digits and underscores",
-            )
-        return ast.Ident(str(token), span_of(token))
 
     def _text(self, token: Token) -> ast.Text:
         raw = token[1:-1]
@@ -98,42 +65,6 @@ class ToAst(Transformer_NonRecursive[Token, Any]):
                 'inside quotes only \\" (a quote) and \\\\ (a backslash) are escapes',
             )
         return ast.Text(_ESCAPE.sub(lambda m: m.group(1), raw), span_of(token))
-
-    def _nest(self, node: _N, *children: object) -> _N:
-        depth = 1 + max((self._depth.get(id(c), 0) for c in children), default=0)
-        self._depth[id(node)] = depth
-        if depth == MAX_NESTING + 1:
-            self._error(
-                "CR004",
-                f"this condition is nested more than {MAX_NESTING} levels deep (or has as many terms in one sum)",
-                node.span,
-                "split it into named parts with 'define'",
-            )
-        return node
-
-    def _whole(self, token: Token, what: str) -> int:
-        digits = self._digits(token)
-        if digits is None:
-            return 1
-        if "." in token:
-            self._error("CR107", f"{what} must be a whole number, not {token}", span_of(token))
-            return int(float(digits))
-        return int(digits)
-
-    def _digits(self, token: Token) -> str | None:
-        """The number's text without zeros in front, or None for one too long to be meant (CR112).
-
-        Python refuses `int()` of 4,301 digits (zeros in front count) and reads
-        a long decimal as infinity; 15 digits also keep every number exact.
-        """
-        whole, _, fraction = str(token).partition(".")
-        count = len(whole.lstrip("0")) + len(fraction)
-        if count <= MAX_NUMBER_DIGITS:
-            return "0" + str(token).lstrip("0")
-        message = f"this number has {count:,} digits; a number in a rule has at most {MAX_NUMBER_DIGITS}"
-        hint = "check the number: no threshold, count or duration needs more digits"
-        self._error("CR112", message, span_of(token), hint)
-        return None
 
     # ------------------------------------------------------------ file and header
 
@@ -216,9 +147,6 @@ class ToAst(Transformer_NonRecursive[Token, Any]):
     def tags(self, meta: Meta, *names: Token) -> tuple[ast.Ident, ...]:
         return self._idents(names)
 
-    def _idents(self, names: Sequence[Token]) -> tuple[ast.Ident, ...]:
-        return tuple(self._ident(n) for n in names)
-
     def ladder(self, meta: Meta, name: Token, *rungs: Token) -> ast.Ladder:
         return ast.Ladder(self._ident(name), self._idents(rungs), span_of(meta))
 
@@ -258,15 +186,6 @@ class ToAst(Transformer_NonRecursive[Token, Any]):
 
     def otherwise(self, meta: Meta, verdict: ast.Verdict) -> ast.Otherwise:
         return ast.Otherwise(verdict, span_of(meta))
-
-    def target_exercises(self, meta: Meta, *names: Token) -> ast.Targets:
-        return ast.Targets(ast.TargetKind.EXERCISES, self._idents(names), span_of(meta))
-
-    def target_tags(self, meta: Meta, *names: Token) -> ast.Targets:
-        return ast.Targets(ast.TargetKind.TAGS, self._idents(names), span_of(meta))
-
-    def target_every(self, meta: Meta, _every: Token) -> ast.Targets:
-        return ast.Targets(ast.TargetKind.EVERY, (), span_of(meta))
 
     def verdict_plain(self, meta: Meta, word: Token) -> ast.Verdict:
         return ast.Verdict(str(word), None, span_of(meta))
@@ -382,71 +301,6 @@ class ToAst(Transformer_NonRecursive[Token, Any]):
     def value_set(self, meta: Meta, *members: ast.EnumValue) -> tuple[ast.EnumValue, ...]:
         return members
 
-    # ------------------------------------------------------------ session history
-
-    def _history(
-        self,
-        meta: Meta,
-        quantifier: ast.Quantifier,
-        count: int | None,
-        last: int | None,
-        window: ast.Expr | None,
-        exercise: ast.Ident | None,
-        condition: ast.Condition,
-    ) -> ast.History:
-        node = ast.History(quantifier, count, last, window, exercise, condition, span_of(meta))
-        return self._nest(node, condition)
-
-    def last_session(
-        self, meta: Meta, _the: Token, exercise: ast.Ident | None, c: ast.Condition
-    ) -> ast.History:
-        return self._history(meta, ast.Quantifier.LAST, None, 1, None, exercise, c)
-
-    def any_of_last(
-        self, meta: Meta, _any: Token, n: Token, exercise: ast.Ident | None, c: ast.Condition
-    ) -> ast.History:
-        return self._history(
-            meta, ast.Quantifier.ANY_OF_LAST, None, self._whole(n, "a number of sessions"), None, exercise, c
-        )
-
-    def count_of_last(
-        self, meta: Meta, k: Token, n: Token, exercise: ast.Ident | None, c: ast.Condition
-    ) -> ast.History:
-        count, last = self._whole(k, "a number of sessions"), self._whole(n, "a number of sessions")
-        return self._history(meta, ast.Quantifier.COUNT_OF_LAST, count, last, None, exercise, c)
-
-    def every_of_last(
-        self, meta: Meta, _every: Token, n: Token, exercise: ast.Ident | None, c: ast.Condition
-    ) -> ast.History:
-        return self._history(
-            meta,
-            ast.Quantifier.EVERY_OF_LAST,
-            None,
-            self._whole(n, "a number of sessions"),
-            None,
-            exercise,
-            c,
-        )
-
-    def any_within(
-        self, meta: Meta, _any: Token, exercise: ast.Ident | None, window: ast.Expr, c: ast.Condition
-    ) -> ast.History:
-        return self._history(meta, ast.Quantifier.ANY_WITHIN, None, None, window, exercise, c)
-
-    def none_within(
-        self, meta: Meta, _no: Token, exercise: ast.Ident | None, window: ast.Expr, c: ast.Condition
-    ) -> ast.History:
-        return self._history(meta, ast.Quantifier.NONE_WITHIN, None, None, window, exercise, c)
-
-    def sessions_of(self, meta: Meta, name: Token | None = None) -> ast.Ident | None:
-        return self._ident(name) if name is not None else None
-
-    def window_quantity(self, meta: Meta, number: ast.Number) -> ast.Number:
-        return number
-
-    def window_name(self, meta: Meta, name: Token) -> ast.Ref:
-        return self._ref((name,), span_of(meta))
-
     # ------------------------------------------------------------ expressions
 
     def arithmetic(self, meta: Meta, left: ast.Expr, op: Token, right: ast.Expr) -> ast.Arithmetic:
@@ -482,14 +336,6 @@ class ToAst(Transformer_NonRecursive[Token, Any]):
 
     def ref_quoted(self, meta: Meta, text: Token) -> ast.Ref:
         return ast.Ref(self._text(text).value, ast.RefKind.QUOTED, span_of(meta))
-
-    def _ref(self, words: Sequence[Token], span: Span) -> ast.Ref:
-        if len(words) == 1 and "." in words[0]:
-            return ast.Ref(str(words[0]), ast.RefKind.PATH, span)
-        for word in words:
-            if "." in word:
-                self._ident(word)
-        return ast.Ref(" ".join(words), ast.RefKind.WORDS, span)
 
 
 def to_ast(tree: Tree[Token], file: str, text: str) -> tuple[ast.RuleFile | None, list[Diagnostic]]:

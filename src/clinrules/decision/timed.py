@@ -1,0 +1,160 @@
+"""The time comparisons of a program, found by one walk: what `recheck_at` tries (recheck.py).
+
+A red flag's or rule's condition compares the time wherever it reads `now`
+(`screened_at < now - 24 hours`, `now - onset > 6 weeks`) or holds a
+`within` window. `Walk` finds every such comparison once, through defined
+phrases (each summarised once, however often it is used) and session forms,
+and says for each when it changes at the instant T its two sides are equal:
+at T, only after it, or either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from clinrules import ir
+
+__all__ = ["AFTER", "AT", "BOTH", "NOTHING", "Summary", "Test", "Walk", "shifts"]
+
+# When a comparison that is equal at T changes: at T, only after T (so the candidate
+# is T + 1 s), or either (equality, and what is solved as fractions).
+AT, AFTER, BOTH = 0, 1, 2
+_WHEN_FIXED_LEFT = {"<": AFTER, "<=": AT, ">": AT, ">=": AFTER}  # fixed OP now + offset
+_MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
+
+
+_TIMED_KINDS = frozenset({ir.CompareKind.DATETIME, ir.CompareKind.NUMBER})
+
+
+@dataclass(frozen=True, slots=True)
+class Test:
+    """`left OP right` with `now` on at least one side.
+
+    Attributes:
+        fixed: for a time compared with `now` shifted by durations, the
+            side without `now` (else None: solved as fractions).
+        shifts: the (sign, duration) of that shifted `now`.
+        session: whether it reads a session field.
+        session_shifts: whether the shifts do (else their sum is the same for every session).
+        when: `AT`, `AFTER` or `BOTH`: when the test changes, for a change instant T.
+    """
+
+    left: ir.Expr
+    right: ir.Expr
+    fixed: ir.Expr | None
+    shifts: tuple[tuple[int, ir.Expr], ...]
+    session: bool
+    session_shifts: bool
+    when: int
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What one condition compares with `now`: outside session forms, and its session forms."""
+
+    tests: tuple[Test, ...] = ()
+    histories: tuple[ir.History, ...] = ()
+    unsupported: bool = False
+
+    @property
+    def timed(self) -> bool:
+        return bool(self.tests or self.histories or self.unsupported)
+
+
+NOTHING = Summary()
+
+
+class Walk:
+    """The walk of a program, made once: each defined phrase and session form summarised once."""
+
+    def __init__(self) -> None:
+        self.memo: dict[int, Summary] = {}  # phrase condition id -> its summary
+        self.inner: dict[int, Summary] = {}  # session form id -> the summary of what `had` tests
+        self.now_nodes: set[int] = set()  # ids of the expressions that read `now`
+        self.session_fields: dict[int, str] = {}  # id -> path of the session fields tests read
+
+    def summary(self, root: ir.Condition) -> Summary:
+        tests: dict[int, Test] = {}
+        histories: dict[int, ir.History] = {}
+        unsupported = False
+        for node in ir.nodes(root, into_history=False, into_phrases=False):
+            match node:
+                case ir.Phrase(condition=condition):
+                    # A phrase's condition is shared by its uses: summarised once.
+                    found = self.memo.get(id(condition))
+                    if found is None:
+                        found = self.memo[id(condition)] = self.summary(condition)
+                    tests.update((id(x), x) for x in found.tests)
+                    histories.update((id(h), h) for h in found.histories)
+                    unsupported |= found.unsupported
+                case ir.History():
+                    histories[id(node)] = node
+                    if id(node) not in self.inner:
+                        inner = self.inner[id(node)] = self.summary(node.condition)
+                        # A session form inside `had` (the checker refuses it) has no known selection.
+                        unsupported |= bool(inner.histories)
+                    if node.window is not None and self.reads_now(node.window):
+                        unsupported = True
+                case ir.Compare(op=op, kind=kind, left=left, right=right):
+                    if self.reads_now(left) | self.reads_now(right):
+                        unsupported |= kind not in _TIMED_KINDS
+                        test = self.test(op, left, right)
+                        if test is not None:
+                            tests[id(test)] = test
+                case ir.Between(kind=kind, value=value, low=low, high=high):
+                    if self.reads_now(value) | self.reads_now(low) | self.reads_now(high):
+                        unsupported |= kind not in _TIMED_KINDS
+                        for left, right in ((low, value), (value, high)):
+                            test = self.test("<=", left, right)
+                            if test is not None:
+                                tests[id(test)] = test
+                case ir.Truth(value=value) | ir.Member(value=value) | ir.Contains(value=value):
+                    unsupported |= self.reads_now(value)
+                case ir.Empty(value=value):
+                    unsupported |= self.reads_now(value)
+                case _:
+                    pass  # `is known` of a time does not depend on when; expressions are read by their test
+        if not (tests or histories or unsupported):
+            return NOTHING
+        return Summary(tuple(tests.values()), tuple(histories.values()), unsupported)
+
+    def reads_now(self, node: ir.Expr) -> bool:
+        """Whether an expression reads `now`; each part of it that does is remembered."""
+        reads = [n for n in ir.nodes(node) if _reads_now_below(n)]
+        self.now_nodes.update(id(n) for n in reads)
+        return bool(reads)
+
+    def test(self, op: str, left: ir.Expr, right: ir.Expr) -> Test | None:
+        """The test of `left OP right`; None when `now` cancels out (it is on both sides alike)."""
+        fields = [n for e in (left, right) for n in ir.nodes(e) if isinstance(n, ir.FieldRef) and n.session]
+        self.session_fields.update((id(n), n.path) for n in fields)
+        session = bool(fields)
+        left_shifts, right_shifts = shifts(left), shifts(right)
+        if left_shifts is not None and right_shifts is not None:
+            return None  # `now + a OP now + b` holds or not whatever the time
+        if right_shifts is not None and not self.reads_now(left):
+            when = _WHEN_FIXED_LEFT.get(op, BOTH)
+            return Test(left, right, left, right_shifts, session, _reads_session(right), when)
+        if left_shifts is not None and not self.reads_now(right):
+            when = _WHEN_FIXED_LEFT.get(_MIRROR[op], BOTH)
+            return Test(left, right, right, left_shifts, session, _reads_session(left), when)
+        return Test(left, right, None, (), session, True, BOTH)
+
+
+def shifts(node: ir.Expr) -> tuple[tuple[int, ir.Expr], ...] | None:
+    """(sign, duration) of each shift when `node` is `now` shifted by durations without `now`; else None."""
+    shifts = []
+    while isinstance(node, ir.Arith) and node.kind is ir.ArithKind.SHIFT:
+        if any(isinstance(n, ir.Now) for n in ir.nodes(node.right)):
+            return None
+        shifts.append((1 if node.op == "+" else -1, node.right))
+        node = node.left
+    return tuple(shifts) if isinstance(node, ir.Now) else None
+
+
+def _reads_session(node: ir.Expr) -> bool:
+    return any(isinstance(n, ir.FieldRef) and n.session for n in ir.nodes(node))
+
+
+def _reads_now_below(node: ir.Condition | ir.Expr) -> bool:
+    return any(isinstance(n, ir.Now) for n in ir.nodes(node))
