@@ -46,6 +46,7 @@ rules: $(STAMP)
 	$(BIN)/clinrules check examples/ rulesets/
 	$(BIN)/clinrules fmt --check rulesets/ examples/
 	$(BIN)/clinrules test --min-coverage 100 rulesets/
+	$(BIN)/clinrules test examples/
 
 # The documentation site, built strictly (a broken link fails); pages for the
 # shipped rulesets are generated into docs/generated/ by tools/mkdocs_hooks.py.

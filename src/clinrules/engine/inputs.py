@@ -25,6 +25,7 @@ import datetime as dt
 import typing
 from collections.abc import Collection, Mapping, Sequence
 from enum import Enum
+from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -147,11 +148,34 @@ def _check_sessions(
 ) -> None:
     fields = schema.session_fields
     exercise_field = fields.get("exercise")
+    # The log is most of a patient's values: the common right kinds pass on
+    # one dict lookup and one type test, before any function call.
+    plain = {key: _PLAIN_KINDS.get(field.type.__class__) for key, field in fields.items()}
+    exercise_key = "exercise" if exercise_field is not None and exercises is not None else None
     for index, session in enumerate(sessions[: MAX_SESSIONS + 1]):  # more are refused in `sessions_of`
         if not isinstance(session, Mapping):
             continue
         for key, value in session.items():
-            if value is None or not isinstance(key, str):
+            if value is None:
+                continue
+            kinds = plain.get(key)
+            if kinds is not None:
+                value_type = type(value)
+                if value_type in kinds:
+                    if value_type is bool:
+                        continue
+                    if value_type is str:
+                        if kinds is _TIME_KINDS:
+                            try:  # the common case, a time with its offset, needs no function of ours
+                                if dt.datetime.fromisoformat(value).utcoffset() is not None:
+                                    continue
+                            except ValueError:
+                                pass
+                        elif key != exercise_key or value in exercises:  # type: ignore[operator]
+                            continue
+                    elif -MAX_MAGNITUDE <= value <= MAX_MAGNITUDE:  # false for NaN too
+                        continue
+            if not isinstance(key, str):
                 continue
             field = fields.get(key)
             if field is None:
@@ -166,6 +190,20 @@ def _check_sessions(
                 problem = exercise_problem(value, exercises)
                 if problem is not None:
                     problems.append((f"{SESSIONS}[{index}].{key}", problem))
+
+
+_TIME_KINDS = frozenset({str})
+_PLAIN_KINDS: Mapping[type, frozenset[type]] = MappingProxyType(
+    {
+        t.NumberType: frozenset({int, float}),
+        t.BoolType: frozenset({bool}),
+        t.TextType: frozenset({str}),
+        t.EnumType: frozenset({str}),
+        t.DateTimeType: _TIME_KINDS,
+    }
+)
+"""Field kinds whose common right values one type test settles (a number also needs its range,
+a time its offset, an exercise id the ruleset); anything else takes the full check."""
 
 
 def _alias_of(model: type[BaseModel] | None, key: str) -> str | None:
