@@ -8,7 +8,9 @@ times: in the clinrules language, as a hand-written three-valued (Kleene)
 Python function, as rule-engine expressions and as JsonLogic. What is timed
 is the cost per state of every rule's outcome:
 
-- clinrules `RuleSet.outcomes(instance)` on instances pydantic has built;
+- clinrules `RuleSet.outcomes(instance)` on instances pydantic has built,
+  and the same with its outcomes by id (`by_id()`: the ids cost nothing
+  until they are asked for);
 - `three_valued`, the same rules by hand with None as unknown: the limit;
 - `two_valued`, by hand without unknowns, on fully known states;
 - rule-engine and json-logic-qubit (two-valued), on fully known states,
@@ -448,7 +450,15 @@ def run() -> tuple[list[Row], dict[str, Any]]:
     check_equal("rule-engine", expected_known[:peer_count], map(by_rule_engine, data), peer_states)
     check_equal("json-logic-qubit", expected_known[:peer_count], map(by_json_logic, data), peer_states)
 
+    sample = rs.outcomes(states[0])
+    if sample.red_flag_ids + sample.rule_ids != tuple(r.id for r in RULES):
+        raise AssertionError("clinrules outcomes(): the ids are not the rules' ids in their order")
+
+    def by_id(state: FlatState) -> Any:
+        return rs.outcomes(state).by_id()
+
     clin = per_item_ns(rs.outcomes, states)
+    clin_by_id = per_item_ns(by_id, states)
     clin_known = per_item_ns(rs.outcomes, known)
     hand3 = per_item_ns(three_valued, states)
     hand2 = per_item_ns(two_valued, known)
@@ -460,6 +470,7 @@ def run() -> tuple[list[Row], dict[str, Any]]:
         Row(s, f"clinrules outcomes(), {count:,} states, 20% unknown", us(clin), "us/state"),
         Row(s, "hand-written three-valued, same states", us(hand3), "us/state"),
         at_most(s, "clinrules / hand-written three-valued", clin / hand3, 1.5),
+        Row(s, "clinrules outcomes().by_id(), same states (two mappings)", us(clin_by_id), "us/state"),
         Row(s, f"clinrules outcomes(), {count:,} known states", us(clin_known), "us/state"),
         Row(s, "hand-written two-valued, known states", us(hand2), "us/state"),
         Row(s, f"rule-engine, {peer_count:,} known states", us(engine_ns), "us/state"),

@@ -143,10 +143,13 @@ cases:
         ("{name: x, patient: {}, expect: {}}", "'expect' is empty"),
         ("{name: x, patient: {}, exercises: walking, expect: {triage: clear}}", "'exercises' must be a list"),
         ("{name: x, patient: {}, parameters: {a: two}, expect: {triage: clear}}", "'parameters' must map"),
-        ("{name: x, patient: {}, as_of: yesterday, expect: {triage: clear}}", "'as_of' must be a time"),
+        (
+            "{name: x, patient: {}, as_of: yesterday, expect: {triage: clear}}",
+            "'as_of' must be a date and time",
+        ),
         (
             "{name: x, patient: {}, as_of: '2026-11-21T08:00:00', expect: {triage: clear}}",
-            "needs a UTC offset",
+            "(no UTC offset)",
         ),
         (
             "{name: x, patient: {}, expect: {triage: fine}}",

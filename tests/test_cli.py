@@ -97,7 +97,11 @@ def test_check_shows_lines_of_included_files(tmp_path: Path) -> None:
 
 
 def test_check_the_shipped_examples() -> None:
-    code, out, _ = run("check", str(ROOT / "examples"))
+    # examples/ottawa needs its own model (--model): tests/test_own_models.py checks it.
+    own = ROOT / "examples" / "ottawa"
+    code, out, _ = run(
+        "check", *(str(p) for p in (ROOT / "examples").rglob("*.rules") if own not in p.parents)
+    )
     assert code == 0
     assert "0 errors" in out
 

@@ -110,7 +110,7 @@ def test_a_ruleset_with_errors_exits_1(tmp_path: Path) -> None:
     ("extra", "stdin", "fragment"),
     [
         (["--as-of", "tomorrow"], "", "not an ISO 8601 time"),
-        (["--as-of", "2026-11-21T08:00:00"], "", "needs a UTC offset"),
+        (["--as-of", "2026-11-21T08:00:00"], "", "(no UTC offset)"),
         (["--set", "pain_ceiling"], "", "NAME=VALUE"),
         (["--set", "pain_ceiling=high"], "", "not a number"),
         (["--exercise", "glute_brige"], "", "unknown exercise"),

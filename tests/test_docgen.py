@@ -109,33 +109,32 @@ def test_the_page_has_every_section(tmp_path: Path) -> None:
 def test_rules_read_as_sentences(tmp_path: Path) -> None:
     text = doc(RULES, tmp_path)
     assert (
-        "- **`provoked`** (Leg symptoms): Stop the glute bridge if the last session had shooting pain."
-        in text
+        "- **`provoked`** (Leg symptoms): Stop *Glute bridge* if the last session had shooting pain." in text
     )
     assert "  - Instead: Gluteal squeeze (`glute_squeeze`), Walking (`walking`)" in text
     assert "  - If this cannot be judged: check" in text
     assert '  - Tell the patient: "Stop the bridge for today."' in text
     assert "  - Note for the clinician: Check the nerve signs." in text
     assert "  - Sources: `guide` (A guide to sciatica)" in text
-    assert 'Lower the dose of the glute bridge if 2 of the last 3 sessions had "flare".' in text
+    assert 'Lower the dose of *Glute bridge* if 2 of the last 3 sessions had "flare".' in text
     assert "  - Dose: 5 repetitions, partial range of movement" in text
     assert (
-        "Check first (ask the missing questions) before the walking if screened at is before "
+        "Check first (ask the missing questions) before *Walking* if screened at is before "
         "screen max age ago." in text
     )
     assert (
-        "Move up from the glute squeeze to the glute bridge if every one of the last 3 sessions "
+        "Move up from *Gluteal squeeze* to *Glute bridge* if every one of the last 3 sessions "
         "had pain during at most pain ceiling." in text
     )
     assert (
-        "Step down from the glute bridge to the glute squeeze if age is at least 80 years "
+        "Step down from *Glute bridge* to *Gluteal squeeze* if age is at least 80 years "
         "and side is one of both or left." in text
     )
     assert (
-        "Avoid the glute bridge if weakness includes any of dorsiflexion or knee extension "
+        "Avoid *Glute bridge* if weakness includes any of dorsiflexion or knee extension "
         "or weakest grade is between 0 and 3." in text
     )
-    assert "**Otherwise**, when no rule applies: Allow the walking." in text
+    assert "**Otherwise**, when no rule applies: Allow *Walking*." in text
     assert '- **"flare"** means: next morning pain is at least pain before plus 2.' in text
 
 
@@ -188,7 +187,10 @@ def test_the_language_example_with_its_library() -> None:
     text = out.getvalue()
     assert "# Glute bridge safety in sciatica" in text
     assert 'Stop all exercise and get emergency care now if "cauda equina signs" or bilateral new.' in text
-    assert 'Step down from the glute bridge to the bridge partial if "radiating pain below knee".' in text
+    assert (
+        'Step down from *Glute bridge with brace* to *Partial-range glute bridge* if "radiating pain below knee".'
+        in text
+    )
     rs = clinrules.load(LANGUAGE / "glute_bridge.rules", allow_draft=True)
     assert page(rs.program).splitlines()[0] == "# Glute bridge safety in sciatica"
 
@@ -249,11 +251,11 @@ rule recent for walking:
 otherwise allow
 """
     text = doc(rules, tmp_path)
-    assert "Avoid the walking if *osteoporosis or steroids* and new episode." in text
+    assert "Avoid *Walking* if *osteoporosis or steroids* and new episode." in text
     assert "  - Instead: Cycling (`cycling`)" in text  # never the exercise itself
     assert "  - Instead: Walking (`walking`)" in text
     assert (
-        "Avoid the walking if any session within 4 days had "
+        "Avoid *Walking* if any session within 4 days had "
         "(the session time at or after 24 hours ago and shooting pain)." in text
     )
 

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import clinrules
 from clinrules.authoring.fmt import format_text, shape
 from clinrules.syntax import ast
-from tests.conftest import ROOT
+from tests.conftest import ROOT, examples
 from tests.strategies import rulesets
 from tests.support.golden import golden_cases
 from tests.test_golden_parse import CONDITION_PREFIX, GOLDEN
@@ -102,23 +102,31 @@ def test_the_inputs_exist() -> None:
     assert len(REPO_FILES) >= 4
 
 
+# The formatter's properties run 75 examples in the bounded profile, not 150
+# (20 to 60 ms an example, the slowest of the suite): each kind of input is drawn
+# by several of them, and every golden source and repository file is also
+# formatted as it is by the parametrized tests at the end.
+@examples(75)
 @given(generated=rulesets())
 def test_generated_rulesets_format_well(generated: Any) -> None:
     assert_formats_well(generated.text())
 
 
+@examples(75)
 @given(data=st.data(), generated=rulesets())
 def test_generated_rulesets_with_comments_format_well(data: st.DataObject, generated: Any) -> None:
     text = data.draw(with_comments(generated.text()))
     assert_formats_well(text)
 
 
+@examples(75)
 @given(data=st.data(), generated=rulesets())
 def test_the_layout_of_the_input_never_matters(data: st.DataObject, generated: Any) -> None:
     text = generated.text()
     assert format_text(data.draw(relaid(text))) == format_text(text)
 
 
+@examples(75)
 @given(data=st.data(), source=st.sampled_from(GOLDEN_SOURCES + [p.read_text("utf-8") for p in REPO_FILES]))
 def test_any_layout_with_comments_formats_well(data: st.DataObject, source: str) -> None:
     assert_formats_well(data.draw(relaid(data.draw(with_comments(source)))))
@@ -129,6 +137,8 @@ def test_golden_sources_with_comments_format_well(data: st.DataObject, source: s
     assert_formats_well(data.draw(with_comments(source)))
 
 
+# 50: the slowest (a whole repository file an example), and only a few files to draw.
+@examples(50)
 @given(data=st.data(), path=st.sampled_from(REPO_FILES))
 def test_repository_files_with_comments_format_well(data: st.DataObject, path: Path) -> None:
     assert_formats_well(data.draw(with_comments(path.read_text(encoding="utf-8"))))

@@ -17,7 +17,7 @@ import clinrules
 from clinrules.base.diagnostics import CODES
 from clinrules.syntax import ast
 from clinrules.syntax.grammar import parser
-from tests.conftest import ROOT
+from tests.conftest import ROOT, examples
 from tests.support.spans import assert_inside
 
 FUZZ = int(os.environ.get("CLINRULES_FUZZ", "0"))
@@ -102,6 +102,10 @@ def test_mutations_of_a_valid_file(text: str) -> None:
     check(text)
 
 
+# Deep and large inputs: 60 examples each in the bounded profile, not 150 (up
+# to 0.1 s an example; a quarter of them still above half the range), and
+# tests/test_parser.py nests 50,000 deep.
+@examples(60)
 @given(
     st.integers(1, 3_000),
     st.sampled_from(["(", "not ", "(x or ", "the last session had (", "x + ", "-"]),
@@ -112,6 +116,7 @@ def test_deep_nesting(depth: int, opener: str, closed: bool) -> None:
     check("ruleset r version 1.0.0 status draft\ndefine d: " + opener * depth + "x" + closer + "\n")
 
 
+@examples(60)
 @given(st.integers(1, 2_000), st.sampled_from(["rule a for b: stop if x\n", "rule a for b:\n stp\n", "(\n"]))
 def test_large_inputs(repeat: int, block: str) -> None:
     check("ruleset r version 1.0.0 status draft\n" + block * repeat)

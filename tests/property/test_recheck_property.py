@@ -16,11 +16,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import clinrules
 from clinrules.decision.result import Decision
+from tests.conftest import examples
 
 AS_OF = dt.datetime(2026, 11, 21, 8, tzinfo=dt.UTC)
 _EXERCISES = ("ex_a", "ex_b", "ex_c")
@@ -119,7 +120,7 @@ def _first_change(ruleset: clinrules.RuleSet, case: _Case, decision: Decision) -
     return first
 
 
-@settings(max_examples=80)
+@examples(80)
 @given(_cases(), st.randoms(use_true_random=False))
 def test_recheck_at_agrees_with_brute_force_on_a_fine_time_grid(case: _Case, rng: Any) -> None:
     ruleset = clinrules.compile(case.text, allow_draft=True)

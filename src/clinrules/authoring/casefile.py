@@ -20,6 +20,7 @@ import datetime as dt
 import difflib
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ from clinrules.decision.result import (
     Verdict,
     format_time,
 )
+from clinrules.engine.wording import time_problem
 
 MAX_BYTES = MAX_CASE_FILE_BYTES
 """The largest case file or patient file read (4 MiB)."""
@@ -48,7 +50,7 @@ MAX_BYTES = MAX_CASE_FILE_BYTES
 SHOW_LIMIT = 2000
 """The most characters of one value a message shows (a value from a case file or a decision)."""
 
-_TOP_KEYS = ("ruleset", "cases")
+_TOP_KEYS = ("ruleset", "model", "cases")
 _CASE_KEYS = ("name", "patient", "patient_file", "exercises", "parameters", "as_of", "expect")
 _DECISION_KEYS = tuple(k for k in Decision.model_fields if k != "trace")
 _EXERCISE_KEYS = tuple(ExerciseDecision.model_fields)
@@ -93,6 +95,9 @@ class CaseFile:
     Attributes:
         root: the directory tree the case file may read from (its own
             directory, symbolic links resolved); `ruleset` lies inside it.
+        model: the model the cases are written for, as the file names it
+            (`NAME` or `module:Class`, docs/models.md), or None for the
+            ruleset header's.
     """
 
     shown: str
@@ -100,6 +105,7 @@ class CaseFile:
     ruleset_shown: str
     cases: tuple[Case, ...]
     root: Path | None = None
+    model: str | None = None
 
 
 # ---------------------------------------------------------------- reading
@@ -116,7 +122,9 @@ def read_case_file(path: Path, shown: str | None = None) -> CaseFile:
         CaseFileError: every problem of the file.
     """
     shown = shown if shown is not None else str(path)
-    data, lines, duplicates = _parse_yaml(_read_text(path, shown), shown)
+    text = _read_text(path, shown)
+    _refuse_rule_file(path, text, shown)
+    data, lines, duplicates = _parse_yaml(text, shown)
     root = path.resolve().parent
     if not isinstance(data, dict):
         raise CaseFileError(
@@ -132,6 +140,12 @@ def read_case_file(path: Path, shown: str | None = None) -> CaseFile:
         real, problem = _confined(ruleset, root)
         if problem:
             problems.append(f"{shown}: 'ruleset' {problem}")
+    model = data.get("model")
+    if "model" in data and (not isinstance(model, str) or not model.strip() or len(model) > 200):
+        problems.append(
+            f"{shown}: 'model' must name the patient model: a registered name, or module:Class for "
+            "a module beside the case file (such as ottawa_model:Patient)"
+        )
     raw_cases = data.get("cases")
     if not isinstance(raw_cases, list) or not raw_cases:
         problems.append(
@@ -154,7 +168,40 @@ def read_case_file(path: Path, shown: str | None = None) -> CaseFile:
     if problems:
         raise CaseFileError(problems)
     ruleset_shown = os.path.normpath(os.path.join(os.path.dirname(shown), ruleset))
-    return CaseFile(shown, real or root / ruleset, ruleset_shown, tuple(cases), root)
+    model_named = model.strip() if isinstance(model, str) else None
+    return CaseFile(shown, real or root / ruleset, ruleset_shown, tuple(cases), root, model_named)
+
+
+_RULE_FILE_START = re.compile(r"\A(?:[ \t\r\n]|#[^\n]*\n)*(?:ruleset|library)[ \t]+[A-Za-z_]")
+_RULESET_LINE = re.compile(r"^ruleset:[ \t]*[\"']?([^\"'\n#]+?)[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def _refuse_rule_file(path: Path, text: str, shown: str) -> None:
+    """A rule file given where a case file belongs is named so, with the (up to 20) case files beside it."""
+    if path.suffix != ".rules" and not _RULE_FILE_START.match(text):  # whole comment lines only
+        return
+    found = []
+    try:
+        root = path.resolve().parent
+        beside = sorted(root.glob("*.cases.yaml"))[:20]
+    except (OSError, ValueError, RuntimeError):
+        root, beside = path.parent, []
+    for candidate in beside:
+        try:
+            named = _RULESET_LINE.search(
+                read_bounded(candidate, MAX_BYTES, beneath=root).decode(errors="replace")
+            )
+        except (OSError, ValueError):
+            continue  # an unreadable neighbour is only not named
+        if named is not None and os.path.normpath(named.group(1)) == path.name:
+            found.append(os.path.join(os.path.dirname(shown), candidate.name))
+    stem = path.name.removesuffix(".rules") if path.suffix == ".rules" else path.stem
+    where = f"such as {os.path.join(os.path.dirname(shown), stem + '.cases.yaml')} (there is none yet)"
+    if found:
+        where = f"its case file{'s are' if len(found) > 1 else ' is'} {', '.join(found)}"
+    raise CaseFileError(
+        [f"{shown}: this is a rule file; clinrules test takes case files (*.cases.yaml): {where}"]
+    )
 
 
 def _confined(raw: str, root: Path) -> tuple[Path | None, str]:
@@ -370,19 +417,12 @@ def _parameters(raw: object, problems: list[str]) -> dict[str, object] | None:
 
 
 def _as_of(raw: object, problems: list[str]) -> dt.datetime | None:
-    value = raw
-    if isinstance(raw, str):
-        try:
-            value = dt.datetime.fromisoformat(raw)
-        except ValueError:
-            value = None
-    if not isinstance(value, dt.datetime):
-        problems.append("'as_of' must be a time such as \"2026-11-21T08:00:00Z\"")
+    wrong = time_problem(raw)  # the wording of every bad time, as_of or field
+    if wrong is not None:
+        problems.append(f"'as_of' {wrong}")
         return None
-    if value.utcoffset() is None:
-        problems.append("'as_of' needs a UTC offset, such as \"2026-11-21T08:00:00Z\"")
-        return None
-    return value
+    assert isinstance(raw, str | dt.datetime)
+    return dt.datetime.fromisoformat(raw) if isinstance(raw, str) else raw
 
 
 def _expect_problems(expect: dict[Any, Any]) -> list[str]:

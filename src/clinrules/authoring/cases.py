@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from clinrules import ir
 from clinrules.authoring.casefile import Case, CaseFile, CaseFileError, read_case_file, show
 from clinrules.base.diagnostics import Diagnostic, make
@@ -36,6 +38,7 @@ __all__ = [
     "CaseFile",
     "CaseFileError",
     "CaseResult",
+    "ChosenModel",
     "Coverage",
     "CoverageItem",
     "Mismatch",
@@ -85,8 +88,12 @@ class CaseResult:
 # ---------------------------------------------------------------- the ruleset
 
 
+ChosenModel = tuple[type[BaseModel], str]
+"""A model given instead of the header's `model` line (`--model`, a case file's `model`), and its name."""
+
+
 def check_program(
-    path: Path, shown: str, *, beneath: Path | None = None
+    path: Path, shown: str, *, beneath: Path | None = None, model: ChosenModel | None = None
 ) -> tuple[ir.Program, list[Diagnostic]]:
     """Check a ruleset (or a library) of any status: its program and warnings.
 
@@ -94,6 +101,7 @@ def check_program(
         path: the rule file.
         shown: the name its diagnostics use.
         beneath: a directory tree the file must lie in (`CaseFile.root`).
+        model: the model to check against instead of the header's.
 
     Raises:
         RulesetError: the file cannot be read or has errors, or lies outside `beneath`.
@@ -105,22 +113,26 @@ def check_program(
             [make("CR215", f"cannot read '{shown}': {error.strerror or error}", shown, Span(1, 1, 1, 1))]
         ) from None
     library = files[0].rule_file.header.kind is ast.FileKind.LIBRARY
-    program, reporters = check(files, standalone=library)
+    model_class, model_name = model or (None, None)
+    program, reporters = check(files, model_class, model_name, standalone=library)
     return program, [d for r in reporters for d in r.diagnostics]
 
 
-def load_ruleset(path: Path, shown: str, *, beneath: Path | None = None) -> RuleSet:
+def load_ruleset(
+    path: Path, shown: str, *, beneath: Path | None = None, model: ChosenModel | None = None
+) -> RuleSet:
     """Load a ruleset for testing, whatever its status (drafts, reviews and retired ones).
 
     Args:
         path: the rule file.
         shown: the name its diagnostics use.
         beneath: a directory tree the file must lie in (`CaseFile.root`).
+        model: the model to use instead of the header's.
 
     Raises:
         RulesetError: the file has errors, is a library, or lies outside `beneath`.
     """
-    program, warnings = check_program(path, shown, beneath=beneath)
+    program, warnings = check_program(path, shown, beneath=beneath, model=model)
     if program.kind == ast.FileKind.LIBRARY.value:
         header = program.where
         raise RulesetError(

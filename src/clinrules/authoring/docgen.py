@@ -2,7 +2,7 @@
 
 Stage: rendering, from the checked program (`ir.Program`) of a ruleset of
 any status. Design decision: the page is written for a clinician reading
-aloud, exercise by exercise ("Stop the glute bridge if the last session had
+aloud, exercise by exercise ("Stop *Glute bridge* if the last session had
 shooting pain"), and is deterministic: wherever order does not change a
 decision (rules, red flags, sources, exercises, tags, phrases) it is sorted,
 so two pages of the same ruleset are byte-identical and a diff between two
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from clinrules import ir
-from clinrules.authoring.docwords import Words, dose, md, number, words
+from clinrules.authoring.docwords import Words, dose, md, number, shared_leaves
 from clinrules.base.terminal import printable
 from clinrules.decision.result import DISCLAIMER
 from clinrules.ruleset import sha256_of
@@ -50,7 +50,7 @@ def _code(names: Iterable[str]) -> str:
 class _Page:
     def __init__(self, program: ir.Program) -> None:
         self.p = program
-        self.words = Words()
+        self.words = Words(_exercise_words(program), shared_leaves(program))
         self.lines: list[str] = []
 
     def out(self, *lines: str) -> None:
@@ -277,11 +277,22 @@ class _Page:
         return sorted(self.p.exercises.values(), key=lambda e: e.id)
 
     def _the(self, exercise: str) -> str:
-        return f"the {words(exercise)}"
+        return self.words.exercise(exercise)
 
     def _named(self, exercise: str) -> str:
         e = self.p.exercises.get(exercise)
         return f"{md(e.name)} (`{exercise}`)" if e else f"`{exercise}`"
+
+
+def _exercise_words(program: ir.Program) -> dict[str, str]:
+    """Each exercise as the page's sentences name it: its declared name, in italics
+    (so that no word of it reads as part of the condition), with its id when
+    another exercise has the same name."""
+    names = [e.name for e in program.exercises.values()]
+    return {
+        e.id: f"*{md(e.name)}*" + (f" (`{e.id}`)" if names.count(e.name) > 1 else "")
+        for e in program.exercises.values()
+    }
 
 
 def _one_rung(program: ir.Program, e: ir.Exercise, verdict: str) -> str | None:

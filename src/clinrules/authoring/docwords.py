@@ -10,6 +10,8 @@ Markdown, escaped where it comes from the rule file.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+
 from clinrules import ir
 from clinrules.syntax.ast import SCOPE_WORDS, Quantifier, ScopeKind
 
@@ -31,15 +33,29 @@ def md(text: str) -> str:
 
 
 def words(name: str) -> str:
-    """An id or a field's leaf name in words: `radiating_pain` -> `radiating pain`."""
-    return name.rsplit(".", 1)[-1].replace("_", " ")
+    """An id or a dotted path in words, part by part: `exam.lateral_malleolus` -> `exam.lateral malleolus`."""
+    return name.replace("_", " ")
 
 
 def name_md(name: str) -> str:
     """A field, parameter or value in words, as Markdown: in italics when its words
     hold a connective (`osteoporosis_or_steroids`), so it cannot be misread as two."""
     text = words(name)
-    return f"*{md(text)}*" if _CONNECTIVES & set(text.split()) else md(text)
+    return f"*{md(text)}*" if _CONNECTIVES & set(text.replace(".", " ").split()) else md(text)
+
+
+def shared_leaves(program: ir.Program) -> frozenset[str]:
+    """The leaf names that more than one field, or a field and a parameter, end in.
+
+    A field whose leaf is one of these is named by its whole path on the page
+    (and a session field as the session's), so that two different fields
+    never read the same: `exam.lateral_malleolus.tender` and
+    `exam.medial_malleolus.tender` are not both "tender".
+    """
+    schema = program.schema
+    shared = {leaf for leaf, paths in schema.leaves.items() if len(paths) > 1}
+    names = [*schema.leaves, *schema.session_fields, *program.parameters]
+    return frozenset(shared | {n for n in set(names) if names.count(n) > 1})
 
 
 def number(value: float) -> str:
@@ -120,10 +136,21 @@ def _counted(a: ir.Amount, word: str) -> str:
 class Words:
     """Renders conditions in words, as Markdown, and remembers the defined phrases it named."""
 
-    def __init__(self) -> None:
-        """Start with no phrase named."""
+    def __init__(self, exercises: Mapping[str, str] | None = None, shared: Collection[str] = ()) -> None:
+        """Start with no phrase named.
+
+        Args:
+            exercises: each exercise id's words on the page (its declared name).
+            shared: the leaf names more than one field ends in (`shared_leaves`).
+        """
         self.phrases: dict[str, ir.Condition] = {}
+        self.exercises = exercises or {}
+        self.shared = shared
         self._had = 0  # inside `had`: "had pain during more than 2", without "is"
+
+    def exercise(self, exercise: str) -> str:
+        """An exercise by its declared name, as Markdown (its id, when the page has no name for it)."""
+        return self.exercises.get(exercise) or f"`{exercise}`"
 
     def condition(self, c: ir.Condition, nested: bool = False) -> str:
         """A condition in words (Markdown, escaped); `nested` puts `and`/`or` in parentheses."""
@@ -168,7 +195,7 @@ class Words:
         return "(a condition)"
 
     def _history(self, h: ir.History) -> str:
-        pre = f"{name_md(h.exercise)} " if h.scope is ScopeKind.EXERCISE and h.exercise else ""
+        pre = f"{self.exercise(h.exercise)} " if h.scope is ScopeKind.EXERCISE and h.exercise else ""
         of = ""
         if h.scope is not None and h.scope is not ScopeKind.EXERCISE:
             of = " " + SCOPE_WORDS[h.scope].format(name_md(h.tag or ""))
@@ -205,8 +232,13 @@ class Words:
         match e:
             case ir.FieldRef(path=path, session=True) if path.rsplit(".", 1)[-1] == "at":
                 return "the session time"
-            case ir.FieldRef(path=path) | ir.ParamRef(name=path):
-                return name_md(path)
+            case ir.FieldRef(path=path, session=session):
+                leaf = path.rsplit(".", 1)[-1]
+                if leaf not in self.shared:
+                    return name_md(leaf)
+                return f"the session's {name_md(leaf)}" if session else name_md(path)
+            case ir.ParamRef(name=name):
+                return name_md(name)
             case ir.Const(value=value, type=t):
                 return quantity(value, t.unit.name if t.unit else None)
             case ir.EnumConst(member=member):

@@ -12,12 +12,13 @@ line before the item that followed it. docs/formatting.md describes the layout.
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
-import re
-from dataclasses import dataclass, field
 from typing import Any
 
+from clinrules.authoring.fmtcomments import Item as _Item
+from clinrules.authoring.fmtcomments import attach as _attach
+from clinrules.authoring.fmtcomments import comment_text as _comment
+from clinrules.authoring.fmtcomments import render as _render
 from clinrules.base.errors import ClinrulesError, FormatError
 from clinrules.base.span import Span
 from clinrules.syntax import ast
@@ -29,7 +30,6 @@ INDENT = "  "
 CONTINUATION = "    "
 
 _OR, _AND, _NOT, _TEST = 1, 2, 3, 4  # precedence levels, loosest first
-_SPACE = re.compile(r"[ \t\f\r\n]*")
 
 
 def format_text(text: str, file: str = "<inline>") -> str:
@@ -217,47 +217,82 @@ def wrap(prefix: str, node: ast.Condition) -> list[str]:
 
     A condition too long for one line is wrapped at its top-level `and` or
     `or`: each continuation line is indented four spaces and starts with the
-    operator, and every line holds as many operands as fit. An operand is
-    never split, so a line can still be longer than `WIDTH`.
+    operator, and every line holds as many operands as fit. A test still too
+    long (a long sum, `item_1 + item_2 + ... >= 5`) is wrapped before its
+    top-level `+` and `-` in the same way, two spaces deeper inside an
+    `and`/`or`. A name or a parenthesised operand is never split, so a line
+    can still be longer than `WIDTH`.
     """
     line = prefix + condition(node)
-    if len(line) <= WIDTH or not isinstance(node, ast.AnyOf | ast.AllOf):
+    if len(line) <= WIDTH:
         return [line]
-    op, tightest = ("or", _NOT) if isinstance(node, ast.AnyOf) else ("and", _NOT)
-    operands = [_operand(c, tightest) for c in node.items]
-    lines = [prefix + operands[0]]
-    for operand in operands[1:]:
-        joined = f"{lines[-1]} {op} {operand}"
-        if len(joined) <= WIDTH:
-            lines[-1] = joined
+    if not isinstance(node, ast.AnyOf | ast.AllOf):
+        return _filled(prefix, _pieces(node), CONTINUATION)
+    op = "or" if isinstance(node, ast.AnyOf) else "and"
+    lines: list[str] = []
+    joinable = False  # an operand after a wrapped sum starts its own line
+    for index, item in enumerate(node.items):
+        operand = _operand(item, _NOT)
+        head = f"{CONTINUATION}{op} " if index else prefix
+        if joinable and len(f"{lines[-1]} {op} {operand}") <= WIDTH:
+            lines[-1] += f" {op} {operand}"
+        elif len(head + operand) <= WIDTH or _level(item) < _TEST:
+            lines.append(head + operand)
         else:
-            lines.append(f"{CONTINUATION}{op} {operand}")
+            wrapped = _filled(head, _pieces(item), CONTINUATION + INDENT)
+            lines += wrapped
+            joinable = len(wrapped) == 1
+            continue
+        joinable = True
     return lines
 
 
+def _filled(head: str, pieces: list[str], indent: str) -> list[str]:
+    """`head` and the pieces joined by spaces, a new line (indented by `indent`) where one would not fit."""
+    lines = [head + pieces[0]]
+    for piece in pieces[1:]:
+        if len(f"{lines[-1]} {piece}") <= WIDTH:
+            lines[-1] += " " + piece
+        else:
+            lines.append(indent + piece)
+    return lines
+
+
+def _pieces(node: ast.Condition) -> list[str]:
+    """A test's text cut before each top-level `+` and `-` of its values; joined by spaces, the text."""
+    match node:
+        case ast.Compare(op=op, left=left, right=right):
+            return _glued(_terms(left), op, _terms(right))
+        case ast.Between(value=v, low=low, high=high):
+            return _glued(_glued(_terms(v), "between", _terms(low)), "and", _terms(high))
+        case (
+            ast.IsValue(value=v)
+            | ast.IsKnown(value=v)
+            | ast.IsEmpty(value=v)
+            | ast.InSet(value=v)
+            | ast.Includes(value=v)
+        ):
+            terms, rest = _terms(v), condition(node)[len(expr(v)) :]
+            return [*terms[:-1], terms[-1] + rest]
+        case ast.Truth(expr=e):
+            return _terms(e)
+    return [condition(node)]
+
+
+def _terms(e: ast.Expr) -> list[str]:
+    """`a + b - c` as `["a", "+ b", "- c"]` (the grammar nests a sum to the left)."""
+    terms: list[str] = []
+    while isinstance(e, ast.Arithmetic):
+        terms.append(f"{e.op} {expr(e.right)}")
+        e = e.left
+    return [expr(e), *reversed(terms)]
+
+
+def _glued(left: list[str], word: str, right: list[str]) -> list[str]:
+    return [*left[:-1], f"{left[-1]} {word} {right[0]}", *right[1:]]
+
+
 # ---------------------------------------------------------------- items
-
-
-@dataclass
-class _Item:
-    """One printed piece of the file that comments can go with.
-
-    Attributes:
-        lines: the printed lines, indentation included.
-        start: the source offset of the item's first character.
-        end: the source offset just after its last character.
-        indent: "" for the first line of a declaration or of the header,
-            else two spaces; comments before the item take this indentation.
-        before: the comments printed on their own lines before the item.
-        trailing: the comment printed at the end of its last line.
-    """
-
-    lines: list[str]
-    start: int
-    end: int
-    indent: str
-    before: list[ast.Comment] = field(default_factory=list)
-    trailing: ast.Comment | None = None
 
 
 def _head(text: str, start: int, end: int) -> _Item:
@@ -431,85 +466,3 @@ def _clause(clause: ast.Clause) -> str:
         case ast.Care(level=level):
             return f"care {level.name}"
     raise TypeError(clause)
-
-
-# ---------------------------------------------------------------- comments
-
-
-def _trailing(comment: ast.Comment, text: str) -> bool:
-    """True when something other than blanks comes before the comment on its line."""
-    line_start = text.rfind("\n", 0, comment.span.start) + 1
-    return bool(text[line_start : comment.span.start].strip())
-
-
-def _attach(items: list[_Item], comments: tuple[ast.Comment, ...], text: str) -> list[ast.Comment]:
-    """Give each comment to an item; return the comments that go at the end of the file.
-
-    A comment's owner is the last item that starts before it. The comments
-    inside the owner's text or at the end of one of its lines stay with it:
-    the last of them, when it was a trailing comment, at the end of its last
-    line, the others on their own lines before it. A comment on its own line
-    after the owner goes before the next item, or at the end of the file.
-    Comments keep their order in every case.
-    """
-    starts = [item.start for item in items]
-    owned: list[list[ast.Comment]] = [[] for _ in items]
-    for comment in comments:
-        owner = bisect.bisect_left(starts, comment.span.start) - 1
-        if owner < 0:
-            items[0].before.append(comment)
-        else:
-            owned[owner].append(comment)
-    end_comments: list[ast.Comment] = []
-    for index, (item, mine) in enumerate(zip(items, owned, strict=True)):
-        inner = 0
-        for position, comment in enumerate(mine):
-            if comment.span.start < item.end or _trailing(comment, text):
-                inner = position + 1
-        if inner and _trailing(mine[inner - 1], text):
-            item.before += mine[: inner - 1]
-            item.trailing = mine[inner - 1]
-        else:
-            item.before += mine[:inner]
-        following = items[index + 1].before if index + 1 < len(items) else end_comments
-        following += mine[inner:]
-    return end_comments
-
-
-def _comment(comment: ast.Comment) -> str:
-    return comment.text.removesuffix("\r")  # lines end with \n only
-
-
-def _blank_after(comment: ast.Comment, text: str) -> bool:
-    """True when a blank line follows the comment in the source."""
-    match = _SPACE.match(text, comment.span.end)
-    return match is not None and match.group().count("\n") >= 2
-
-
-def _render(items: list[_Item], end_comments: list[ast.Comment], text: str) -> str:
-    """Join the items: one blank line before each declaration, comments in their places.
-
-    Before a declaration (and the header, and at the end of the file) a blank
-    line the author left after a comment is kept, as one blank line; inside a
-    declaration or the header there are no blank lines.
-    """
-    out: list[str] = []
-    for index, item in enumerate(items):
-        top = item.indent == ""
-        if top and index > 0:
-            out.append("")
-        for comment in item.before:
-            out.append(item.indent + _comment(comment))
-            if top and _blank_after(comment, text):
-                out.append("")
-        lines = list(item.lines)
-        if item.trailing is not None:
-            lines[-1] += "  " + _comment(item.trailing)
-        out += lines
-    if end_comments:
-        out.append("")
-        for position, comment in enumerate(end_comments):
-            out.append(_comment(comment))
-            if position + 1 < len(end_comments) and _blank_after(comment, text):
-                out.append("")
-    return "\n".join(out) + "\n"

@@ -49,6 +49,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "CR110": (Severity.ERROR, "a date written in a condition"),
     "CR111": (Severity.ERROR, "a defined phrase that holds a keyword without quotes"),
     "CR112": (Severity.ERROR, "a number with too many digits"),
+    "CR114": (Severity.ERROR, "a defined phrase that starts with a word that begins a condition"),
     "CR201": (Severity.ERROR, "unknown field"),
     "CR202": (Severity.ERROR, "unknown phrase"),
     "CR203": (Severity.ERROR, "a value that is not one of the field's values"),

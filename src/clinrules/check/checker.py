@@ -24,6 +24,7 @@ from clinrules.check.doses import DoseChecker
 from clinrules.check.header import check_header
 from clinrules.check.loader import LoadedFile
 from clinrules.check.names import Reporter
+from clinrules.check.typecheck import fraction_bound
 from clinrules.schema import types as t
 from clinrules.schema.reader import Schema
 from clinrules.schema.units import unit_named
@@ -216,13 +217,8 @@ class _Checker(RuleChecks):
                         continue
                     value = other.to(unit, value)
                 if integral and not float(value).is_integer():
-                    self.report.error(
-                        "CR304",
-                        f"the parameter '{node.id.name}' is a whole number (its default has no decimal point), "
-                        f"so {number.text} cannot be a bound",
-                        (decl.file, number.span),
-                        f"write the default with a decimal point to allow fractions: {node.default.text}.0",
-                    )
+                    message, hint = fraction_bound(node, number, unit)
+                    self.report.error("CR304", message, (decl.file, number.span), hint)
                 values.append(int(value) if integral else float(value))
             default, low, high = values
             if not low <= high:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from clinrules import ir
 from clinrules.base.span import Span
 from clinrules.check.names import Scope, did_you_mean
-from clinrules.check.typecheck import TypeRules, poison, type_of
+from clinrules.check.typecheck import YES_NO_HINT, TypeRules, poison, type_of, yes_no_hint
 from clinrules.schema import types as t
 from clinrules.schema.reader import Field, Schema
 from clinrules.syntax import ast
@@ -98,12 +98,18 @@ class NameRules(TypeRules):
             )
             return poison(node.span)
         session_field = self.schema.session_fields.get(text)
+        paths = self.schema.leaves.get(text, ())
+        if session_field is not None and paths and (scope.session or text not in paths):
+            # One name, one meaning: a word that is a session's field and the
+            # patient's would mean one in a rule and the other in a define.
+            # Only a top-level patient field outside 'had' is exempt: its name is its path.
+            self._two_meanings(text, paths, node.span)
+            return poison(node.span)
         if session_field is not None and scope.session:
             return ir.FieldRef(session_field.path, session_field.type, True, node.span)
         parameter = self.parameters.get(text)
         if parameter is not None:
             return ir.ParamRef(parameter.id, parameter.type, node.span)
-        paths = self.schema.leaves.get(text, ())
         if len(paths) == 1:
             field = self.schema.fields[paths[0]]
             return ir.FieldRef(field.path, field.type, False, node.span)
@@ -134,10 +140,30 @@ class NameRules(TypeRules):
         hint = (
             f"'{text}' is a value of {', '.join(owners)}, not a field"
             if owners
-            else did_you_mean(text, names)
+            else (YES_NO_HINT if text.lower() in TRUTH_WORDS else did_you_mean(text, names))
         )
         self.report.error("CR201", f"unknown field '{text}'", where, hint)
         return poison(node.span)
+
+    def _two_meanings(self, text: str, paths: tuple[str, ...], span: Span) -> None:
+        session_path = f"sessions.{text}"
+        longer = [p for p in paths if p != text]
+        if longer:
+            hint = (
+                f"write the whole path: {session_path} for a session's answer (after 'had'), "
+                f"{' or '.join(longer)} for the patient's"
+            )
+        else:
+            hint = (
+                f"write {session_path} for a session's answer; the patient's '{text}' has no longer path, "
+                "so inside 'had' and in a define it cannot be told apart: rename one of the two fields"
+            )
+        self.report.error(
+            "CR211",
+            f"'{text}' could be the patient's {', '.join(paths)} or the session field {session_path}",
+            self._where(span),
+            hint,
+        )
 
     def _all_fields(self) -> list[Field]:
         return [*self.schema.fields.values(), *self.schema.session_fields.values()]
@@ -180,6 +206,18 @@ class NameRules(TypeRules):
         """Both sides of a comparison; a bare word beside an enum is a member of it."""
         if isinstance(right_node, ast.Ref) and right_node.kind is ast.RefKind.WORDS:
             left = self._expr(left_node, scope)
+            if (
+                isinstance(type_of(left), t.BoolType)
+                and right_node.text.lower() in TRUTH_WORDS
+                and not self._is_name(right_node.text, scope)
+            ):
+                self.report.error(
+                    "CR201",
+                    f"unknown field '{right_node.text}': there is no true or false in the language",
+                    self._where(right_node.span),
+                    yes_no_hint(shown(left_node)),
+                )
+                return left, poison(right_node.span)
             return left, self._enum_or_expr(right_node, type_of(left), scope)
         right = self._expr(right_node, scope)
         return self._enum_or_expr(left_node, type_of(right), scope), right
@@ -258,6 +296,10 @@ def shown(node: ast.Expr) -> str:
         case ast.Arithmetic(op=op, left=left, right=right):
             return f"{shown(left)} {op} {shown(right)}"
     return "this"
+
+
+TRUTH_WORDS = frozenset({"true", "false", "yes", "no"})
+"""Words people write for a yes/no answer, which the language spells as the field or `not` it."""
 
 
 def define_hint(text: str) -> str:

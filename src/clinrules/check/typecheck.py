@@ -13,7 +13,7 @@ from clinrules import ir
 from clinrules.base.span import Span
 from clinrules.check.names import Reporter, did_you_mean
 from clinrules.schema import types as t
-from clinrules.schema.units import Unit
+from clinrules.schema.units import Unit, unit_named
 from clinrules.syntax import ast
 
 _ORDER_OPS = frozenset({"<", "<=", ">", ">="})
@@ -21,6 +21,47 @@ _ORDER_OPS = frozenset({"<", "<=", ">", ">="})
 
 def poison(span: Span) -> ir.FieldRef:
     return ir.FieldRef("<error>", t.ERROR, False, span)
+
+
+YES_NO_HINT = (
+    "a yes/no field stands alone: write the field for yes (fever) and 'not' before it for no (not fever)"
+)
+
+
+def yes_no_hint(name: str) -> str:
+    """How to ask about the yes/no field `name`: on its own, or after `not`."""
+    return f"a yes/no field stands alone: write '{name}' for yes and 'not {name}' for no"
+
+
+def fraction_bound(node: ast.Parameter, number: ast.Number, unit: Unit | None) -> tuple[str, str]:
+    """CR304's message and hint for a bound of a whole-number parameter that is a fraction of its unit."""
+    name, default = node.id.name, node.default
+    fraction_hint = f"write the default with a decimal point to allow fractions: {default.text}.0"
+    own = unit_named(number.unit) if number.unit is not None else None
+    if unit is None or own is None or own == unit:
+        message = (
+            f"the parameter '{name}' is a whole number (its default has no decimal point), "
+            f"so {number.text} cannot be a bound"
+        )
+        return message, fraction_hint
+    message = (
+        f"the parameter '{name}' is a whole number of {default.unit} (its default has no decimal point), "
+        f"and {number.text} {number.unit} is not a whole number of {default.unit}"
+    )
+    values = [
+        ((unit_named(n.unit) if n.unit else None) or unit).to(own, n.value)
+        for n in (default, node.low, node.high)
+    ]
+    if all(float(v).is_integer() for v in values):
+        d, low, high = (f"{int(v)} {_unit_word(own, v)}" for v in values)
+        declared = f"parameter {name} = {d} between {low} and {high}"
+        return message, f"declare it in {own.name}: {declared}; or {fraction_hint} {default.unit}"
+    return message, f"write the bound in {default.unit}, or {fraction_hint} {default.unit}"
+
+
+def _unit_word(unit: Unit, value: float) -> str:
+    """`days`, or `day` after 1."""
+    return unit.name[:-1] if value == 1 and len(unit.name) > 1 and unit.name.endswith("s") else unit.name
 
 
 def type_of(expr: ir.Expr) -> t.RuleType:
@@ -92,6 +133,8 @@ class TypeRules:
             hint = f"the values of '{shown_ir(left)}' are {', '.join(a.members)}"
         elif isinstance(a, t.DateTimeType) or isinstance(b, t.DateTimeType):
             hint = "compare a time with a time, such as: screened_at < now - 24 hours"
+        elif isinstance(a, t.BoolType) != isinstance(b, t.BoolType):
+            hint = yes_no_hint(shown_ir(left if isinstance(a, t.BoolType) else right))
         self.report.error(
             "CR302",
             f"cannot compare {a.describe()} with {b.describe()}",
@@ -145,6 +188,8 @@ class TypeRules:
             return frozenset(m.name for m in members)
         if not isinstance(kind, t.EnumType):
             hint = "use 'includes' for a list" if isinstance(kind, t.EnumListType) else None
+            if isinstance(kind, t.BoolType):
+                hint = yes_no_hint(shown_ir(target))
             self.report.error(
                 "CR302",
                 f"'{word}' needs a choice, but '{shown_ir(target)}' is {kind.describe()}",

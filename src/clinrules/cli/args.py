@@ -8,11 +8,20 @@ the case files and YAML it does not use (benchmarks/load.py times it).
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import sys
-from typing import Any
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from clinrules.base.version import __version__
 from clinrules.cli.common import Printer, UsageError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from clinrules.base.diagnostics import Diagnostic
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -47,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         "or an unreadable path.",
     )
     check.add_argument("paths", nargs="+", metavar="PATH", help="a .rules file or a directory")
+    _add_model(check, "check every file named against this model")
     _add_eval(commands)
     _add_test(commands)
     _add_doc(commands)
@@ -66,6 +76,7 @@ def _add_eval(commands: argparse._SubParsersAction[Any]) -> None:
     )
     command.add_argument("ruleset", metavar="RULESET", help="the .rules file")
     command.add_argument("patient", metavar="PATIENT", help="a JSON file with the patient, or - for stdin")
+    _add_model(command, "use this model")
     command.add_argument(
         "--exercise", action="append", metavar="ID", help="report this exercise (repeatable)"
     )
@@ -100,6 +111,61 @@ def _add_test(commands: argparse._SubParsersAction[Any]) -> None:
         metavar="PCT",
         help="fail when less than PCT percent of the red flags' and rules' outcomes are covered",
     )
+    _add_model(command, "use this model; a case file whose 'model' names another is refused")
+
+
+def _add_model(command: argparse.ArgumentParser, what: str) -> None:
+    """Declare `--model`, the same on every command that loads rules (docs/models.md)."""
+    command.add_argument(
+        "--model",
+        metavar="NAME|MODULE:CLASS",
+        help=f"{what}, instead of the model the header's 'model' line names: a registered model, or "
+        "a pydantic class as module:Class, imported from the current directory first (as python -m "
+        "does), then from the installed packages",
+    )
+
+
+def chosen_model(args: argparse.Namespace) -> tuple[type[BaseModel], str] | None:
+    """The class `--model` names and the name it goes by, or None without `--model`.
+
+    Raises:
+        UsageError: no such model, or its module cannot be imported (whatever
+            it raised) or has no such pydantic class.
+    """
+    spec: str | None = getattr(args, "model", None)
+    if spec is None:
+        return None
+    from clinrules.models import UnknownModelError, find_model
+
+    try:
+        here = Path(os.getcwd())
+    except OSError as error:  # the current directory was removed
+        raise UsageError(f"--model: cannot use the current directory: {error.strerror or error}") from None
+    try:
+        return find_model(spec, here), spec
+    except UnknownModelError as error:
+        known = ", ".join(error.known) or "none"
+        raise UsageError(
+            f"--model {spec!r}: {error}; the registered models are: {known}; or give a pydantic "
+            "class as module:Class (docs/models.md)"
+        ) from None
+
+
+MODEL_HINT = "pass --model NAME or --model module:Class (docs/models.md)"
+"""How to give a model the header cannot name: on the command line."""
+
+
+def with_model_hint(diagnostics: Sequence[Diagnostic], how: str = MODEL_HINT) -> list[Diagnostic]:
+    """The diagnostics, each unknown model's (CR205) hint saying how to give a model anyway."""
+    return [
+        dataclasses.replace(d, hint=_joined(d.hint, how)) if d.code == "CR205" else d for d in diagnostics
+    ]
+
+
+def _joined(hint: str | None, how: str) -> str:
+    if not hint:
+        return how
+    return f"{hint} Or {how}" if hint.endswith("?") else f"{hint}; or {how}"
 
 
 def _percent(raw: str) -> float:
@@ -124,6 +190,7 @@ def _add_doc(commands: argparse._SubParsersAction[Any]) -> None:
     )
     command.add_argument("ruleset", metavar="RULESET", help="the .rules file")
     command.add_argument("-o", "--output", metavar="FILE", help="write the page to FILE (default: stdout)")
+    _add_model(command, "use this model")
 
 
 def _add_schema(commands: argparse._SubParsersAction[Any]) -> None:

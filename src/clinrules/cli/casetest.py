@@ -22,6 +22,7 @@ from clinrules.authoring.cases import (
     CaseFile,
     CaseFileError,
     CaseResult,
+    ChosenModel,
     Coverage,
     check_against,
     load_ruleset,
@@ -32,11 +33,16 @@ from clinrules.base.diagnostics import render
 from clinrules.base.errors import RulesetError
 from clinrules.base.files import read_bounded
 from clinrules.base.limits import MAX_FILE_BYTES
+from clinrules.cli.args import chosen_model, with_model_hint
 from clinrules.cli.common import EXIT_FAILED, EXIT_OK, expand_paths
 from clinrules.decision.result import Decision, TraceEntry
+from clinrules.models import UnknownModelError, find_model
 from clinrules.ruleset import RuleSet
 
 PATTERN = "*.cases.yaml"
+
+# A ruleset is loaded once for each model it is tested with: (its path, the model class or None).
+_Key = tuple[Path, type | None]
 
 
 @dataclass
@@ -44,17 +50,18 @@ class _Tally:
     passed: int = 0
     failed: int = 0
     bad_files: int = 0
-    rulesets: dict[Path, RuleSet | None] = field(default_factory=dict)
-    shown: dict[Path, str] = field(default_factory=dict)
-    coverage: dict[Path, Coverage] = field(default_factory=dict)
+    rulesets: dict[_Key, RuleSet | None] = field(default_factory=dict)
+    shown: dict[_Key, str] = field(default_factory=dict)
+    coverage: dict[_Key, Coverage] = field(default_factory=dict)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run `test` with parsed arguments."""
+    chosen = chosen_model(args)
     files = case_files(args.paths)
     tally = _Tally()
     for path in files:
-        _run_file(path, tally, out, err)
+        _run_file(path, chosen, tally, out, err)
     mark = "✓" if _can_write(out, "✓") else "yes"
     total = _Totals()
     for key, coverage in tally.coverage.items():
@@ -92,17 +99,18 @@ def case_files(paths: Sequence[str]) -> list[Path]:
     return expand_paths(paths, PATTERN)
 
 
-def _run_file(path: Path, tally: _Tally, out: TextIO, err: TextIO) -> None:
+def _run_file(path: Path, chosen: ChosenModel | None, tally: _Tally, out: TextIO, err: TextIO) -> None:
     shown = str(path)
     try:
         case_file = read_case_file(path, shown)
+        model = _model(case_file, chosen)
     except CaseFileError as error:
         _problems(error, err)
         tally.bad_files += 1
         return
-    key = case_file.ruleset.resolve()
+    key = (case_file.ruleset.resolve(), model[0] if model else None)
     if key not in tally.rulesets:
-        tally.rulesets[key] = _ruleset(case_file, shown, err)
+        tally.rulesets[key] = _ruleset(case_file, model, shown, err)
         tally.shown[key] = case_file.ruleset_shown
     ruleset = tally.rulesets[key]
     if ruleset is None:
@@ -134,7 +142,38 @@ def _run_file(path: Path, tally: _Tally, out: TextIO, err: TextIO) -> None:
     )
 
 
-def _ruleset(case_file: CaseFile, named_by: str, err: TextIO) -> RuleSet | None:
+def _model(case_file: CaseFile, chosen: ChosenModel | None) -> ChosenModel | None:
+    """The model the cases run with: the case file's `model`, or `--model`; both only if they agree.
+
+    Refusing a disagreement is the safer reading: the expected decisions
+    were written for the case file's model, and a silent override could
+    pass or fail them for reasons nobody reviewed.
+
+    Raises:
+        CaseFileError: the case file's model cannot be found or imported, or
+            `--model` names another.
+    """
+    if case_file.model is None:
+        return chosen
+    directory = case_file.root or Path(case_file.shown).resolve().parent
+    try:
+        named = find_model(case_file.model, directory, only_beside=True)
+    except UnknownModelError as error:
+        raise CaseFileError([f"{case_file.shown}: 'model': {error}"]) from None
+    if chosen is not None and chosen[0] is not named:
+        raise CaseFileError(
+            [
+                f"{case_file.shown}: 'model' names {case_file.model!r} but --model names {chosen[1]!r}; "
+                "the cases are written for their own model: leave out --model, or change 'model'"
+            ]
+        )
+    return named, case_file.model
+
+
+_HOW = "give the case file a 'model' key (NAME or module:Class) or pass --model (docs/models.md)"
+
+
+def _ruleset(case_file: CaseFile, model: ChosenModel | None, named_by: str, err: TextIO) -> RuleSet | None:
     path, shown, root = case_file.ruleset, case_file.ruleset_shown, case_file.root
     if not path.is_file():
         print(
@@ -143,10 +182,10 @@ def _ruleset(case_file: CaseFile, named_by: str, err: TextIO) -> RuleSet | None:
         )
         return None
     try:
-        return load_ruleset(path, shown, beneath=root)
+        return load_ruleset(path, shown, beneath=root, model=model)
     except RulesetError as error:
         texts: dict[str, str | None] = {}
-        for diagnostic in error.diagnostics:
+        for diagnostic in with_model_hint(error.diagnostics, _HOW):
             if diagnostic.file not in texts:
                 texts[diagnostic.file] = _read(diagnostic.file, root)
             print(render(diagnostic, texts[diagnostic.file]), file=err)

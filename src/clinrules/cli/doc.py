@@ -30,6 +30,7 @@ from clinrules.authoring.cases import check_program
 from clinrules.authoring.docgen import page
 from clinrules.base.errors import RulesetError
 from clinrules.base.files import kind_of
+from clinrules.cli.args import chosen_model, with_model_hint
 from clinrules.cli.common import EXIT_FAILED, EXIT_OK, UsageError, print_diagnostics
 
 
@@ -42,10 +43,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError(f"cannot read '{args.ruleset}': no such file")
     if args.output is not None:
         _check_output(args.output)
+    chosen = chosen_model(args)
     try:
-        program, _warnings = check_program(path, args.ruleset)
+        program, _warnings = check_program(path, args.ruleset, model=chosen)
     except RulesetError as error:
-        print_diagnostics(error.diagnostics, err)
+        print_diagnostics(with_model_hint(error.diagnostics), err)
         return EXIT_FAILED
     text = page(program)
     if args.output is None:
@@ -85,10 +87,17 @@ def _check_output(output: str) -> None:
 
 
 def _write(target: Path, text: str) -> None:
-    """Write the page whole or not at all (a temporary file, then a rename)."""
+    """Write the page whole or not at all (a temporary file, then a rename).
+
+    The page keeps the permissions of the file it replaces, and a new page
+    gets the umask's (`0666 & ~umask`), as any file a command writes: the
+    temporary file's own (0600) would hide it from the reviewers who share it.
+    """
     directory = target.parent if str(target.parent) else Path(".")
+    mode = _mode_for(target)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
     try:
+        os.chmod(temporary, mode)  # before any text is in it
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
         _check_output(str(target))  # once more, just before the rename
@@ -96,3 +105,13 @@ def _write(target: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(target: Path) -> int:
+    """The permission bits for the page: the existing file's, else `0666` less the umask."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except (OSError, ValueError):
+        umask = os.umask(0o022)  # the only way to read it; set back at once
+        os.umask(umask)
+        return 0o666 & ~umask

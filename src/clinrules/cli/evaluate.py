@@ -17,8 +17,10 @@ from clinrules.api import load
 from clinrules.base.errors import ExerciseError, ParameterError, PatientDataError, RulesetError
 from clinrules.base.files import FileTooLargeError, NotRegularFileError, read_bounded
 from clinrules.base.limits import MAX_PATIENT_BYTES
+from clinrules.cli.args import chosen_model, with_model_hint
 from clinrules.cli.common import EXIT_DATA, EXIT_FAILED, EXIT_OK, UsageError, print_diagnostics
 from clinrules.engine.inputs import as_of_problem
+from clinrules.engine.wording import time_problem
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None) -> int:
@@ -27,10 +29,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None
     as_of = _as_of(args.as_of)
     if not Path(args.ruleset).is_file():
         raise UsageError(f"cannot read '{args.ruleset}': no such file")
+    chosen = chosen_model(args)
     try:
-        ruleset = load(args.ruleset, allow_draft=args.allow_draft)
+        ruleset = load(args.ruleset, model=chosen[0] if chosen else None, allow_draft=args.allow_draft)
     except RulesetError as error:
-        print_diagnostics(error.diagnostics, err)
+        print_diagnostics(with_model_hint(error.diagnostics), err)
         return EXIT_FAILED
     try:
         patient = _patient(args.patient, stdin)
@@ -69,12 +72,10 @@ def _parameters(settings: list[str]) -> dict[str, float | int]:
 def _as_of(raw: str | None) -> dt.datetime | None:
     if raw is None:
         return None
-    try:
-        value = dt.datetime.fromisoformat(raw)
-    except ValueError:
-        raise UsageError(f"--as-of '{raw}' is not an ISO 8601 time such as 2026-11-21T08:00:00Z") from None
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise UsageError(f"--as-of '{raw}' needs a UTC offset, such as 2026-11-21T08:00:00Z")
+    wrong = time_problem(raw)  # the wording of every bad time, as_of or field
+    if wrong is not None:
+        raise UsageError(f"--as-of {wrong}")
+    value = dt.datetime.fromisoformat(raw)
     problem = as_of_problem(value)
     if problem is not None:
         raise UsageError(f"--as-of {problem}")

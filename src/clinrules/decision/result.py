@@ -226,9 +226,7 @@ def explain_text(decision: Decision) -> str:
     if d.warnings:
         lines.append("Warnings:")
         lines.extend(f"  {w.path}: {w.reason}" for w in d.warnings)
-    for name, exercise in d.exercises.items():
-        lines.append("")
-        lines.extend(_exercise(name, exercise))
+    lines.extend(_exercises(d))
     if d.trace is not None:
         lines.append("")
         lines.append("Trace:")
@@ -245,6 +243,21 @@ def explain_text(decision: Decision) -> str:
     lines.extend(["", DISCLAIMER])
     # Patient keys and values in the trace are the caller's: shown escaped (base/terminal.py).
     return printable("\n".join(lines) + "\n")
+
+
+def _exercises(d: Decision) -> list[str]:
+    """Each exercise's block; under a red flag, one block for all when every block says the same.
+
+    A red flag makes every exercise urgent with the same reasons and words:
+    sixteen identical blocks hide what matters, so they are said once, with
+    the ids they stand for (nothing is lost). The JSON keeps one per exercise.
+    """
+    blocks = [_exercise(name, e) for name, e in d.exercises.items()]
+    bodies = {tuple(block[1:]) for block in blocks}
+    if d.triage.value == "urgent" and len(blocks) > 1 and len(bodies) == 1:
+        head = _exercise("All exercises", next(iter(d.exercises.values())))[0]
+        return ["", head, *blocks[0][1:], f"  exercises: {', '.join(d.exercises)}"]
+    return [line for block in blocks for line in ("", *block)]
 
 
 def _exercise(name: str, e: ExerciseDecision) -> list[str]:

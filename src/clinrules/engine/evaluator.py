@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple, cast
 
 from clinrules import ir
-from clinrules.base.errors import ExerciseError
+from clinrules.base.errors import ClinrulesError, ExerciseError
 from clinrules.check.doses import dose_json
 from clinrules.engine import runtime
 from clinrules.engine.compiler import CompiledProgram, compile_program
@@ -23,7 +23,7 @@ from clinrules.engine.datachecks import Warnings, sorted_warnings, time_fields_o
 from clinrules.engine.inputs import evaluation_time, parameter_values, patient_of, sessions_of
 from clinrules.schema import types as t
 
-__all__ = ["Evaluator", "Inputs", "LazyOutcomes", "Outcomes"]
+__all__ = ["Evaluator", "Inputs", "LazyOutcomes", "OutcomeIdError", "Outcomes"]
 
 _NO_TIME = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 # Read-only stand-ins for a ruleset that reads no session: shared by every
@@ -45,18 +45,94 @@ DataWarnings = tuple[tuple[str, str], ...]
 """(path, reason) for each value not counted, sorted by path: the decision's `warnings`."""
 
 
-class Outcomes(NamedTuple):
-    """The raw outcomes of one evaluation: True (fired), False, or None (unknown).
+class OutcomeIdError(ClinrulesError, KeyError):
+    """`Outcomes.red_flag(id)` or `Outcomes.rule(id)` with an id the ruleset does not have.
 
-    Attributes:
-        red_flags: one per red flag, in the order of `RuleSet.program.red_flags`.
-        rules: one per rule, in the order of `RuleSet.program.rules`: a truth
-            value, or, for a rule that reads its own exercise's sessions, a
-            dict exercise id -> truth value.
+    A `KeyError`, as for any lookup by key, and a `ClinrulesError`, as every
+    error of the API.
     """
 
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class _OutcomeTuple(NamedTuple):
     red_flags: tuple[bool | None, ...]
     rules: tuple[bool | dict[str, bool | None] | None, ...]
+
+
+class Outcomes(_OutcomeTuple):
+    """The raw outcomes of one evaluation: True (fired), False, or None (unknown).
+
+    A named tuple `(red_flags, rules)`, positional for speed, that also knows
+    the ids: `red_flag_ids` and `rule_ids` name each position, `red_flag(id)`
+    and `rule(id)` read one outcome by its id, and `by_id()` gives them all
+    as mappings. The ids are the ruleset's, shared by all its outcomes (a
+    class attribute, not a field): they cost nothing per evaluation.
+
+    Attributes:
+        red_flags: one per red flag, in the order of `RuleSet.program.red_flags`
+            (and of `red_flag_ids`).
+        rules: one per rule, in the order of `RuleSet.program.rules` (and of
+            `rule_ids`): a truth value, or, for a rule that reads its own
+            exercise's sessions, a dict exercise id -> truth value.
+        red_flag_ids: the id of each red flag, in the order of `red_flags`.
+        rule_ids: the id of each rule, in the order of `rules`.
+    """
+
+    __slots__ = ()
+    red_flag_ids: ClassVar[tuple[str, ...]] = ()
+    rule_ids: ClassVar[tuple[str, ...]] = ()
+
+    def red_flag(self, id: str) -> bool | None:
+        """The outcome of the red flag `id`.
+
+        Raises:
+            OutcomeIdError: the ruleset has no red flag `id` (a `KeyError`).
+        """
+        return self.red_flags[_index(self.red_flag_ids, id, "red flag")]
+
+    def rule(self, id: str) -> bool | dict[str, bool | None] | None:
+        """The outcome of the rule `id`: a truth value, or a dict exercise id -> truth value.
+
+        Raises:
+            OutcomeIdError: the ruleset has no rule `id` (a `KeyError`).
+        """
+        return self.rules[_index(self.rule_ids, id, "rule")]
+
+    def by_id(self) -> tuple[Mapping[str, bool | None], Mapping[str, bool | dict[str, bool | None] | None]]:
+        """The red flags' and the rules' outcomes by id, as two read-only mappings.
+
+        Two, not one: a red flag and a rule may have the same id.
+        """
+        return (
+            MappingProxyType(dict(zip(self.red_flag_ids, self.red_flags, strict=True))),
+            MappingProxyType(dict(zip(self.rule_ids, self.rules, strict=True))),
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A ruleset's class is made at run time: pickled as the plain class, with the ids.
+        return (_rebuilt, (self.red_flag_ids, self.rule_ids, self.red_flags, self.rules))
+
+
+def outcomes_class(red_flag_ids: tuple[str, ...], rule_ids: tuple[str, ...]) -> type[Outcomes]:
+    """The `Outcomes` of one ruleset: the same tuple, with its ids as class attributes."""
+    attributes = {"__slots__": (), "red_flag_ids": red_flag_ids, "rule_ids": rule_ids}
+    made = type("Outcomes", (Outcomes,), {"__module__": __name__, "__qualname__": "Outcomes", **attributes})
+    return cast(type[Outcomes], made)
+
+
+def _rebuilt(
+    red_flag_ids: tuple[str, ...], rule_ids: tuple[str, ...], red_flags: Any, rules: Any
+) -> Outcomes:
+    return outcomes_class(red_flag_ids, rule_ids)(red_flags, rules)
+
+
+def _index(ids: tuple[str, ...], id: str, what: str) -> int:
+    try:
+        return ids.index(id)
+    except ValueError:
+        raise OutcomeIdError(f"no {what} {id!r}; the ids are: {', '.join(ids) or 'none'}") from None
 
 
 class Evaluator:
@@ -94,6 +170,9 @@ class Evaluator:
         )
         self.flag_order = tuple(sorted(range(len(program.red_flags)), key=lambda i: program.red_flags[i].id))
         self.defaults = parameter_values(program.parameters, None)
+        self.outcomes_type = outcomes_class(
+            tuple(f.id for f in program.red_flags), tuple(r.id for r in program.rules)
+        )
 
     def default_dose(self, exercise: str) -> dict[str, Any] | None:
         """The exercise's own dose as a decision shows it: a new dict (and lists) for every decision."""
@@ -185,7 +264,7 @@ class Evaluator:
             sessions, by_ex = _NO_SESSIONS, _NO_SESSIONS_BY_EXERCISE
         compiled = self.compiled
         flags = compiled.all_flags(patient, params, now, sessions, by_ex)
-        return Outcomes(flags, compiled.all_rules(patient, params, now, by_ex, sessions))
+        return self.outcomes_type(flags, compiled.all_rules(patient, params, now, by_ex, sessions))
 
     def wanted(self, exercises: Iterable[str] | None) -> tuple[str, ...]:
         """The exercises to report, sorted; all of them for None.

@@ -40,7 +40,15 @@ from clinrules.engine.datachecks import (
     session_without_future,
     utc_text,
 )
-from clinrules.engine.wording import TIME, number_trouble, shown, time_trouble, type_problem
+from clinrules.engine.wording import (
+    TIME,
+    number_trouble,
+    pydantic_problem,
+    shown,
+    time_problem,
+    time_trouble,
+    type_problem,
+)
 from clinrules.schema import types as t
 from clinrules.schema.reader import SESSIONS, Field, Schema
 
@@ -73,9 +81,9 @@ def patient_of(schema: Schema, state: object, exercises: Collection[str] | None 
         except ValidationError as error:
             reported = {path for path, _ in problems}
             for e in error.errors():
-                path = _path(e["loc"])
+                path, reason = pydantic_problem(model, e)
                 if path not in reported:  # a value of the wrong kind is reported once, as a type error
-                    problems.append((path, _reason(e)))
+                    problems.append((path, reason))
         if problems:
             raise PatientDataError(problems)
         return patient
@@ -293,24 +301,6 @@ def _safe_str(error: BaseException) -> str:
         return type(error).__name__
 
 
-def _path(loc: Sequence[int | str]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _reason(error: Any) -> str:
-    message = str(error["msg"]).replace("Input should be", "must be").replace("Value error, ", "")
-    if error["type"] == "extra_forbidden":
-        return "is not a field of the model (check its spelling)"
-    if error["type"] == "missing":
-        return "is required"
-    if "input" in error and error["type"] not in ("model_type", "dict_type"):
-        return f"{message}, got {shown(error['input'])}"
-    return message
-
-
 def evaluation_time(as_of: object, patient: BaseModel | None, has_field: bool) -> dt.datetime:
     """`as_of`, else the patient's top-level `as_of`, else the clock; always with an offset.
 
@@ -321,11 +311,9 @@ def evaluation_time(as_of: object, patient: BaseModel | None, has_field: bool) -
         as_of = getattr(patient, "as_of", None)
     if as_of is None:
         return dt.datetime.now(dt.UTC)
-    if not isinstance(as_of, str | dt.datetime):
-        raise PatientDataError([("as_of", type_problem(TIME, as_of))])
-    trouble = time_trouble(as_of)
-    if trouble is not None:
-        raise PatientDataError([("as_of", type_problem(TIME, as_of, trouble))])
+    wrong = time_problem(as_of)
+    if wrong is not None or not isinstance(as_of, str | dt.datetime):
+        raise PatientDataError([("as_of", wrong or type_problem(TIME, as_of))])
     if isinstance(as_of, str):
         as_of = dt.datetime.fromisoformat(as_of)
     problem = as_of_problem(as_of)

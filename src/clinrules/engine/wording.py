@@ -4,7 +4,10 @@ Every type error of the patient data, of `as_of` and of a parameter reads
 `must be <what is expected>, got <the value> (<why not>)`: the value as the
 JSON that holds it, shortened, and why it is not of the kind (`a text`,
 `no UTC offset`, `not a finite number`). Showing a value never raises and
-never builds a huge value's whole text.
+never builds a huge value's whole text. pydantic's own errors are put in
+the same words (`pydantic_problem`): a path for a model's check of the whole
+patient that names one, a model named with its module (every model may be
+called Patient), and no whole group shown back as the value.
 """
 
 from __future__ import annotations
@@ -12,15 +15,29 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 import reprlib
-from collections.abc import Mapping
+import typing
+from collections.abc import Mapping, Sequence
 from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel
 
 from clinrules.base.limits import MAX_MAGNITUDE
 
-__all__ = ["TIME", "kind_of", "number_trouble", "shown", "time_trouble", "type_problem"]
+__all__ = [
+    "TIME",
+    "kind_of",
+    "number_trouble",
+    "pydantic_problem",
+    "shown",
+    "time_problem",
+    "time_trouble",
+    "type_problem",
+]
 
-TIME = "a date and time with a UTC offset (ISO 8601 text)"
+TIME = "a date and time with a UTC offset (ISO 8601 text such as 2026-11-21T08:00:00Z)"
 """What a time field, a session's time and `as_of` must be."""
 
 _SHORT = reprlib.Repr()
@@ -34,6 +51,20 @@ def type_problem(expected: str, value: object, trouble: str | None = None) -> st
     """
     why = f" ({trouble})" if trouble else kind_of(value)
     return f"must be {expected}, got {shown(value)}{why}"
+
+
+def time_problem(value: object) -> str | None:
+    """Why a value cannot be a time rules compare, in the one wording; None for a good one.
+
+    For every time the user gives: a field, a session's `at`, and `as_of`
+    (of `RuleSet.evaluate`, of a patient, of `clinrules eval --as-of` and of
+    a case file): `must be a date and time with a UTC offset (...), got
+    "2026-11-21T08:00:00" (no UTC offset)`.
+    """
+    if not isinstance(value, str | dt.datetime):
+        return type_problem(TIME, value)
+    trouble = time_trouble(value)
+    return None if trouble is None else type_problem(TIME, value, trouble)
 
 
 def time_trouble(value: str | dt.datetime) -> str | None:
@@ -102,3 +133,84 @@ def _json_text(value: object) -> str:
     if isinstance(value, Mapping):
         return "a group of fields"
     return _SHORT.repr(value)
+
+
+# ---------------------------------------------------------------- pydantic's errors in these words
+
+
+def _path(loc: Sequence[int | str]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+_PATH_FIRST = re.compile(r"([A-Za-z_]\w*)((?:\.[A-Za-z_]\w*|\[\d+\])*): (.+)", re.DOTALL)
+
+
+def pydantic_problem(model: type[BaseModel], error: Any) -> tuple[str, str]:
+    """(path, reason) of one pydantic error, in the wording of every other problem.
+
+    A model's own check of the whole patient (a `model_validator`) has no
+    path of its own; one whose message starts with the path of a field and a
+    colon (`sessions[3]: a second session of ...`) is reported at that path.
+    """
+    path, reason = _path(error["loc"]), _reason(model, error)
+    found = _PATH_FIRST.fullmatch(reason) if not path and error["type"] == "value_error" else None
+    if found is not None and found.group(1) in model.model_fields:
+        return found.group(1) + found.group(2), found.group(3)
+    return path, reason
+
+
+def _reason(model: type[BaseModel], error: Any) -> str:
+    message = str(error["msg"]).replace("Input should be", "must be").replace("Value error, ", "")
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "is not a field of the model (check its spelling)"
+    if kind == "missing":
+        return "is required"
+    if kind == "model_type":  # every model may be called Patient: the class is named in full
+        expected = _group_class(model, error["loc"])
+        if expected is not None:
+            value = error.get("input")
+            got = (
+                shown(value)
+                if type(value).__module__ == "builtins"
+                else f"an instance of {_full(type(value))}"
+            )
+            return f"must be a JSON object or an instance of {_full(expected)}, got {got}"
+    own = kind in ("value_error", "assertion_error")  # a validator's own words, about a whole group
+    whole = own and isinstance(error.get("input"), Mapping | list | tuple)
+    if "input" in error and kind not in ("model_type", "dict_type") and not whole:
+        return f"{message}, got {shown(error['input'])}"
+    return message
+
+
+def _full(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _group_class(model: type[BaseModel], loc: Sequence[int | str]) -> type[BaseModel] | None:
+    """The model class of the group at `loc` (the patient's own for `()`), or None."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue  # an item of a list: the list's item class, found below
+        info = getattr(current, "model_fields", {}).get(part)
+        if info is None:
+            return None
+        current = next((a for a in _classes(info.annotation) if issubclass(a, BaseModel)), None)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _classes(annotation: Any) -> list[type]:
+    """The classes an annotation may hold: `X | None`, `list[X]` and `Annotated[X, ...]` unwrapped."""
+    found: list[type] = []
+    pending = [annotation]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, type) and typing.get_origin(item) is None:
+            found.append(item)
+        else:
+            pending.extend(a for a in typing.get_args(item) if not isinstance(a, str | int | float))
+    return found

@@ -184,6 +184,7 @@ class Patient(BaseModel):
         for index, session in enumerate(self.sessions):
             key = (session.exercise, session.at)
             if key in seen:
+                # "path: reason": clinrules reports it at that path (engine/wording.py, pydantic_problem).
                 raise ValueError(
                     f"sessions[{index}]: a second session of '{session.exercise}' at {session.at.isoformat()}"
                 )

@@ -11,13 +11,16 @@ none is written per parser state.
 from __future__ import annotations
 
 import difflib
+import functools
+import re
 from collections.abc import Collection, Mapping
 
 from lark import Token
-from lark.exceptions import UnexpectedCharacters
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput
 
 from clinrules.base.diagnostics import Diagnostic, make
 from clinrules.base.span import Span, point_at_end, span_of_offsets
+from clinrules.syntax.grammar import START_BODY, START_FILE, parser
 from clinrules.syntax.transform import RESERVED_AFTER_NAME, span_of
 
 # (terminals that must all be expected, terminals the group stands for, words)
@@ -123,6 +126,38 @@ _CHARACTER_HINTS: Mapping[str, str] = {
 }
 
 
+# English for a comparison that the language writes as a sign; met right before the error.
+_ENGLISH_COMPARISONS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"\bat\s+least\s*$"),
+        "'at least' is not a form of the language: write >= (pain_during >= 3); "
+        "'2 of the last 3 sessions had ...' already means at least 2, so write it without 'at least'",
+    ),
+    (
+        re.compile(r"\bat\s+most\s*$"),
+        "'at most' is not a form of the language: write <= (pain_during <= 3)",
+    ),
+    (re.compile(r"\b(?:more|greater)\s+than\s*$"), "write > for 'more than' (pain_during > 3)"),
+    (re.compile(r"\b(?:less|fewer)\s+than\s*$"), "write < for 'less than' (pain_during < 3)"),
+)
+
+# Words people write after a number that are units elsewhere but not in the language.
+_UNIT_LIKE = frozenset(
+    {"month", "months", "mo", "mos", "h", "hr", "hrs", "d", "wk", "wks", "yr", "yrs", "y", "sec", "secs"}
+    | {"mins", "ms", "m", "mm", "km", "g", "mg", "lb", "lbs", "ml", "kgs", "cms", "bpm", "percent"}
+)
+_PHRASE_LINE = re.compile(r"^[ \t]*define[ \t]+([^:\"\n]*)$")
+
+
+@functools.cache
+def known_units() -> tuple[str, ...]:
+    """The unit words of the grammar's UNIT terminal, plurals only where both forms exist."""
+    pattern = next((str(t.pattern.value) for t in parser().terminals if t.name == "UNIT"), "")
+    inner = re.search(r"\(\?:([^()]*)\)", pattern)
+    words = inner.group(1).split("|") if inner else []
+    return tuple(w for w in words if w + "s" not in words and w + "es" not in words)
+
+
 def describe_expected(expected: Collection[str], literals: Mapping[str, str]) -> str:
     """Words for a set of expected terminals: constructs first, then keywords."""
     left = set(expected)
@@ -194,7 +229,7 @@ def from_unexpected_token(
         f"expected {what}{after}, found {_shown(token)}",
         file,
         span_of(token),
-        _hint(token, previous, expected, literals),
+        _hint(token, previous, expected, literals, text),
     )
 
 
@@ -203,14 +238,19 @@ def _clip(text: str) -> str:
 
 
 def _hint(
-    token: Token, previous: Token | None, expected: set[str], literals: Mapping[str, str]
+    token: Token, previous: Token | None, expected: set[str], literals: Mapping[str, str], text: str = ""
 ) -> str | None:
     words = [literals[n] for n in expected if n in literals and literals[n].isalpha()]
     close = difflib.get_close_matches(str(token), words, n=1, cutoff=0.6)
     if close and close[0] != str(token):
         return f"did you mean '{close[0]}'?"
+    context = _context_hint(token, previous, expected, text)
+    if context is not None:
+        return context
     if previous is not None and previous.type == "NAME" and not str(token).isidentifier():
-        keywords = [w for w in literals.values() if w.isalpha()]
+        # Only a keyword that could stand where the name stands: 'least' is not 'last' after 'at'.
+        accepted = _accepted_at(text, previous.start_pos)
+        keywords = [literals[n] for n in accepted or () if n in literals and literals[n].isalpha()]
         close = difflib.get_close_matches(str(previous), keywords, n=1, cutoff=0.6)
         if close and close[0] != str(previous):
             return f"'{previous}' was read as a name; did you mean '{close[0]}'?"
@@ -227,6 +267,54 @@ def _hint(
         )
     if token.type != "NAME" and str(token).isidentifier() and "NAME" in expected:
         return f"'{token}' is a keyword here; if it is part of a name, write the whole name in double quotes"
+    return None
+
+
+def _context_hint(token: Token, previous: Token | None, expected: set[str], text: str) -> str | None:
+    """A hint read from the words around the error: English comparisons, units, phrases with numbers."""
+    start = token.start_pos
+    if start is None or not text:
+        return None
+    line = text[text.rfind("\n", 0, start) + 1 : start]
+    for pattern, hint in _ENGLISH_COMPARISONS:
+        if pattern.search(line):
+            return hint
+    if previous is not None and previous.type == "NUMBER" and token.type == "NAME" and "UNIT" in expected:
+        units = ", ".join(known_units())
+        close = difflib.get_close_matches(str(token), known_units(), n=1, cutoff=0.75)
+        if close:
+            return f"did you mean the unit '{close[0]}'?"
+        if str(token).lower() in _UNIT_LIKE:
+            months = (
+                " (a month has no fixed length: write days, weeks or years)" if "mo" in str(token) else ""
+            )
+            return f"'{token}' is not a unit the language knows; its units are {units}{months}"
+        return f"after a number only a unit may follow ({units}); join another condition with 'and' or 'or'"
+    phrase = _PHRASE_LINE.match(line)
+    if phrase is not None and token.type == "NUMBER":
+        end = text.find("\n", start)
+        rest = text[start : len(text) if end == -1 else end]
+        words = (phrase.group(1) + rest.partition(":")[0]).strip() if ":" in rest else "..."
+        return f'a number cannot be a word of a plain phrase: put it in double quotes, define "{_clip(words)}": ...'
+    return None
+
+
+def _accepted_at(text: str, offset: int | None) -> set[str] | None:
+    """The terminals the parser accepts at `offset` of `text`, or None when that cannot be known.
+
+    The text may be a resumed one (declarations before it blanked out), which
+    parses from the `body` start symbol, not from the file's.
+    """
+    if offset is None or not text:
+        return None
+    for start in (START_FILE, START_BODY):
+        interactive = parser().parse_interactive(text[:offset], start=start)
+        try:
+            for _token in interactive.iter_parse():
+                pass
+        except UnexpectedInput:
+            continue
+        return {t for t in interactive.accepts() if t.isupper() or t == "$END"}  # type: ignore[no-untyped-call]
     return None
 
 

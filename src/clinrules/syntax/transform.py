@@ -22,7 +22,7 @@ from clinrules.base.diagnostics import Diagnostic
 from clinrules.syntax import ast
 from clinrules.syntax.transform_history import HistoryToAst, span_of
 
-__all__ = ["RESERVED_AFTER_NAME", "ToAst", "comments_of", "span_of", "to_ast"]
+__all__ = ["CONDITION_START_WORDS", "RESERVED_AFTER_NAME", "ToAst", "comments_of", "span_of", "to_ast"]
 _ESCAPE = re.compile(r"\\(.)")
 _DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 
@@ -34,6 +34,11 @@ RESERVED_AFTER_NAME = frozenset(
 """Words that are keywords right after a name in a condition: a phrase that
 holds one cannot be written without quotes (tests check this set against
 the parser)."""
+
+CONDITION_START_WORDS = frozenset({"not", "the", "any", "no", "every", "now"})
+"""Words that are keywords where a condition starts: a phrase that begins
+with one would be read as `not ...`, `the last session ...` or `now ...` at
+every use, so it must be quoted (tests check this set against the parser)."""
 _COMMENT_OR_STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"?|#[^\n]*')
 
 
@@ -159,7 +164,18 @@ class ToAst(HistoryToAst):
                 self._ident(word)
         phrase = " ".join(words)
         reserved = [w for w in words if w in RESERVED_AFTER_NAME]
-        if len(words) > 1 and reserved:
+        if words[0] in CONDITION_START_WORDS:
+            # `define not improving` would be accepted, and `avoid if not
+            # improving` read as `not (improving)`: refused here, never misread there.
+            self._error(
+                "CR114",
+                f"the phrase '{phrase}' starts with '{words[0]}', which begins a condition, "
+                f"so a use of it would not be read as this phrase",
+                span_of(meta),
+                f'put the whole phrase in double quotes: define "{phrase}": ..., and use it as "{phrase}"; '
+                f"or reword it so that it does not start with '{words[0]}'",
+            )
+        elif len(words) > 1 and reserved:
             self._error(
                 "CR111",
                 f"the phrase '{phrase}' holds the keyword '{reserved[0]}', so it could not be used in a condition",
