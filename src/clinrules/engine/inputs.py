@@ -200,6 +200,8 @@ def _check_sessions(
                     problems.append((f"{SESSIONS}[{index}].{key}", problem))
 
 
+# Its own object: the session loop tells a time field from a text or choice field by identity
+# (`kinds is _TIME_KINDS`), since all three accept `str` and only a time needs its offset checked.
 _TIME_KINDS = frozenset({str})
 _PLAIN_KINDS: Mapping[type, frozenset[type]] = MappingProxyType(
     {
