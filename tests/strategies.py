@@ -277,10 +277,10 @@ def _rule(
                 )
             )
         )
-    if word not in ("allow", "progress") and draw(st.booleans()):
-        clauses.append(f"when unknown {draw(st.sampled_from(UNKNOWN_VERDICTS))}")
     if draw(st.booleans()):
         clauses.append(f'say "Rule {index} says so."')
+    if word not in ("allow", "progress") and draw(st.booleans()):
+        clauses.append(f"when unknown {draw(st.sampled_from(UNKNOWN_VERDICTS))}")
     if draw(st.booleans()):
         clauses.append(f'note "Rule {index} note."')
     if draw(st.booleans()):

@@ -141,7 +141,7 @@ ruleset sums
 
 exercise walking "Walking"
 
-define high score:
+define high total:
   {LONG_SUM} >= 12
 
 rule alone for walking:

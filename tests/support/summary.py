@@ -113,8 +113,13 @@ def clause(c: ast.Clause) -> str:
             return f'note "{t.value}"'
         case ast.Cite(sources=s):
             return f"cite {_names(s)}"
-        case ast.WhenUnknown(verdict=v):
-            return f"when unknown {verdict(v)}"
+        case ast.WhenUnknown(verdict=None):
+            return "when unknown ignore"
+        case ast.WhenUnknown(verdict=v, say=say) if v is not None:
+            words = f' say "{say.text.value}"' if say is not None else ""
+            return f"when unknown {verdict(v)}{words}"
+        case ast.Assumption(text=text):
+            return f'assumption "{text.value}"'
         case ast.Care(level=level):
             return f"care {level.name}"
     raise TypeError(c)

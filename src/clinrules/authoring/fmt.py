@@ -19,14 +19,16 @@ from clinrules.authoring.fmtcomments import Item as _Item
 from clinrules.authoring.fmtcomments import attach as _attach
 from clinrules.authoring.fmtcomments import comment_text as _comment
 from clinrules.authoring.fmtcomments import render as _render
+from clinrules.authoring.fmtnames import INDENT as INDENT
+from clinrules.authoring.fmtnames import WIDTH as WIDTH
+from clinrules.authoring.fmtnames import target_words as _target_words
+from clinrules.authoring.fmtnames import targets as _targets
+from clinrules.authoring.fmtnames import wrap_names as _wrap_names
 from clinrules.base.errors import ClinrulesError, FormatError
 from clinrules.base.span import Span
 from clinrules.syntax import ast
 from clinrules.syntax.parser import parse
 
-WIDTH = 100
-"""A condition whose line would be longer than this is wrapped at its top-level `and`/`or`."""
-INDENT = "  "
 CONTINUATION = "    "
 
 _OR, _AND, _NOT, _TEST = 1, 2, 3, 4  # precedence levels, loosest first
@@ -115,6 +117,8 @@ def expr(node: ast.Expr) -> str:
             return quote(text) if kind is ast.RefKind.QUOTED else text
         case ast.Arithmetic(op=op, left=left, right=right):
             return f"{expr(left)} {op} {expr(right)}"
+        case ast.CountOf(items=items):
+            return "count of (" + ", ".join(condition(c) for c in items) + ")"
     raise TypeError(node)
 
 
@@ -227,6 +231,9 @@ def wrap(prefix: str, node: ast.Condition) -> list[str]:
     if len(line) <= WIDTH:
         return [line]
     if not isinstance(node, ast.AnyOf | ast.AllOf):
+        if _counts(node):  # a long `count of (...)`: one item a line
+            pieces = _pieces(node)
+            return [prefix + pieces[0], *(CONTINUATION + piece for piece in pieces[1:])]
         return _filled(prefix, _pieces(node), CONTINUATION)
     op = "or" if isinstance(node, ast.AnyOf) else "and"
     lines: list[str] = []
@@ -280,12 +287,25 @@ def _pieces(node: ast.Condition) -> list[str]:
 
 
 def _terms(e: ast.Expr) -> list[str]:
-    """`a + b - c` as `["a", "+ b", "- c"]` (the grammar nests a sum to the left)."""
+    """`a + b - c` as `["a", "+ b", "- c"]` (the grammar nests a sum to the left); a count item by item."""
+    if isinstance(e, ast.CountOf):
+        items = [condition(c) for c in e.items]
+        return [f"count of ({items[0]},", *(f"{i}," for i in items[1:-1]), f"{items[-1]})"][: len(items)]
     terms: list[str] = []
     while isinstance(e, ast.Arithmetic):
         terms.append(f"{e.op} {expr(e.right)}")
         e = e.left
     return [expr(e), *reversed(terms)]
+
+
+def _counts(node: ast.Condition) -> bool:
+    """Whether a test compares a `count of (...)` of more than one item."""
+    match node:
+        case ast.Compare(left=left, right=right):
+            return any(isinstance(e, ast.CountOf) and len(e.items) > 1 for e in (left, right))
+        case ast.Between(value=v):
+            return isinstance(v, ast.CountOf) and len(v.items) > 1
+    return False
 
 
 def _glued(left: list[str], word: str, right: list[str]) -> list[str]:
@@ -319,6 +339,8 @@ def _header_line(line: ast.HeaderLine) -> str:
         return f"reviewed {line.value} by {quote(line.by.value)}"
     if line.key == "unknown" and line.verdict is not None:
         return f"unknown {_verdict(line.verdict)}"
+    if line.key == "safety_net":
+        return f"safety net {quote(line.value)}"
     return f"{line.key} {line.value}"
 
 
@@ -343,9 +365,36 @@ def _declaration(d: ast.Declaration) -> list[_Item]:
         case ast.Source(id=i, title=title, attrs=attrs):
             head = _head(f"source {i.name} {quote(title.value)}", start, title.span.end)
             return [head, *(_line(_source_attr(a), a.span) for a in attrs)]
-        case ast.Parameter(id=i, default=default, low=low, high=high):
-            text = f"parameter {i.name} = {expr(default)} between {expr(low)} and {expr(high)}"
+        case ast.Parameter(id=i, default=default, low=low, high=high, title=title):
+            text = f"parameter {i.name}{_title(title)} = {expr(default)} between {expr(low)} and {expr(high)}"
             return [_head(text, start, d.span.end)]
+        case ast.FlagParameter(id=i, default=flag, title=title):
+            return [
+                _head(f"parameter {i.name}{_title(title)} = {'yes' if flag else 'no'}", start, d.span.end)
+            ]
+        case ast.Score(id=i, title=title, items=items, clauses=clauses):
+            end = title.span.end if title is not None else i.span.end
+            head = _head(f"score {i.name}{_title(title)}:", start, end)
+            scored = [
+                _Item(wrap(f"{INDENT}{x.points} if ", x.condition), x.span.start, x.span.end, INDENT)
+                for x in items
+            ]
+            return [head, *scored, *(_line(_clause(x), x.span) for x in clauses)]
+        case ast.Assess(id=i, title=title, branches=branches, otherwise=other, clauses=clauses):
+            end = title.span.end if title is not None else i.span.end
+            out = [_head(f"assess {i.name}{_title(title)}:", start, end)]
+            for branch in (*branches, *([other] if other is not None else [])):
+                if branch.condition is None:
+                    out.append(_line(f"otherwise {branch.value.name}", branch.value.span))
+                else:
+                    shown = wrap(f"{INDENT}{branch.value.name} if ", branch.condition)
+                    out.append(_Item(shown, branch.span.start, branch.condition.span.end, INDENT))
+                # a branch's own words sit under it, deeper than the assessment's cite
+                out += [
+                    _Item([CONTINUATION + _clause(x)], x.span.start, x.span.end, CONTINUATION)
+                    for x in branch.clauses
+                ]
+            return out + [_line(_clause(x), x.span) for x in clauses]
         case ast.Exercise(id=i, name=name, tags=tags, dose=dose):
             tagged = f" tagged {_names(tags)}" if tags else ""
             end = tags[-1].span.end if tags else name.span.end
@@ -380,55 +429,6 @@ def _source_attr(attr: ast.SourceAttr) -> str:
     return f"{attr.key} {attr.value if attr.key == 'year' else quote(attr.value)}"
 
 
-def _wrap_names(prefix: str, names: list[str], suffix: str) -> list[str]:
-    """`prefix`, the names joined by commas, and `suffix`, wrapped after commas to fit `WIDTH`.
-
-    Continuation lines are indented two spaces; a single name is never split.
-    """
-    lines = [prefix + names[0]]
-    for name in names[1:]:
-        lines[-1] += ","
-        if len(lines[-1]) + 1 + len(name) + len(suffix) <= WIDTH:
-            lines[-1] += " " + name
-        else:
-            lines.append(INDENT + name)
-    lines[-1] += suffix
-    return lines
-
-
-def _target_words(targets: ast.Targets) -> list[str]:
-    """The targets as words for `_wrap_names`: `every exercise`, `tagged T` and `ladder L` stay whole.
-
-    A tag after a tag is written bare (`tagged a, b`), and `except` joins the
-    last item before it and the first after it.
-    """
-    words = ["every exercise"] if targets.every else _item_words(targets.items)
-    if targets.excluded:
-        excluded = _item_words(targets.excluded)
-        words[-1] += f" except {excluded[0]}"
-        words.extend(excluded[1:])
-    return words
-
-
-def _item_words(items: tuple[ast.TargetItem, ...]) -> list[str]:
-    words: list[str] = []
-    previous: ast.TargetKind | None = None
-    for item in items:
-        name = item.name.name
-        if item.kind is ast.TargetKind.LADDER:
-            words.append(f"ladder {name}" + (f" above {item.above.name}" if item.above else ""))
-        elif item.kind is ast.TargetKind.TAG and previous is not ast.TargetKind.TAG:
-            words.append(f"tagged {name}")
-        else:
-            words.append(name)
-        previous = item.kind
-    return words
-
-
-def _targets(targets: ast.Targets) -> str:
-    return ", ".join(_target_words(targets))
-
-
 def _verdict_line(verdict: ast.Verdict, node: ast.Condition) -> _Item:
     lines = wrap(f"{INDENT}{_verdict(verdict)} if ", node)
     return _Item(lines, verdict.span.start, max(verdict.span.end, node.span.end), INDENT)
@@ -461,8 +461,14 @@ def _clause(clause: ast.Clause) -> str:
             return f"note {quote(text.value)}"
         case ast.Cite(sources=sources):
             return f"cite {_names(sources)}"
-        case ast.WhenUnknown(verdict=v):
-            return f"when unknown {_verdict(v)}"
+        case ast.WhenUnknown(verdict=None):
+            return "when unknown ignore"
+        case ast.WhenUnknown(verdict=v, say=say) if v is not None:
+            return f"when unknown {_verdict(v)}" + (
+                f" say {quote(say.text.value)}" if say is not None else ""
+            )
+        case ast.Assumption(text=text):
+            return f"assumption {quote(text.value)}"
         case ast.Care(level=level):
             return f"care {level.name}"
     raise TypeError(clause)

@@ -28,11 +28,55 @@ DECLARATIONS = (
     "flag",
     "rule",
     "otherwise",
+    "score",
+    "assess",
 )
-HEADER = ("title", "version", "status", "model", "reviewed", "by", "unknown", "publisher", "year", "url")
-CLAUSES = ("if", "for", "tagged", "instead", "dose", "say", "note", "cite", "when", "care", "to")
+HEADER = (
+    "title",
+    "version",
+    "status",
+    "model",
+    "reviewed",
+    "by",
+    "unknown",
+    "publisher",
+    "year",
+    "url",
+    "safety",
+    "net",
+)
+CLAUSES = (
+    "if",
+    "for",
+    "tagged",
+    "instead",
+    "dose",
+    "say",
+    "note",
+    "cite",
+    "when",
+    "care",
+    "to",
+    "assumption",
+    "ignore",
+)
 VERDICTS = ("urgent", "stop", "avoid", "check", "regress", "modify", "allow", "progress")
-OPERATORS = ("and", "or", "not", "is", "in", "includes", "between", "known", "empty", "had", "within", "now")
+OPERATORS = (
+    "and",
+    "or",
+    "not",
+    "is",
+    "in",
+    "includes",
+    "between",
+    "known",
+    "empty",
+    "had",
+    "within",
+    "now",
+    "count",
+)
+VALUES = ("yes",)
 HISTORY = ("the", "last", "any", "of", "every", "one", "no", "session", "sessions", "exercise", "days")
 SCOPES = ("on", "this", "a", "lower", "rung", "below", "above", "except")
 DOSE = ("reps", "sets", "hold", "rest", "daily", "times", "range", "partial", "full", "load", "bodyweight")
@@ -49,17 +93,28 @@ UNITS = (
     "day",
     "weeks",
     "week",
+    "months",
+    "month",
     "years",
     "year",
     "kg",
     "cm",
     "inches",
     "inch",
+    "bpm",
+    "mg",
+    "mcg",
+    "ml",
+    "mmol",
+    "g",
+    "lb",
 )
 
 _NUMBER_UNIT = bygroups(Number, Whitespace, Name.Constant)  # type: ignore[no-untyped-call]
 
-KEYWORDS = frozenset((*DECLARATIONS, *HEADER, *CLAUSES, *VERDICTS, *OPERATORS, *HISTORY, *SCOPES, *DOSE))
+KEYWORDS = frozenset(
+    (*DECLARATIONS, *HEADER, *CLAUSES, *VERDICTS, *OPERATORS, *HISTORY, *SCOPES, *DOSE, *VALUES)
+)
 """Every word the grammar reserves somewhere."""
 
 
@@ -82,10 +137,12 @@ class ClinrulesLexer(RegexLexer):
                 r"(\d+(?:\.\d+)?)(\s*)(%|" + "|".join(sorted(UNITS, key=len, reverse=True)) + r")\b",
                 _NUMBER_UNIT,
             ),
+            # a model's own unit: with a '/' or a capital letter (mmHg, /min, mmol/L)
+            (r"(\d+(?:\.\d+)?)(\s*)([A-Za-z]*/[A-Za-z0-9/]+|[a-z]+[A-Z][A-Za-z0-9/]*)", _NUMBER_UNIT),
             (r"\d+(\.\d+)?", Number),
             (words(VERDICTS, suffix=r"\b"), Keyword.Type),
             (words(DECLARATIONS, suffix=r"\b"), Keyword.Declaration),
-            (words((*HEADER, *CLAUSES, *HISTORY, *SCOPES, *DOSE), suffix=r"\b"), Keyword),
+            (words((*HEADER, *CLAUSES, *HISTORY, *SCOPES, *DOSE, *VALUES), suffix=r"\b"), Keyword),
             (words(OPERATORS, suffix=r"\b"), Operator.Word),
             (r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*", Name),
             (r"<=|>=|!=|[<>=+\-%]", Operator),

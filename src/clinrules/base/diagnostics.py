@@ -50,6 +50,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "CR111": (Severity.ERROR, "a defined phrase that holds a keyword without quotes"),
     "CR112": (Severity.ERROR, "a number with too many digits"),
     "CR114": (Severity.ERROR, "a defined phrase that starts with a word that begins a condition"),
+    "CR115": (Severity.ERROR, "an 'otherwise' that is neither a verdict nor an assessment's last branch"),
     "CR201": (Severity.ERROR, "unknown field"),
     "CR202": (Severity.ERROR, "unknown phrase"),
     "CR203": (Severity.ERROR, "a value that is not one of the field's values"),

@@ -316,6 +316,8 @@ class RuleChecks:
         if not isinstance(clause, ast.WhenUnknown):
             return None
         verdict = clause.verdict
+        if verdict is None:
+            return None
         if verdict.word not in _UNKNOWN_VERDICTS:
             self.report.error(
                 "CR405",

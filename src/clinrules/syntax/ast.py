@@ -13,7 +13,28 @@ from enum import StrEnum
 
 from clinrules.base.span import Span
 
-# The leaves and the scope words, re-exported: every node is used as `ast.X`.
+# The leaves, the scope words and the clauses, re-exported: every node is used as `ast.X`.
+from clinrules.syntax.ast_clauses import Assumption as Assumption
+from clinrules.syntax.ast_clauses import Care as Care
+from clinrules.syntax.ast_clauses import Cite as Cite
+from clinrules.syntax.ast_clauses import Clause as Clause
+from clinrules.syntax.ast_clauses import Dose as Dose
+from clinrules.syntax.ast_clauses import DoseItem as DoseItem
+from clinrules.syntax.ast_clauses import Exercise as Exercise
+from clinrules.syntax.ast_clauses import FileKind as FileKind
+from clinrules.syntax.ast_clauses import FlagParameter as FlagParameter
+from clinrules.syntax.ast_clauses import Header as Header
+from clinrules.syntax.ast_clauses import HeaderLine as HeaderLine
+from clinrules.syntax.ast_clauses import Include as Include
+from clinrules.syntax.ast_clauses import Instead as Instead
+from clinrules.syntax.ast_clauses import Ladder as Ladder
+from clinrules.syntax.ast_clauses import Note as Note
+from clinrules.syntax.ast_clauses import Parameter as Parameter
+from clinrules.syntax.ast_clauses import Say as Say
+from clinrules.syntax.ast_clauses import Source as Source
+from clinrules.syntax.ast_clauses import SourceAttr as SourceAttr
+from clinrules.syntax.ast_clauses import Verdict as Verdict
+from clinrules.syntax.ast_clauses import WhenUnknown as WhenUnknown
 from clinrules.syntax.ast_leaves import SCOPE_WORDS as SCOPE_WORDS
 from clinrules.syntax.ast_leaves import Ident as Ident
 from clinrules.syntax.ast_leaves import Now as Now
@@ -36,7 +57,15 @@ class Arithmetic:
     span: Span
 
 
-Expr = Number | Now | Ref | Arithmetic
+@dataclass(frozen=True)
+class CountOf:
+    """`count of (C, C, ...)`: a score of 1-point items written inline."""
+
+    items: tuple[Condition, ...]
+    span: Span
+
+
+Expr = Number | Now | Ref | Arithmetic | CountOf
 
 # ---------------------------------------------------------------- conditions
 
@@ -200,194 +229,6 @@ Condition = (
     AnyOf | AllOf | Not | Truth | Compare | Between | IsValue | IsKnown | IsEmpty | InSet | Includes | History
 )
 
-# ---------------------------------------------------------------- verdicts, doses, clauses
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """A verdict word, with `to EX` for progress and regress."""
-
-    word: str
-    target: Ident | None
-    span: Span
-
-
-@dataclass(frozen=True)
-class DoseItem:
-    """One dose attribute: `reps 5 to 7`, `hold 10 s`, `range partial`.
-
-    Attributes:
-        attribute: `reps sets hold rest daily range load`.
-        low: the amount, or its lower bound (None for `range partial|full`).
-        high: the upper bound of `N to M`, else None.
-        unit: the unit as written (`s`, `inches`, `%`), else None.
-        word: `partial` or `full` for a range given in words, else None.
-    """
-
-    attribute: str
-    low: Number | None
-    high: Number | None
-    unit: str | None
-    word: str | None
-    span: Span
-
-
-@dataclass(frozen=True)
-class Dose:
-    """A `dose` clause: its attributes in the order written."""
-
-    items: tuple[DoseItem, ...]
-    span: Span
-
-
-@dataclass(frozen=True)
-class Instead:
-    """`instead EX, ...`: alternatives."""
-
-    exercises: tuple[Ident, ...]
-    span: Span
-
-
-@dataclass(frozen=True)
-class Say:
-    """`say "..."`: words for the patient."""
-
-    text: Text
-    span: Span
-
-
-@dataclass(frozen=True)
-class Note:
-    """`note "..."`: words for the clinician."""
-
-    text: Text
-    span: Span
-
-
-@dataclass(frozen=True)
-class Cite:
-    """`cite SRC, ...`."""
-
-    sources: tuple[Ident, ...]
-    span: Span
-
-
-@dataclass(frozen=True)
-class WhenUnknown:
-    """`when unknown VERDICT`."""
-
-    verdict: Verdict
-    span: Span
-
-
-@dataclass(frozen=True)
-class Care:
-    """`care emergency|same_day|within_days` (red flags)."""
-
-    level: Ident
-    span: Span
-
-
-Clause = Instead | Dose | Say | Note | Cite | WhenUnknown | Care
-
-# ---------------------------------------------------------------- header
-
-
-@dataclass(frozen=True)
-class HeaderLine:
-    """One header line: `title`, `version`, `status`, `model`, `reviewed`, `unknown`.
-
-    Attributes:
-        key: the keyword that starts the line.
-        value: the text, version, status word, model name or date.
-        by: for `reviewed DATE by "WHO"`, who reviewed.
-        verdict: for `unknown VERDICT`, the verdict.
-    """
-
-    key: str
-    value: str
-    by: Text | None
-    verdict: Verdict | None
-    span: Span
-
-
-class FileKind(StrEnum):
-    """A ruleset, or a library meant to be included."""
-
-    RULESET = "ruleset"
-    LIBRARY = "library"
-
-
-@dataclass(frozen=True)
-class Header:
-    """`ruleset ID` or `library ID` and the lines that follow it."""
-
-    kind: FileKind
-    id: Ident
-    lines: tuple[HeaderLine, ...]
-    span: Span
-
-
-# ---------------------------------------------------------------- declarations
-
-
-@dataclass(frozen=True)
-class Include:
-    """`include "PATH"`."""
-
-    path: Text
-    span: Span
-
-
-@dataclass(frozen=True)
-class SourceAttr:
-    """`publisher "..."`, `year N` or `url "..."` of a source."""
-
-    key: str
-    value: str
-    span: Span
-
-
-@dataclass(frozen=True)
-class Source:
-    """`source ID "TITLE"` and its attributes."""
-
-    id: Ident
-    title: Text
-    attrs: tuple[SourceAttr, ...]
-    span: Span
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """`parameter ID = VALUE [UNIT] between LOW and HIGH`."""
-
-    id: Ident
-    default: Number
-    low: Number
-    high: Number
-    span: Span
-
-
-@dataclass(frozen=True)
-class Exercise:
-    """`exercise ID "NAME" tagged T, ... dose ...`."""
-
-    id: Ident
-    name: Text
-    tags: tuple[Ident, ...]
-    dose: Dose | None
-    span: Span
-
-
-@dataclass(frozen=True)
-class Ladder:
-    """`ladder ID: EX, EX, ...`, easiest first."""
-
-    id: Ident
-    rungs: tuple[Ident, ...]
-    span: Span
-
 
 @dataclass(frozen=True)
 class Phrase:
@@ -474,7 +315,83 @@ class Otherwise:
     span: Span
 
 
-Declaration = Include | Source | Parameter | Exercise | Ladder | Define | RedFlag | Rule | Otherwise
+@dataclass(frozen=True)
+class ScoreItem:
+    """`N if CONDITION`: one line of a score."""
+
+    points: int
+    condition: Condition
+    span: Span
+
+
+@dataclass(frozen=True)
+class Score:
+    """`score ID "TITLE": N if C ...`, with `cite` and `assumption` after its items."""
+
+    id: Ident
+    title: Text | None
+    items: tuple[ScoreItem, ...]
+    clauses: tuple[Clause, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Branch:
+    """`VALUE if CONDITION` of an assessment (`condition` None for `otherwise VALUE`), with its `say` and `note`."""
+
+    value: Ident
+    condition: Condition | None
+    clauses: tuple[Clause, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Assess:
+    """`assess ID "TITLE": VALUE if C ... [otherwise VALUE]`.
+
+    Attributes:
+        branches: the `VALUE if C` branches, in the order they are tried.
+        otherwise: the `otherwise VALUE` branch, else None.
+        clauses: `cite` and `assumption`, which belong to the assessment
+            wherever they stand among its branches.
+    """
+
+    id: Ident
+    title: Text | None
+    branches: tuple[Branch, ...]
+    otherwise: Branch | None
+    clauses: tuple[Clause, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class OtherwiseValue:
+    """`otherwise VALUE` where VALUE is not a verdict: the last branch of the assessment before it.
+
+    The parser cannot tell where an assessment ends, so this stands as a
+    declaration of its own; the transform joins it to the assessment right
+    before it, and reports one that follows none (CR115).
+    """
+
+    value: Ident
+    clauses: tuple[Clause, ...]
+    span: Span
+
+
+Declaration = (
+    Include
+    | Source
+    | Parameter
+    | FlagParameter
+    | Exercise
+    | Ladder
+    | Define
+    | RedFlag
+    | Rule
+    | Otherwise
+    | Score
+    | Assess
+)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ _GROUPS: tuple[tuple[frozenset[str], frozenset[str], str], ...] = (
                 "NAME",
                 "STRING",
                 "NOW_KW",
+                "COUNT_KW",
                 "SIGN",
             }
         ),
@@ -56,13 +57,13 @@ _GROUPS: tuple[tuple[frozenset[str], frozenset[str], str], ...] = (
     ),
     (
         frozenset({"TITLE", "STATUS"}),
-        frozenset({"TITLE", "STATUS", "MODEL", "REVIEWED", "UNKNOWN_KW", "__ANON_0"}),
-        "a header line (title, version, status, model, reviewed or unknown)",
+        frozenset({"TITLE", "STATUS", "MODEL", "REVIEWED", "UNKNOWN_KW", "SAFETY", "__ANON_0"}),
+        "a header line (title, version, status, model, reviewed, unknown or safety net)",
     ),
     (
         frozenset({"SAY", "CITE"}),
-        frozenset({"INSTEAD", "DOSE", "SAY", "NOTE", "CITE", "WHEN", "CARE"}),
-        "a clause (instead, dose, say, note, cite, when unknown or care)",
+        frozenset({"INSTEAD", "DOSE", "SAY", "NOTE", "CITE", "WHEN", "CARE", "ASSUMPTION"}),
+        "a clause (instead, dose, say, note, cite, when unknown, care or assumption)",
     ),
     (
         frozenset({"RULE", "DEFINE"}),
@@ -77,10 +78,13 @@ _GROUPS: tuple[tuple[frozenset[str], frozenset[str], str], ...] = (
                 "RED",
                 "RULE",
                 "OTHERWISE",
+                "SCORE",
+                "ASSESS",
                 "$END",
             }
         ),
-        "a new declaration (include, source, parameter, exercise, ladder, define, red flag, rule or otherwise)",
+        "a new declaration (include, source, parameter, exercise, ladder, define, red flag, rule, "
+        "score, assess or otherwise)",
     ),
     (
         frozenset({"AND_KW", "OR_KW"}),
@@ -91,8 +95,8 @@ _GROUPS: tuple[tuple[frozenset[str], frozenset[str], str], ...] = (
     ),
     (
         frozenset({"NUMBER", "NAME", "NOW_KW"}),
-        frozenset({"NUMBER", "NAME", "STRING", "NOW_KW", "SIGN"}),
-        "a value (a number, a name or 'now')",
+        frozenset({"NUMBER", "NAME", "STRING", "NOW_KW", "SIGN", "COUNT_KW"}),
+        "a value (a number, a name, 'now' or 'count of (...)')",
     ),
 )
 
@@ -102,7 +106,9 @@ _REGEX_WORDS: Mapping[str, str] = {
     "NUMBER": "a number",
     "VERSION": "a version like 1.0.0",
     "DATE": "a date like 2026-01-16",
-    "UNIT": "a unit (s, minutes, hours, days, weeks, years, kg, cm or inches)",
+    "UNIT": "a unit (s, minutes, hours, days, weeks, months, years, kg, cm, inches, or the model's own, like mmHg or /min)",
+    "POINTS": "the points of a score line (a whole number, then 'if')",
+    "VALUE_IF": "an assessment's value, then 'if'",
     "COMPARATOR": "a comparison (<, <=, >, >=, = or !=)",
     "ADD_OP": "'+' or '-'",
     "$END": "the end of the file",
@@ -143,8 +149,8 @@ _ENGLISH_COMPARISONS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 # Words people write after a number that are units elsewhere but not in the language.
 _UNIT_LIKE = frozenset(
-    {"month", "months", "mo", "mos", "h", "hr", "hrs", "d", "wk", "wks", "yr", "yrs", "y", "sec", "secs"}
-    | {"mins", "ms", "m", "mm", "km", "g", "mg", "lb", "lbs", "ml", "kgs", "cms", "bpm", "percent"}
+    {"mo", "mos", "h", "hr", "hrs", "d", "wk", "wks", "yr", "yrs", "y", "sec", "secs"}
+    | {"mins", "ms", "m", "mm", "km", "lbs", "kgs", "cms", "percent"}
 )
 _PHRASE_LINE = re.compile(r"^[ \t]*define[ \t]+([^:\"\n]*)$")
 
@@ -285,10 +291,10 @@ def _context_hint(token: Token, previous: Token | None, expected: set[str], text
         if close:
             return f"did you mean the unit '{close[0]}'?"
         if str(token).lower() in _UNIT_LIKE:
-            months = (
-                " (a month has no fixed length: write days, weeks or years)" if "mo" in str(token) else ""
+            return (
+                f"'{token}' is not a unit the language knows; its units are {units}, and any unit "
+                "written with a '/' or a capital letter as the model spells it (mmHg, /min, mmol/L)"
             )
-            return f"'{token}' is not a unit the language knows; its units are {units}{months}"
         return f"after a number only a unit may follow ({units}); join another condition with 'and' or 'or'"
     phrase = _PHRASE_LINE.match(line)
     if phrase is not None and token.type == "NUMBER":

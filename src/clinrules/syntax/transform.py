@@ -19,6 +19,7 @@ from lark.tree import Meta
 from lark.visitors import v_args
 
 from clinrules.base.diagnostics import Diagnostic
+from clinrules.base.span import Span
 from clinrules.syntax import ast
 from clinrules.syntax.transform_history import HistoryToAst, span_of
 
@@ -28,14 +29,15 @@ _DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 
 RESERVED_AFTER_NAME = frozenset(
     {"and", "or", "is", "in", "between", "includes"}
-    | {"instead", "dose", "say", "note", "cite", "when", "care"}
+    | {"instead", "dose", "say", "note", "cite", "when", "care", "assumption"}
     | {"include", "source", "parameter", "exercise", "ladder", "define", "red", "rule", "otherwise"}
+    | {"score", "assess"}
 )
 """Words that are keywords right after a name in a condition: a phrase that
 holds one cannot be written without quotes (tests check this set against
 the parser)."""
 
-CONDITION_START_WORDS = frozenset({"not", "the", "any", "no", "every", "now"})
+CONDITION_START_WORDS = frozenset({"not", "the", "any", "no", "every", "now", "count"})
 """Words that are keywords where a condition starts: a phrase that begins
 with one would be read as `not ...`, `the last session ...` or `now ...` at
 every use, so it must be quoted (tests check this set against the parser)."""
@@ -73,11 +75,43 @@ class ToAst(HistoryToAst):
 
     # ------------------------------------------------------------ file and header
 
-    def rule_file(self, meta: Meta, header: ast.Header, *decls: ast.Declaration) -> Any:
-        return (header, decls, span_of(meta))
+    def rule_file(self, meta: Meta, header: ast.Header, *decls: Any) -> Any:
+        return (header, self._join_otherwise(decls), span_of(meta))
 
-    def body(self, meta: Meta, *decls: ast.Declaration) -> Any:
-        return (None, decls, span_of(meta))
+    def body(self, meta: Meta, *decls: Any) -> Any:
+        return (None, self._join_otherwise(decls), span_of(meta))
+
+    def _join_otherwise(self, decls: Sequence[Any]) -> tuple[ast.Declaration, ...]:
+        """Each `otherwise VALUE` joined to the assessment right before it, as its last branch."""
+        out: list[ast.Declaration] = []
+        for decl in decls:
+            if not isinstance(decl, ast.OtherwiseValue):
+                out.append(decl)
+                continue
+            before = out[-1] if out else None
+            if not isinstance(before, ast.Assess) or before.otherwise is not None:
+                self._error(
+                    "CR115",
+                    f"'otherwise {decl.value.name}' follows no assessment, and '{decl.value.name}' is not a verdict",
+                    decl.span,
+                    "a ruleset's otherwise is allow, check or avoid; an assessment's "
+                    "'otherwise VALUE' comes right after its last branch",
+                )
+                continue
+            kept, moved = _split_assessment_clauses(decl.clauses)
+            branch = ast.Branch(decl.value, None, kept, decl.span)
+            whole = Span(
+                before.span.line,
+                before.span.column,
+                decl.span.end_line,
+                decl.span.end_column,
+                before.span.start,
+                decl.span.end,
+            )
+            out[-1] = ast.Assess(
+                before.id, before.title, before.branches, branch, (*before.clauses, *moved), whole
+            )
+        return tuple(out)
 
     def _header(
         self, kind: ast.FileKind, meta: Meta, name: Token, lines: Sequence[ast.HeaderLine]
@@ -117,6 +151,9 @@ class ToAst(HistoryToAst):
     def header_unknown(self, meta: Meta, verdict: ast.Verdict) -> ast.HeaderLine:
         return ast.HeaderLine("unknown", verdict.word, None, verdict, span_of(meta))
 
+    def header_safety_net(self, meta: Meta, text: Token) -> ast.HeaderLine:
+        return ast.HeaderLine("safety_net", self._text(text).value, None, None, span_of(meta))
+
     # ------------------------------------------------------------ declarations
 
     def include(self, meta: Meta, path: Token) -> ast.Include:
@@ -134,10 +171,42 @@ class ToAst(HistoryToAst):
     def source_url(self, meta: Meta, text: Token) -> ast.SourceAttr:
         return ast.SourceAttr("url", self._text(text).value, span_of(meta))
 
-    def parameter(
-        self, meta: Meta, name: Token, default: ast.Number, low: ast.Number, high: ast.Number
-    ) -> ast.Parameter:
-        return ast.Parameter(self._ident(name), default, low, high, span_of(meta))
+    def parameter(self, meta: Meta, name: Token, *rest: Any) -> ast.Parameter:
+        title, (default, low, high) = self._title(rest)
+        return ast.Parameter(self._ident(name), default, low, high, span_of(meta), title)
+
+    def parameter_flag(self, meta: Meta, name: Token, *rest: Any) -> ast.FlagParameter:
+        title, (value,) = self._title(rest)
+        return ast.FlagParameter(self._ident(name), str(value) == "yes", span_of(meta), title)
+
+    def otherwise_value(self, meta: Meta, value: Token, *clauses: ast.Clause) -> ast.OtherwiseValue:
+        return ast.OtherwiseValue(self._ident(value), clauses, span_of(meta))
+
+    def score(self, meta: Meta, name: Token, *rest: Any) -> ast.Score:
+        title, parts = self._title(rest)
+        items = tuple(p for p in parts if isinstance(p, ast.ScoreItem))
+        clauses = tuple(p for p in parts if not isinstance(p, ast.ScoreItem))
+        return ast.Score(self._ident(name), title, items, clauses, span_of(meta))
+
+    def score_item(self, meta: Meta, points: Token, condition: ast.Condition) -> ast.ScoreItem:
+        digits = self._digits(Token("NUMBER", str(points).lstrip("-"))) or "0"
+        value = int(digits) * (-1 if str(points).startswith("-") else 1)
+        return ast.ScoreItem(value, condition, span_of(meta))
+
+    def assess(self, meta: Meta, name: Token, *rest: Any) -> ast.Assess:
+        title, branches = self._title(rest)
+        kept: list[ast.Branch] = []
+        moved: list[ast.Clause] = []
+        for branch in branches:
+            own, lifted = _split_assessment_clauses(branch.clauses)
+            kept.append(ast.Branch(branch.value, branch.condition, own, branch.span))
+            moved.extend(lifted)
+        return ast.Assess(self._ident(name), title, tuple(kept), None, tuple(moved), span_of(meta))
+
+    def assess_branch(
+        self, meta: Meta, value: Token, condition: ast.Condition, *clauses: ast.Clause
+    ) -> ast.Branch:
+        return ast.Branch(self._ident(value), condition, clauses, span_of(meta))
 
     def exercise(self, meta: Meta, name: Token, title: Token, *rest: Any) -> ast.Exercise:
         tags: tuple[ast.Ident, ...] = ()
@@ -189,11 +258,21 @@ class ToAst(HistoryToAst):
 
     def red_flag(self, meta: Meta, name: Token, *rest: Any) -> ast.RedFlag:
         title, (verdict, condition, *clauses) = self._title(rest)
-        return ast.RedFlag(self._ident(name), title, verdict, condition, tuple(clauses), span_of(meta))
+        return ast.RedFlag(
+            self._ident(name), title, verdict, condition, _say_joins_when_unknown(clauses), span_of(meta)
+        )
 
     def rule(self, meta: Meta, name: Token, *rest: Any) -> ast.Rule:
         title, (targets, verdict, condition, *clauses) = self._title(rest)
-        return ast.Rule(self._ident(name), title, targets, verdict, condition, tuple(clauses), span_of(meta))
+        return ast.Rule(
+            self._ident(name),
+            title,
+            targets,
+            verdict,
+            condition,
+            _say_joins_when_unknown(clauses),
+            span_of(meta),
+        )
 
     def _title(self, rest: Sequence[Any]) -> tuple[ast.Text | None, Sequence[Any]]:
         if rest and isinstance(rest[0], Token):
@@ -229,6 +308,12 @@ class ToAst(HistoryToAst):
 
     def clause_when_unknown(self, meta: Meta, verdict: ast.Verdict) -> ast.WhenUnknown:
         return ast.WhenUnknown(verdict, span_of(meta))
+
+    def clause_when_unknown_ignore(self, meta: Meta) -> ast.WhenUnknown:
+        return ast.WhenUnknown(None, span_of(meta))
+
+    def clause_assumption(self, meta: Meta, text: Token) -> ast.Assumption:
+        return ast.Assumption(self._text(text), span_of(meta))
 
     def clause_care(self, meta: Meta, level: Token) -> ast.Care:
         return ast.Care(self._ident(level), span_of(meta))
@@ -333,6 +418,9 @@ class ToAst(HistoryToAst):
     def now(self, meta: Meta, _now: Token) -> ast.Now:
         return ast.Now(span_of(meta))
 
+    def count_of(self, meta: Meta, _count: Token, _lpar: Token, *items: ast.Condition) -> ast.CountOf:
+        return self._nest(ast.CountOf(items, span_of(meta)), *items)
+
     def number(self, meta: Meta, *parts: Token) -> ast.Number:
         sign = parts[0] if parts[0].type == "SIGN" else None
         rest = parts[1:] if sign is not None else parts
@@ -352,6 +440,31 @@ class ToAst(HistoryToAst):
 
     def ref_quoted(self, meta: Meta, text: Token) -> ast.Ref:
         return ast.Ref(self._text(text).value, ast.RefKind.QUOTED, span_of(meta))
+
+
+def _say_joins_when_unknown(clauses: Sequence[ast.Clause]) -> tuple[ast.Clause, ...]:
+    """The clauses, with a `say` right after `when unknown VERDICT` joined to it (language-2.md section 11)."""
+    out: list[ast.Clause] = []
+    for clause in clauses:
+        before = out[-1] if out else None
+        if (
+            isinstance(clause, ast.Say)
+            and isinstance(before, ast.WhenUnknown)
+            and before.verdict is not None
+            and before.say is None
+        ):
+            out[-1] = ast.WhenUnknown(before.verdict, before.span, clause)
+        else:
+            out.append(clause)
+    return tuple(out)
+
+
+def _split_assessment_clauses(
+    clauses: Sequence[ast.Clause],
+) -> tuple[tuple[ast.Clause, ...], tuple[ast.Clause, ...]]:
+    """A branch's own clauses (`say`, `note`) and those of its assessment (`cite`, `assumption`)."""
+    own = tuple(c for c in clauses if isinstance(c, ast.Say | ast.Note))
+    return own, tuple(c for c in clauses if not isinstance(c, ast.Say | ast.Note))
 
 
 def to_ast(tree: Tree[Token], file: str, text: str) -> tuple[ast.RuleFile | None, list[Diagnostic]]:

@@ -19,7 +19,7 @@ from clinrules.base.limits import MAX_NESTING, MAX_NUMBER_DIGITS
 from clinrules.base.span import Span
 from clinrules.syntax import ast
 
-_N = TypeVar("_N", bound=ast.Condition | ast.Arithmetic)
+_N = TypeVar("_N", bound=ast.Condition | ast.Arithmetic | ast.CountOf)
 _SCOPE = tuple[ast.Ident | None, ast.SessionScope | None]
 """What `sessions_of` and `days_of` give: the prefix exercise and the scope."""
 
