@@ -1,25 +1,21 @@
-"""The checked program: what the checker hands the compiler.
+"""The checked program's expressions and conditions, and `nodes`, the one walker.
 
-Unlike the AST, every name here is resolved (a field path, a parameter, an
-exercise id), every expression has a type, every number is in the unit of
-what it is compared with, and defined phrases are expanded where they are
-used (as shared objects, so a phrase used twice is not copied). Spans and
-file names stay on every node a trace or a diagnostic may point at. Nodes
-compare by identity (`eq=False`): nothing compares them by value, and
-Python makes their classes at import in half the time.
+Every name here is resolved (a field path, a parameter, an exercise id),
+every expression has a type, every number is in the unit of what it is
+compared with, and defined phrases are expanded where they are used (as
+shared objects, so a phrase used twice is not copied). Nodes compare by
+identity (`eq=False`): nothing compares them by value, and Python makes
+their classes at import in half the time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from types import MappingProxyType
 
 from clinrules.base.span import Span
-from clinrules.base.vocabulary import Care
 from clinrules.schema import types as t
-from clinrules.schema.reader import Schema
 from clinrules.syntax.ast import Quantifier, ScopeKind
 
 # ---------------------------------------------------------------- expressions
@@ -291,211 +287,3 @@ def nodes(
                 stack.append(inner)
                 if window is not None:
                     stack.append(window)
-
-
-# ---------------------------------------------------------------- declarations
-
-
-@dataclass(frozen=True, eq=False)
-class Where:
-    """A declaration's place: its file and span."""
-
-    file: str
-    span: Span
-
-
-@dataclass(frozen=True, eq=False)
-class Source:
-    """A citable reference."""
-
-    id: str
-    title: str
-    publisher: str | None
-    year: int | None
-    url: str | None
-    where: Where
-
-
-@dataclass(frozen=True, eq=False)
-class Parameter:
-    """A threshold a clinician may set per patient, within its bounds, in its unit."""
-
-    id: str
-    type: t.NumberType
-    default: int | float
-    low: int | float
-    high: int | float
-    where: Where
-
-
-@dataclass(frozen=True, eq=False)
-class Amount:
-    """A dose amount: `low` alone, or `low to high`."""
-
-    low: float
-    high: float
-
-
-@dataclass(frozen=True, eq=False)
-class Dose:
-    """A dose, attribute by attribute: hold and rest in seconds, range as a word or inches."""
-
-    reps: Amount | None = None
-    sets: Amount | None = None
-    hold: Amount | None = None
-    rest: Amount | None = None
-    daily: Amount | None = None
-    range: str | Amount | None = None
-    load: Amount | None = None
-
-
-@dataclass(frozen=True, eq=False)
-class Exercise:
-    """An exercise the ruleset advises on; `ladder`/`rung` place it on its ladder."""
-
-    id: str
-    name: str
-    tags: tuple[str, ...]
-    dose: Dose | None
-    ladder: str | None
-    rung: int | None
-    where: Where
-
-
-@dataclass(frozen=True, eq=False)
-class Ladder:
-    """An ordered progression, easiest first."""
-
-    id: str
-    rungs: tuple[str, ...]
-    where: Where
-
-
-@dataclass(frozen=True, eq=False)
-class Messages:
-    """The words a rule or red flag gives when it sets the verdict."""
-
-    say: str | None = None
-    note: str | None = None
-    cite: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, eq=False)
-class RedFlag:
-    """A finding that ends all exercise advice."""
-
-    id: str
-    title: str | None
-    condition: Condition
-    care: Care
-    messages: Messages
-    where: Where
-
-
-@dataclass(frozen=True, eq=False)
-class Targets:
-    """What a rule is about, as written (`names`: each item in words) and as resolved to exercise ids."""
-
-    kind: str  # "every" (every exercise [except ...]) or "list"
-    names: tuple[str, ...]
-    exercises: tuple[str, ...]
-
-
-@dataclass(frozen=True, eq=False)
-class Rule:
-    """Advice about its target exercises.
-
-    Attributes:
-        verdict: `stop avoid check regress modify allow progress`.
-        to: the named target of `progress to`/`regress to`, else None (one rung).
-        when_unknown: the verdict an unknown condition counts as (the rule's
-            own `when unknown`, else the header's `unknown` for rules other
-            than allow and progress), or None: an unknown rule does not fire.
-    """
-
-    id: str
-    title: str | None
-    targets: Targets
-    verdict: str
-    to: str | None
-    condition: Condition
-    instead: tuple[str, ...]
-    dose: Dose | None
-    when_unknown: str | None
-    messages: Messages
-    where: Where
-
-
-@dataclass(frozen=True, eq=False)
-class Review:
-    """A `reviewed DATE by "WHO"` line."""
-
-    date: str
-    by: str
-
-
-@dataclass(frozen=True, eq=False)
-class Program:
-    """A checked ruleset or library, ready to compile.
-
-    Attributes:
-        sources_text: (file name, text) of the file and every file it
-            includes, in load order: what `sha256` is computed over.
-    """
-
-    id: str
-    kind: str
-    title: str | None
-    version: str
-    status: str
-    model: str
-    reviews: tuple[Review, ...]
-    unknown_default: str | None
-    schema: Schema
-    sources: Mapping[str, Source]
-    parameters: Mapping[str, Parameter]
-    exercises: Mapping[str, Exercise]
-    ladders: Mapping[str, Ladder]
-    red_flags: tuple[RedFlag, ...]
-    rules: tuple[Rule, ...]
-    otherwise: str
-    sources_text: tuple[tuple[str, str], ...]
-    where: Where
-
-    def __post_init__(self) -> None:
-        # Read-only copies: a caller that changed a mapping of a loaded
-        # program (a parameter's bounds, say) would change every later
-        # evaluation, and the checker keeps the dicts it built.
-        for name in ("sources", "parameters", "exercises", "ladders"):
-            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
-
-
-def scope_exercises(
-    exercises: Mapping[str, Exercise],
-    ladders: Mapping[str, Ladder],
-    history: History,
-    target: str | None,
-) -> frozenset[str] | None:
-    """The exercise ids whose sessions `history` reads for `target` (None: every session).
-
-    `target` is the rule's exercise, or None in a red flag. The checker
-    refuses a ladder scope in a red flag or for a target on no ladder (CR423);
-    here such a pair selects nothing. `on the rung below` the lowest rung
-    selects nothing (language-2.md section 1).
-    """
-    match history.scope:
-        case None:
-            return None if target is None else frozenset({target})
-        case ScopeKind.EXERCISE:
-            return frozenset({history.exercise or ""})
-        case ScopeKind.ANY:
-            return None
-        case ScopeKind.TAGGED:
-            return frozenset(e.id for e in exercises.values() if history.tag in e.tags)
-    exercise = exercises.get(target or "")
-    if exercise is None or exercise.ladder is None or exercise.rung is None:
-        return frozenset()
-    rungs, rung = ladders[exercise.ladder].rungs, exercise.rung
-    if history.scope is ScopeKind.LADDER:
-        return frozenset(rungs)
-    return frozenset(rungs[:rung] if history.scope is ScopeKind.LOWER else rungs[max(rung - 1, 0) : rung])
