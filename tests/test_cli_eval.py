@@ -112,7 +112,7 @@ def test_a_ruleset_with_errors_exits_1(tmp_path: Path) -> None:
         (["--as-of", "tomorrow"], "", "not an ISO 8601 time"),
         (["--as-of", "2026-11-21T08:00:00"], "", "(no UTC offset)"),
         (["--set", "pain_ceiling"], "", "NAME=VALUE"),
-        (["--set", "pain_ceiling=high"], "", "not a number"),
+        (["--set", "pain_ceiling=high"], "", "neither a number nor yes or no"),
         (["--exercise", "glute_brige"], "", "unknown exercise"),
         (["--format", "xml"], "", "invalid choice"),
     ],

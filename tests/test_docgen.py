@@ -142,8 +142,8 @@ def test_red_flags_catalogue_and_parameters(tmp_path: Path) -> None:
     text = doc(RULES, tmp_path)
     assert "Stop all exercise and get emergency care now if saddle anaesthesia or urinary retention." in text
     assert "| `guide` | A guide to sciatica | Praxis | 2024 | https://example.org/guide |" in text
-    assert "| `pain_ceiling` | 2 | 2 to 5 | none (whole number) |" in text
-    assert "| `screen_max_age` | 24 | 1 to 48 | hours (whole number) |" in text
+    assert "| `pain_ceiling` | - | 2 | 2 to 5 | none (whole number) |" in text
+    assert "| `screen_max_age` | - | 24 | 1 to 48 | hours (whole number) |" in text
     assert (
         "| `glute_squeeze` | Gluteal squeeze | `isometric`, `strengthening` | "
         "10 repetitions, hold 6 to 7 seconds, rest 2 to 3 seconds |" in text

@@ -121,6 +121,7 @@ PUBLIC = [
     "OrdinalEnum",
     "Outcomes",
     "ParameterError",
+    "ParameterInfo",
     "PatientDataError",
     "RuleSet",
     "RulesetError",

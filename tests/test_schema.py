@@ -66,7 +66,7 @@ def test_optional_and_annotated_are_unwrapped_with_their_bounds() -> None:
     assert schema.fields["c"].type == t.EnumListType(t.EnumType("c", ("x", "y"), False))
 
 
-class _Colour(IntEnum):
+class _Colour(Enum):
     RED = 1
 
 
@@ -98,7 +98,7 @@ def test_an_unknown_unit_is_refused() -> None:
     class M(BaseModel):
         x: int = Field(0, json_schema_extra={"unit": "furlongs"})
 
-    with pytest.raises(SchemaError, match="unknown unit 'furlongs'"):
+    with pytest.raises(SchemaError, match="the unit 'furlongs' cannot be written after a number"):
         schema_of(M)
 
 

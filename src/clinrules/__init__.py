@@ -34,6 +34,7 @@ _WHERE = {
     "PatientDataError": "clinrules.base.errors",
     "RulesetError": "clinrules.base.errors",
     "OrdinalEnum": "clinrules.models.ordinal",
+    "ParameterInfo": "clinrules.ruleset",
 }
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "OrdinalEnum",
     "Outcomes",
     "ParameterError",
+    "ParameterInfo",
     "PatientDataError",
     "RuleSet",
     "RulesetError",
@@ -87,5 +89,5 @@ if TYPE_CHECKING:
     from clinrules.decision.result import Decision, ExerciseDecision
     from clinrules.engine.evaluator import Outcomes
     from clinrules.models.ordinal import OrdinalEnum
-    from clinrules.ruleset import RuleSet
+    from clinrules.ruleset import ParameterInfo, RuleSet
     from clinrules.syntax.parser import parse

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal
 
 from clinrules import ir
 from clinrules.base.diagnostics import Diagnostic
@@ -14,6 +17,7 @@ from clinrules.decision.recheck import RecheckPlan
 from clinrules.decision.result import Decision, RulesetInfo
 from clinrules.engine.evaluator import Evaluator, Outcomes
 from clinrules.engine.inputs import evaluation_time, parameter_values
+from clinrules.schema import types as t
 
 
 def sha256_of(sources_text: Sequence[tuple[str, str]]) -> str:
@@ -30,6 +34,47 @@ def sha256_of(sources_text: Sequence[tuple[str, str]]) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class ParameterInfo:
+    """A parameter as an app's settings screen shows it (`RuleSet.parameters`).
+
+    Attributes:
+        id: the parameter's id, the key of `parameters=` in `evaluate`.
+        title: its title (`parameter ID "TITLE" = ...`), or None.
+        default: its default: a number in `unit`, or a bool for a yes/no parameter.
+        low, high: its bounds in `unit` (None for a yes/no parameter).
+        unit: the unit of its values (`days`, `mmHg`), or None.
+        kind: `"number"`, or `"yes/no"` (set with True or False).
+        integral: whether it takes whole numbers only (False for a yes/no parameter).
+    """
+
+    id: str
+    title: str | None
+    default: int | float | bool
+    low: int | float | None
+    high: int | float | None
+    unit: str | None
+    kind: Literal["number", "yes/no"]
+    integral: bool = False
+
+
+def _parameter_info(parameter: ir.Parameter) -> ParameterInfo:
+    kind = parameter.type
+    if not isinstance(kind, t.NumberType):
+        return ParameterInfo(parameter.id, parameter.title, parameter.default, None, None, None, "yes/no")
+    unit = kind.unit.name if kind.unit is not None else None
+    return ParameterInfo(
+        parameter.id,
+        parameter.title,
+        parameter.default,
+        parameter.low,
+        parameter.high,
+        unit,
+        "number",
+        kind.integral,
+    )
+
+
 class RuleSet:
     """A checked ruleset.
 
@@ -39,6 +84,8 @@ class RuleSet:
         status: `draft`, `review`, `approved` or `retired`.
         sha256: the digest of its source text and its includes' (`sha256_of`).
         exercises: the ids of its exercises, in declaration order.
+        parameters: its parameters, id -> `ParameterInfo`, in declaration
+            order (read-only): what an app needs to build its settings screen.
         diagnostics: the warnings found when it was checked.
         program: the checked program the evaluator runs.
     """
@@ -50,6 +97,7 @@ class RuleSet:
         "diagnostics",
         "exercises",
         "id",
+        "parameters",
         "program",
         "sha256",
         "status",
@@ -61,6 +109,7 @@ class RuleSet:
     status: str
     sha256: str
     exercises: tuple[str, ...]
+    parameters: Mapping[str, ParameterInfo]
     diagnostics: tuple[Diagnostic, ...]
     program: ir.Program
     _evaluator: Evaluator
@@ -75,6 +124,8 @@ class RuleSet:
         set_(self, "status", program.status)
         set_(self, "sha256", sha256_of(program.sources_text))
         set_(self, "exercises", tuple(program.exercises))
+        infos = {name: _parameter_info(p) for name, p in program.parameters.items()}
+        set_(self, "parameters", MappingProxyType(infos))
         set_(self, "diagnostics", tuple(sorted(diagnostics, key=Diagnostic.sort_key)))
         set_(self, "_evaluator", Evaluator(program))
         set_(self, "_recheck", RecheckPlan(self._evaluator))
@@ -101,7 +152,8 @@ class RuleSet:
             exercises: the exercises to report (default: all); permission is
                 still judged over every exercise of the ruleset.
             parameters: overrides of the `parameter` defaults, as bare
-                numbers in each parameter's unit, within its bounds.
+                numbers in each parameter's unit, within its bounds, or
+                True/False for a yes/no parameter (see `parameters`).
             as_of: the evaluation time (with a UTC offset); else the model's
                 top-level `as_of` field; else the clock.
             explain: add the trace of every red flag and rule.

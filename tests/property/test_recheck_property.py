@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 import clinrules
 from clinrules.decision.result import Decision
 from tests.conftest import examples
+from tests.support.models import MODELS
 
 AS_OF = dt.datetime(2026, 11, 21, 8, tzinfo=dt.UTC)
 _EXERCISES = ("ex_a", "ex_b", "ex_c")
@@ -133,3 +134,70 @@ def test_recheck_at_agrees_with_brute_force_on_a_fine_time_grid(case: _Case, rng
     if "triage" in first:
         changes.append(first["triage"])
     assert decision.recheck_at == min(changes, default=None)
+
+
+# ---------------------------------------------------------------- a date field (language-2.md section 7)
+
+_DATE_RULES = """\
+ruleset dated version 1.0.0 status draft model ward
+parameter p_age = 65 years between 18 years and 90 years
+exercise walk "Walk"
+exercise swim "Swim"
+rule r0 for walk: check if {first}
+rule r1 for swim: avoid if {second}
+otherwise allow
+"""
+_DURATIONS = ("65 years", "18 years", "2 months", "6 weeks", "100 days", "p_age")
+_SECONDS = {"years": 31_557_600, "months": 2_629_800, "weeks": 604_800, "days": 86_400}
+
+
+def _date_seconds(duration: str) -> int:
+    count, unit = duration.split() if duration != "p_age" else ("65", "years")
+    return int(count) * _SECONDS[unit]
+
+
+@st.composite
+def _date_condition(draw: st.DrawFn, duration: str) -> str:
+    op = draw(st.sampled_from(_OPS))
+    field = draw(st.sampled_from(["birth_date", "admitted_on"]))
+    return draw(
+        st.sampled_from(
+            [
+                f"now - {field} {op} {duration}",
+                f"{duration} {op} now - {field}",
+                f"{field} {op} now - {duration}",
+                f"now - {duration} {op} {field}",
+            ]
+        )
+    )
+
+
+@examples(60)
+@given(st.data())
+def test_recheck_at_of_a_date_field_agrees_with_brute_force(data: st.DataObject) -> None:
+    """A date's change instant is the start of its day in UTC plus the duration: as_of is put near it."""
+    duration = data.draw(st.sampled_from(_DURATIONS))
+    text = _DATE_RULES.format(
+        first=data.draw(_date_condition(duration)), second=data.draw(_date_condition(duration))
+    )
+    ruleset = clinrules.compile(text, model=MODELS["ward"], allow_draft=True)
+    day = dt.date(1950, 1, 1) + dt.timedelta(days=data.draw(st.integers(0, 25_000)))
+    start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+    as_of = start + dt.timedelta(seconds=_date_seconds(duration) + data.draw(st.integers(-_WINDOW, _WINDOW)))
+    field = "birth_date" if "birth_date" in text else "admitted_on"
+    other = "admitted_on" if field == "birth_date" else "birth_date"
+    patient = {field: day.isoformat(), other: data.draw(st.sampled_from([None, day.isoformat()]))}
+    decision = ruleset.evaluate(patient, as_of=as_of)
+    for ex, e in decision.exercises.items():
+        first = next(
+            (
+                as_of + dt.timedelta(seconds=k)
+                for k in range(1, _HORIZON + 1)
+                if ruleset.evaluate(patient, as_of=as_of + dt.timedelta(seconds=k), recheck=False)
+                .exercises[ex]
+                .verdict
+                != e.verdict
+            ),
+            None,
+        )
+        assert e.recheck_at == first, (ex, e.verdict, text, patient, as_of)

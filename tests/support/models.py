@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
+import datetime as dt
+from enum import IntEnum, StrEnum
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -90,7 +91,34 @@ class HugeBound(BaseModel):
     ok: bool | None = None
 
 
+class Frailty(IntEnum):
+    """An ordinal scale declared out of value order: rules rank it by value."""
+
+    severe = 3
+    fit = 1
+    mild = 2
+
+
+class Ward(BaseModel):
+    """A date of birth, an IntEnum, and units outside the conversion table (language-2.md section 7)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: AwareDatetime | None = None
+    birth_date: dt.date | None = None
+    age: int | None = Field(default=None, ge=0, le=130, json_schema_extra={"unit": "years"})
+    systolic_bp: int | None = Field(default=None, ge=0, le=300, json_schema_extra={"unit": "mmHg"})
+    diastolic_bp: int | None = Field(default=None, ge=0, le=300, json_schema_extra={"unit": "mmHg"})
+    respiratory_rate: int | None = Field(default=None, ge=0, le=90, json_schema_extra={"unit": "/min"})
+    heart_rate: int | None = Field(default=None, ge=0, le=300, json_schema_extra={"unit": "bpm"})
+    urea: float | None = Field(default=None, ge=0, le=100, json_schema_extra={"unit": "mmol/L"})
+    confusion: bool | None = None
+    frailty: Frailty | None = None
+    admitted_on: dt.date | None = None
+
+
 MODELS: dict[str, type[BaseModel]] = {
+    "ward": Ward,
     "athlete": Athlete,
     "two_rates": TwoRates,
     "unusable": Unusable,

@@ -408,10 +408,14 @@ def _exercises(raw: object, problems: list[str]) -> tuple[str, ...] | None:
 
 
 def _parameters(raw: object, problems: list[str]) -> dict[str, object] | None:
+    """Parameter ids to bare numbers or yes/no values (true/false); which one each takes, the ruleset checks."""
     if not isinstance(raw, dict) or not all(
-        isinstance(k, str) and isinstance(v, int | float) and not isinstance(v, bool) for k, v in raw.items()
+        isinstance(k, str) and isinstance(v, int | float) for k, v in raw.items()
     ):
-        problems.append("'parameters' must map parameter ids to bare numbers, such as {pain_ceiling: 3}")
+        problems.append(
+            "'parameters' must map parameter ids to bare numbers or yes/no values (true or false), "
+            "such as {pain_ceiling: 3, beyond_bridge_approved: true}"
+        )
         return None
     return dict(raw)
 

@@ -18,6 +18,7 @@ from clinrules.authoring.docwords import Words, dose, md, number, shared_leaves
 from clinrules.base.terminal import printable
 from clinrules.decision.result import DISCLAIMER
 from clinrules.ruleset import sha256_of
+from clinrules.schema import types as t
 from clinrules.syntax.ast import SCOPE_WORDS
 
 _RANK = ("stop", "avoid", "check", "regress", "modify", "allow", "progress")
@@ -135,15 +136,20 @@ class _Page:
         self.out(
             "A clinician may set each parameter per patient, within its bounds.",
             "",
-            "| id | default | bounds | unit |",
-            "| --- | --- | --- | --- |",
+            "| id | title | default | bounds | unit |",
+            "| --- | --- | --- | --- | --- |",
         )
         for q in sorted(self.p.parameters.values(), key=lambda q: q.id):
+            title = md(q.title) if q.title else "-"
+            if not isinstance(q.type, t.NumberType) or q.low is None or q.high is None:
+                default = "yes" if q.default else "no"
+                self.out(f"| `{q.id}` | {title} | {default} | yes or no | none (yes/no) |")
+                continue
             unit = q.type.unit.name if q.type.unit else None
             kind = "whole number" if q.type.integral else "number"
             unit_text = f"{unit} ({kind})" if unit else f"none ({kind})"
             bounds = f"{number(q.low)} to {number(q.high)}"
-            self.out(f"| `{q.id}` | {number(q.default)} | {bounds} | {md(unit_text)} |")
+            self.out(f"| `{q.id}` | {title} | {number(q.default)} | {bounds} | {md(unit_text)} |")
         self.out("")
 
     def _exercises(self) -> None:

@@ -24,10 +24,8 @@ from clinrules.check.doses import DoseChecker
 from clinrules.check.header import check_header
 from clinrules.check.loader import LoadedFile
 from clinrules.check.names import Reporter
-from clinrules.check.typecheck import fraction_bound
-from clinrules.schema import types as t
+from clinrules.check.parameters import check_parameters
 from clinrules.schema.reader import Schema
-from clinrules.schema.units import unit_named
 from clinrules.syntax import ast
 
 
@@ -83,7 +81,7 @@ class _Checker(RuleChecks):
         seen: dict[tuple[str, str], Decl] = {}
         for decl in self.decls:
             self._register(decl, seen)
-        parameters = self._parameters()
+        parameters = check_parameters(self.decls, header.schema.units() if header.schema else {}, self.report)
         doses = DoseChecker(self.report)
         exercises = self._exercises(doses)
         ladders = self._ladders(exercises)
@@ -170,7 +168,7 @@ class _Checker(RuleChecks):
         for decl in self.decls:
             if isinstance(decl.node, ast.Define) and decl.node.phrase.text in fields:
                 what, name, span = "define", decl.node.phrase.text, decl.node.phrase.span
-            elif isinstance(decl.node, ast.Parameter) and decl.node.id.name in fields:
+            elif isinstance(decl.node, ast.Parameter | ast.FlagParameter) and decl.node.id.name in fields:
                 what, name, span = "parameter", decl.node.id.name, decl.node.id.span
             elif isinstance(decl.node, ast.Define) and decl.node.phrase.text in parameters:
                 what, name, span = "define", decl.node.phrase.text, decl.node.phrase.span
@@ -191,53 +189,6 @@ class _Checker(RuleChecks):
             )
 
     # ------------------------------------------------------------ declarations
-
-    def _parameters(self) -> dict[str, ir.Parameter]:
-        out: dict[str, ir.Parameter] = {}
-        for decl in self.decls:
-            node = decl.node
-            if not isinstance(node, ast.Parameter) or node.id.name in out:
-                continue
-            unit = unit_named(node.default.unit) if node.default.unit else None
-            integral = isinstance(node.default.value, int)
-            values = []
-            for number in (node.default, node.low, node.high):
-                value = number.value
-                if number.unit is not None and unit_named(number.unit) != unit:
-                    other = unit_named(number.unit)
-                    if unit is None or other is None or other.dimension != unit.dimension:
-                        self.report.error(
-                            "CR301",
-                            f"'{number.text} {number.unit}' is not in the unit of the parameter's default",
-                            (decl.file, number.span),
-                            "write the default and both bounds in one unit",
-                        )
-                        # keep the parameter, so that its uses raise no follow-on errors
-                        values.append(int(value) if integral else float(value))
-                        continue
-                    value = other.to(unit, value)
-                if integral and not float(value).is_integer():
-                    message, hint = fraction_bound(node, number, unit)
-                    self.report.error("CR304", message, (decl.file, number.span), hint)
-                values.append(int(value) if integral else float(value))
-            default, low, high = values
-            if not low <= high:
-                self.report.error(
-                    "CR406",
-                    f"the bounds {low} and {high} are the wrong way round",
-                    (decl.file, node.low.span),
-                )
-            elif not low <= default <= high:
-                self.report.error(
-                    "CR406",
-                    f"the default {default} lies outside its bounds {low} to {high}",
-                    (decl.file, node.default.span),
-                )
-            kind = t.NumberType(integral, unit, float(low), float(high))
-            out[node.id.name] = ir.Parameter(
-                node.id.name, kind, default, low, high, ir.Where(decl.file, node.span)
-            )
-        return out
 
     def _exercises(self, doses: DoseChecker) -> dict[str, ir.Exercise]:
         out: dict[str, ir.Exercise] = {}
@@ -398,6 +349,8 @@ def _key(node: ast.Declaration) -> tuple[str, str, Span] | None:
         case ast.Source(id=i) | ast.Parameter(id=i) | ast.Exercise(id=i) | ast.Ladder(id=i):
             namespace = type(node).__name__.lower()
             return namespace, i.name, i.span
+        case ast.FlagParameter(id=i):
+            return "parameter", i.name, i.span
         case ast.RedFlag(id=i):
             return "rule", i.name, i.span
         case ast.Rule(id=i):

@@ -22,10 +22,10 @@ from clinrules.check.resolve import (
     shown,
     uses_session,
 )
-from clinrules.check.typecheck import poison, type_of
+from clinrules.check.typecheck import poison, type_of, unknown_unit, written_unit
 from clinrules.schema import types as t
 from clinrules.schema.reader import Schema
-from clinrules.schema.units import SECOND, YEAR, unit_named
+from clinrules.schema.units import SECOND, YEAR
 from clinrules.syntax import ast
 
 TOP = Scope()
@@ -59,6 +59,7 @@ class ConditionChecker(NameRules):
         self.used_phrases: set[str] = set()
         self.histories: set[str] = set()
         self.ladder_phrases: set[str] = set()  # the phrases that hold a ladder scope (CR423)
+        self.units = schema.units()  # the units a number may be written in beside the table's
 
     # ------------------------------------------------------------ entry points
 
@@ -193,10 +194,25 @@ class ConditionChecker(NameRules):
                 self._need_list(target, "is empty")
                 return ir.Empty(target, negated, node.span)
             case ast.IsKnown(value=value, negated=negated):
-                return ir.Known(self._operand(value, scope), negated, node.span)
+                asked = self._operand(value, scope)
+                if isinstance(asked, ir.ParamRef):
+                    self._never_unknown(asked, negated, node.span)
+                return ir.Known(asked, negated, node.span)
             case ast.History():
                 return self._history(node, scope)
         raise AssertionError(node)
+
+    def _never_unknown(self, parameter: ir.ParamRef, negated: bool, span: Span) -> None:
+        """CR307: a parameter always has a value (its default, or the one set), so `is known` says nothing."""
+        name = parameter.name
+        use = f"'{name}' or 'not {name}'" if isinstance(parameter.type, t.BoolType) else f"'{name}'"
+        self.report.error(
+            "CR307",
+            f"the parameter '{name}' is never unknown, so 'is {'unknown' if negated else 'known'}' "
+            f"is always {'false' if negated else 'true'}",
+            self._where(span),
+            f"use the parameter's value: {use}",
+        )
 
     def _truth(self, expr: ast.Expr, scope: Scope, span: Span) -> ir.Condition:
         operand = self._operand(expr, scope)
@@ -209,6 +225,7 @@ class ConditionChecker(NameRules):
                 t.EnumType: "ask for a value: x is VALUE",
                 t.EnumListType: "ask what it holds: x includes VALUE, or x is empty",
                 t.DateTimeType: "compare it with now: x >= now - 24 hours",
+                t.DateType: "compare how long ago it was: now - x >= 65 years",
             }.get(type(kind), "ask whether it is known: x is known")
             self.report.error(
                 "CR302",
@@ -348,7 +365,11 @@ class ConditionChecker(NameRules):
     def _expr(self, node: ast.Expr, scope: Scope) -> ir.Expr:
         match node:
             case ast.Number(value=value, unit=unit, span=span):
-                unit_value = unit_named(unit) if unit else None
+                unit_value = written_unit(unit, self.units) if unit else None
+                if unit and unit_value is None:
+                    message, hint = unknown_unit(unit, self.units)
+                    self.report.error("CR306", message, self._where(span), hint)
+                    return poison(span)
                 return ir.Const(value, t.NumberType(isinstance(value, int), unit_value), span)
             case ast.Now(span=span):
                 return ir.Now(span)
@@ -363,12 +384,12 @@ class ConditionChecker(NameRules):
         left_type, right_type = type_of(left), type_of(right)
         if isinstance(left_type, t.ErrorType) or isinstance(right_type, t.ErrorType):
             return poison(node.span)
-        if isinstance(left_type, t.DateTimeType) and isinstance(right_type, t.DateTimeType):
+        if t.is_time(left_type) and t.is_time(right_type):
             if node.op == "-":
                 return ir.Arith(
                     "-", ir.ArithKind.ELAPSED, left, right, t.NumberType(False, SECOND), node.span
                 )
-        elif isinstance(left_type, t.DateTimeType) and isinstance(right_type, t.NumberType):
+        elif t.is_time(left_type) and isinstance(right_type, t.NumberType):
             seconds = self._duration(right, node.right)
             if seconds is None:
                 return poison(node.span)
@@ -410,7 +431,8 @@ class ConditionChecker(NameRules):
             longest, may = abs(inner.value) * factor, "is"
         elif isinstance(inner, ir.ParamRef) and inner.name in self.parameters:
             declared = self.parameters[inner.name]
-            longest, may = max(abs(declared.low), abs(declared.high)) * factor, "can be, within its bounds,"
+            bounds = [abs(b) for b in (declared.low, declared.high) if b is not None]
+            longest, may = max(bounds, default=0) * factor, "can be, within its bounds,"
         else:  # a patient field: the runtime computes beyond the calendar safely
             return True
         if longest <= MAX_DURATION_SECONDS:

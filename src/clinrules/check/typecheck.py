@@ -1,22 +1,26 @@
 """Checker, types and units: the rules by which values meet in a condition.
 
 Numbers meet numbers in one unit (a bare number takes the unit of what it
-meets; units of one dimension convert; others are refused), times meet
-times, ordered choices meet by rank, and choices are checked against their
-values. Every check accepts `ErrorType` silently, so a subtree that already
+meets; units of one dimension convert; others are refused, and a unit the
+model declares outside the conversion table meets only itself), times meet
+times (a date is the start of its day in UTC), ordered choices meet by
+rank, and choices are checked against their values. Every check accepts `ErrorType` silently, so a subtree that already
 has an error raises nothing more.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from clinrules import ir
 from clinrules.base.span import Span
 from clinrules.check.names import Reporter, did_you_mean
 from clinrules.schema import types as t
-from clinrules.schema.units import Unit, unit_named
+from clinrules.schema.units import TABLE_WORDS, Unit, unit_named
 from clinrules.syntax import ast
 
 _ORDER_OPS = frozenset({"<", "<=", ">", ">="})
+_TABLE = ("s", "min", "hours", "days", "weeks", "months", "years", "kg", "cm", "inches", "%")
 
 
 def poison(span: Span) -> ir.FieldRef:
@@ -59,6 +63,21 @@ def fraction_bound(node: ast.Parameter, number: ast.Number, unit: Unit | None) -
     return message, f"write the bound in {default.unit}, or {fraction_hint} {default.unit}"
 
 
+def written_unit(word: str, units: Mapping[str, Unit]) -> Unit | None:
+    """The unit a word after a number names: the table's, else one the model declares (`units`); or None."""
+    return unit_named(word) or units.get(word)
+
+
+def unknown_unit(word: str, units: Mapping[str, Unit]) -> tuple[str, str]:
+    """CR306's message and hint for a unit that is neither the table's nor one the model declares."""
+    declared = sorted(units)
+    close = did_you_mean(word, [*declared, *(w for w in _TABLE if w.isalpha())])
+    spelled = "units are written exactly as the model spells them"
+    model = f"the model declares {', '.join(declared)}" if declared else "the model declares no other unit"
+    hint = f"{close} {spelled}" if close else f"{spelled}: {model}; the table has {TABLE_WORDS}"
+    return f"unknown unit '{word}'", hint
+
+
 def _unit_word(unit: Unit, value: float) -> str:
     """`days`, or `day` after 1."""
     return unit.name[:-1] if value == 1 and len(unit.name) > 1 and unit.name.endswith("s") else unit.name
@@ -92,6 +111,8 @@ def shown_ir(node: ir.Expr) -> str:
 def unit_words(kind: t.NumberType) -> str:
     if kind.unit is None:
         return "a number without a unit"
+    if kind.unit.own:
+        return f"in {kind.unit.name}"
     return f"in {kind.unit.name} (a {kind.unit.dimension})"
 
 
@@ -113,7 +134,7 @@ class TypeRules:
         if isinstance(a, t.NumberType) and isinstance(b, t.NumberType):
             left, right, _unit = self._units(left, right, span) or (left, right, None)
             return ir.CompareKind.NUMBER, left, right
-        if isinstance(a, t.DateTimeType) and isinstance(b, t.DateTimeType):
+        if t.is_time(a) and t.is_time(b):
             return ir.CompareKind.DATETIME, left, right
         if isinstance(a, t.EnumType) and isinstance(b, t.EnumType) and a.members == b.members:
             if op in _ORDER_OPS:
@@ -131,8 +152,10 @@ class TypeRules:
         hint = None
         if isinstance(a, t.EnumType) and isinstance(right, ir.FieldRef | ir.ParamRef | ir.Const):
             hint = f"the values of '{shown_ir(left)}' are {', '.join(a.members)}"
-        elif isinstance(a, t.DateTimeType) or isinstance(b, t.DateTimeType):
+        elif t.is_time(a) or t.is_time(b):
             hint = "compare a time with a time, such as: screened_at < now - 24 hours"
+            if isinstance(a, t.DateType) or isinstance(b, t.DateType):
+                hint = "a date is a time: compare how long ago it was, such as: now - birth_date >= 65 years"
         elif isinstance(a, t.BoolType) != isinstance(b, t.BoolType):
             hint = yes_no_hint(shown_ir(left if isinstance(a, t.BoolType) else right))
         self.report.error(
@@ -157,14 +180,21 @@ class TypeRules:
         if a.unit is None and isinstance(left, ir.Const):
             return ir.Const(left.value, t.NumberType(a.integral, b.unit), left.span), right, b.unit
         if a.unit is not None and b.unit is not None and a.unit.dimension == b.unit.dimension:
+            # A number converts, not what it meets: `65 years < now - birth_date` compares seconds
+            # exactly, where scaling the elapsed time to years would round.
+            if isinstance(left, ir.Const) and not isinstance(right, ir.Const):
+                return self._convert(left, b.unit), right, b.unit
             if isinstance(left, ir.FieldRef) or not isinstance(right, ir.FieldRef):
                 return left, self._convert(right, a.unit), a.unit
             return self._convert(left, b.unit), right, b.unit
+        own = next((u for u in (a.unit, b.unit) if u is not None and u.own), None)
         self.report.error(
             "CR301",
             f"'{shown_ir(left)}' is {unit_words(a)} but '{shown_ir(right)}' is {unit_words(b)}",
             self._where(span),
-            "compare quantities of one kind: a time with a time, a number with a number",
+            f"{own.name} converts to no other unit: compare it with a number in {own.name}, or a bare number"
+            if own is not None
+            else "compare quantities of one kind: a time with a time, a number with a number",
         )
         return None
 

@@ -85,7 +85,7 @@ def _add_eval(commands: argparse._SubParsersAction[Any]) -> None:
         action="append",
         metavar="NAME=VALUE",
         default=[],
-        help="set a parameter, a bare number in its unit",
+        help="set a parameter: a bare number in its unit, or yes or no for a yes/no parameter",
     )
     command.add_argument("--as-of", metavar="ISO", help="the evaluation time, such as 2026-11-21T08:00:00Z")
     command.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")

@@ -50,12 +50,20 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None
     return EXIT_OK
 
 
-def _parameters(settings: list[str]) -> dict[str, float | int]:
-    out: dict[str, float | int] = {}
+def _parameters(settings: list[str]) -> dict[str, float | int | bool]:
+    """`NAME=VALUE` settings: a bare number in the parameter's unit, or yes/no for a yes/no parameter.
+
+    Which a parameter takes is checked by the ruleset (exit 3): `yes` for a
+    number, or `1` for a yes/no, is refused there, never turned into the other.
+    """
+    out: dict[str, float | int | bool] = {}
     for setting in settings:
         name, sep, raw = setting.partition("=")
         if not sep or not name.strip():
             raise UsageError(f"--set takes NAME=VALUE, got '{setting}'")
+        if raw.strip() in ("yes", "no"):
+            out[name.strip()] = raw.strip() == "yes"
+            continue
         digits = raw.strip().lstrip("+-")
         try:
             # A whole number too long for int() is read as a float (infinity
@@ -63,7 +71,8 @@ def _parameters(settings: list[str]) -> dict[str, float | int]:
             value: float | int = int(raw) if digits.isdigit() and len(digits) <= 18 else float(raw)
         except ValueError:
             raise UsageError(
-                f"--set {name}: '{raw}' is not a number (give a bare number in the parameter's unit)"
+                f"--set {name}: '{raw}' is neither a number nor yes or no "
+                "(give a bare number in the parameter's unit, or yes or no for a yes/no parameter)"
             ) from None
         out[name.strip()] = value
     return out

@@ -247,6 +247,11 @@ class _Generator:
         raise ClinrulesError(f"cannot compile {type(node).__name__}")  # the checker makes no other nodes
 
     def field(self, node: ir.FieldRef) -> str:
+        """The code that reads a field; a date is read as the start of its day in UTC."""
+        code = self.read(node)
+        return f"rt.day_start({code})" if isinstance(node.type, t.DateType) else code
+
+    def read(self, node: ir.FieldRef) -> str:
         if node.session:
             info = self.schema.session_fields[node.path.split(".", 1)[1]]
             code = "s"

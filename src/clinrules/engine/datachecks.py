@@ -85,11 +85,13 @@ def session_without_future(
 
 
 def time_fields_of(schema: Schema) -> tuple[tuple[Field, ...], tuple[Field, ...]]:
-    """The patient's time fields, and the session's other than `at`: those `without_future` reads."""
-    patient = tuple(f for f in schema.fields.values() if isinstance(f.type, t.DateTimeType))
-    session = tuple(
-        f for f in schema.session_fields.values() if isinstance(f.type, t.DateTimeType) and f.leaf != "at"
-    )
+    """The patient's time and date fields, and the session's other than `at`: those `without_future` reads.
+
+    A date is after `as_of` when the start of its day in UTC is, as rules
+    compare it: a date of birth in the future is not counted either.
+    """
+    patient = tuple(f for f in schema.fields.values() if t.is_time(f.type))
+    session = tuple(f for f in schema.session_fields.values() if t.is_time(f.type) and f.leaf != "at")
     return patient, session
 
 
@@ -122,6 +124,8 @@ def without_future(
 
 
 def _is_after(value: object, limit: int, path: str) -> bool:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return microseconds(dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)) > limit
     if not isinstance(value, dt.datetime):
         return False
     trouble = time_trouble(value)

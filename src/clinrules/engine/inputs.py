@@ -41,7 +41,9 @@ from clinrules.engine.datachecks import (
     utc_text,
 )
 from clinrules.engine.wording import (
+    DATE,
     TIME,
+    date_trouble,
     number_trouble,
     pydantic_problem,
     shown,
@@ -158,7 +160,10 @@ def _check_sessions(
     exercise_field = fields.get("exercise")
     # The log is most of a patient's values: the common right kinds pass on
     # one dict lookup and one type test, before any function call.
-    plain = {key: _PLAIN_KINDS.get(field.type.__class__) for key, field in fields.items()}
+    plain = {
+        key: None if getattr(field.type, "by_name", False) else _PLAIN_KINDS.get(field.type.__class__)
+        for key, field in fields.items()
+    }  # an IntEnum takes an int, which no plain kind settles
     exercise_key = "exercise" if exercise_field is not None and exercises is not None else None
     for index, session in enumerate(sessions[: MAX_SESSIONS + 1]):  # more are refused in `sessions_of`
         if not isinstance(session, Mapping):
@@ -264,12 +269,20 @@ def _wrong_kind(kind: t.RuleType, value: Any) -> list[tuple[str, str]] | None:
         if isinstance(value, bool):
             return None
     elif cls is t.EnumType:
-        if isinstance(value, str | Enum):
+        assert isinstance(kind, t.EnumType)
+        if kind.by_name:  # an IntEnum: the member's value, a whole number, never its name or a bool
+            if (isinstance(value, int) and not isinstance(value, bool)) or isinstance(value, Enum):
+                return None
+        elif isinstance(value, str | Enum):
             return None
     elif cls is t.DateTimeType:
         if isinstance(value, str | dt.datetime):
             trouble = time_trouble(value)
             return None if trouble is None else [("", type_problem(TIME, value, trouble))]
+    elif cls is t.DateType:
+        if isinstance(value, str | dt.date):
+            trouble = date_trouble(value)
+            return None if trouble is None else [("", type_problem(DATE, value, trouble))]
     elif cls is t.TextType:
         if isinstance(value, str):
             return None
@@ -293,6 +306,11 @@ def _expected(kind: t.RuleType) -> str:
         return "a yes/no answer (true or false)"
     if isinstance(kind, t.DateTimeType):
         return TIME
+    if isinstance(kind, t.DateType):
+        return DATE
+    if isinstance(kind, t.EnumType) and kind.by_name and kind.python is not None:
+        values = ", ".join(f"{kind.value_of(m).value} ({m})" for m in kind.members)  # type: ignore[attr-defined]
+        return f"one of the whole numbers {values}"
     return kind.describe()
 
 
@@ -346,8 +364,9 @@ def parameter_values(
     """The parameter values in declaration order: the defaults, with overrides checked.
 
     Raises:
-        ParameterError: an unknown name, a value that is not a number, a
-            fraction for a whole-number parameter, or a value out of bounds.
+        ParameterError: an unknown name, a value that is not a number (a
+            yes/no parameter: not a bool), a fraction for a whole-number
+            parameter, or a value out of bounds.
     """
     values = {name: p.default for name, p in declared.items()}
     for name, value in (overrides or {}).items():
@@ -355,21 +374,29 @@ def parameter_values(
         if parameter is None:
             known = ", ".join(declared) or "none"
             raise ParameterError(f"unknown parameter '{name}'; this ruleset's parameters: {known}")
+        kind = parameter.type
+        if not isinstance(kind, t.NumberType):
+            # Strict: 1, "yes" or "true" is refused, as a patient's yes/no is.
+            if not isinstance(value, bool):
+                raise ParameterError(f"parameter '{name}' {type_problem('a yes/no (true or false)', value)}")
+            values[name] = value
+            continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ParameterError(f"parameter '{name}' {type_problem('a number', value)}")
         # The size first: an int beyond a float's range cannot even be asked whether it is finite.
         trouble = number_trouble(value)
         if trouble is not None:
             raise ParameterError(f"parameter '{name}' {type_problem('a number', value, trouble)}")
-        if parameter.type.integral and not float(value).is_integer():
+        if kind.integral and not float(value).is_integer():
             raise ParameterError(f"parameter '{name}' is a whole number, got {shown(value)}")
-        if not parameter.low <= value <= parameter.high:
-            unit = f" {parameter.type.unit.name}" if parameter.type.unit else ""
+        low, high = parameter.low, parameter.high
+        assert low is not None and high is not None  # a number parameter has its bounds
+        if not low <= value <= high:
+            unit = f" {kind.unit.name}" if kind.unit else ""
             raise ParameterError(
-                f"parameter '{name}' must be between {parameter.low} and {parameter.high}{unit}, "
-                f"got {shown(value)}"
+                f"parameter '{name}' must be between {low} and {high}{unit}, got {shown(value)}"
             )
-        values[name] = int(value) if parameter.type.integral else float(value)
+        values[name] = int(value) if kind.integral else float(value)
     return tuple(values.values())
 
 

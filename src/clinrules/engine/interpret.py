@@ -24,7 +24,7 @@ import datetime as dt
 import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, IntEnum
 from typing import Any
 
 from clinrules import ir
@@ -229,7 +229,9 @@ def expr(node: ir.Expr, env: Env, session: Any) -> tuple[Any, frozenset[str]]:
             value = _read(node, env, session)
             if env.reading is not None:
                 env.reading.values[_shown_path(path, session) if is_session else path] = _json(value)
-            return value, (frozenset({path}) if value is None else _NONE)
+            if value is None:
+                return None, frozenset({path})
+            return (runtime.day_start(value) if isinstance(node.type, t.DateType) else value), _NONE
         case ir.ParamRef(name=name):
             return env.params[name], _NONE
         case ir.Const(value=value):
@@ -289,7 +291,9 @@ def _compare(op: str, a: Any, b: Any) -> bool:
 
 
 def _name(value: Any) -> Any:
-    """An enum member's value (its name in rules); anything else as it is."""
+    """An enum member as rules name it (a text enum's value, an IntEnum's name); anything else as it is."""
+    if isinstance(value, IntEnum):
+        return value.name
     return value.value if isinstance(value, Enum) else value
 
 
@@ -300,7 +304,7 @@ def _shown_path(path: str, session: Any) -> str:
 
 
 def _json(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
+    if isinstance(value, dt.date):  # a datetime too
         return value.isoformat()
     if isinstance(value, list | tuple | set | frozenset):
         return sorted(_json(v) for v in value)

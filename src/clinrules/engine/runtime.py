@@ -175,6 +175,13 @@ def shift(moment: dt.datetime | None, seconds: float | None, sign: int) -> dt.da
         )
 
 
+def day_start(day: dt.date | None) -> dt.datetime | None:
+    """A date as rules compare it: the start of that day in UTC; unknown stays unknown."""
+    if day is None:
+        return None
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
 def elapsed(later: dt.datetime | None, earlier: dt.datetime | None) -> float | None:
     """`later - earlier` in seconds; unknown when either is unknown."""
     if later is None or earlier is None:

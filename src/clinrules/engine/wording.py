@@ -27,7 +27,9 @@ from pydantic import BaseModel
 from clinrules.base.limits import MAX_MAGNITUDE
 
 __all__ = [
+    "DATE",
     "TIME",
+    "date_trouble",
     "kind_of",
     "number_trouble",
     "pydantic_problem",
@@ -39,6 +41,9 @@ __all__ = [
 
 TIME = "a date and time with a UTC offset (ISO 8601 text such as 2026-11-21T08:00:00Z)"
 """What a time field, a session's time and `as_of` must be."""
+
+DATE = "a date (ISO 8601 text such as 1961-04-30)"
+"""What a date field (a date of birth) must be."""
 
 _SHORT = reprlib.Repr()
 _SHORT.maxstring = _SHORT.maxother = 60
@@ -79,6 +84,23 @@ def time_trouble(value: str | dt.datetime) -> str | None:
             return "no UTC offset"
     except Exception:  # a caller's tzinfo: any failure is its own
         return "its time zone cannot give a UTC offset"
+    return None
+
+
+def date_trouble(value: str | dt.date) -> str | None:
+    """What keeps a value from being a date: a time of day with it, or not ISO 8601; else None."""
+    if isinstance(value, dt.datetime):
+        return "a date and time; give the date alone"
+    if isinstance(value, dt.date):
+        return None
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        try:
+            dt.datetime.fromisoformat(value)
+        except ValueError:
+            return "not an ISO 8601 date"
+        return "a date and time; give the date alone"
     return None
 
 

@@ -33,10 +33,10 @@ class FieldRef:
 
 @dataclass(frozen=True, eq=False)
 class ParamRef:
-    """A parameter, read in its own unit."""
+    """A parameter, read in its own unit (a number), or a yes/no one."""
 
     name: str
-    type: t.NumberType
+    type: t.NumberType | t.BoolType
     span: Span
 
 

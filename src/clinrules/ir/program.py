@@ -42,14 +42,24 @@ class Source:
 
 @dataclass(frozen=True, eq=False)
 class Parameter:
-    """A threshold a clinician may set per patient, within its bounds, in its unit."""
+    """A setting a clinician may change per patient: a threshold within its bounds, in its unit, or a yes/no.
+
+    A yes/no parameter (`parameter beyond_bridge_approved = no`) has the type
+    `t.BOOL`, a bool default and no bounds; a parameter is never unknown.
+    """
 
     id: str
-    type: t.NumberType
-    default: int | float
-    low: int | float
-    high: int | float
+    type: t.NumberType | t.BoolType
+    default: int | float | bool
+    low: int | float | None
+    high: int | float | None
     where: Where
+    title: str | None = None
+
+    @property
+    def kind(self) -> str:
+        """`"number"` or `"yes/no"`."""
+        return "yes/no" if isinstance(self.type, t.BoolType) else "number"
 
 
 @dataclass(frozen=True, eq=False)

@@ -17,7 +17,7 @@ import typing
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, IntEnum
 from typing import Any, Literal, Union
 
 import annotated_types
@@ -27,7 +27,7 @@ from pydantic.fields import FieldInfo as PydanticField
 from clinrules.base.limits import MAX_MAGNITUDE
 from clinrules.models.ordinal import OrdinalEnum
 from clinrules.schema import types as t
-from clinrules.schema.units import unit_named
+from clinrules.schema.units import TABLE_WORDS, Unit, own_unit, unit_named, writable
 
 SESSIONS = "sessions"
 """The top-level field that holds the session log."""
@@ -97,6 +97,14 @@ class Schema:
     def has_sessions(self) -> bool:
         """True when the model carries a session log."""
         return bool(self.session_fields)
+
+    def units(self) -> dict[str, Unit]:
+        """Every unit a field declares, by its name: what a number in a rule may be written in."""
+        found: dict[str, Unit] = {}
+        for info in (*self.fields.values(), *self.session_fields.values()):
+            if isinstance(info.type, t.NumberType) and info.type.unit is not None:
+                found[info.type.unit.name] = info.type.unit
+        return found
 
 
 def schema_of(model: type[BaseModel], name: str | None = None) -> Schema:
@@ -234,11 +242,7 @@ def _unwrap(annotation: Any, metadata: list[Any]) -> tuple[Any, list[Any]]:
 
 def _rule_type(annotation: Any, metadata: list[Any], info: PydanticField, path: str) -> t.RuleType:
     unit_word = _unit_of(info, metadata)
-    unit = unit_named(unit_word) if unit_word is not None else None
-    if unit_word is not None and unit is None:
-        raise _Unsupported(
-            f"unknown unit '{unit_word}' (use s, min, hours, days, weeks, years, kg, cm, in or %)"
-        )
+    unit = _unit(unit_word) if unit_word is not None else None
     if annotation is bool:
         return t.BOOL
     if annotation in (int, float):
@@ -246,6 +250,8 @@ def _rule_type(annotation: Any, metadata: list[Any], info: PydanticField, path: 
         return t.NumberType(annotation is int, unit, low, high)
     if annotation is dt.datetime or annotation is AwareDatetime:
         return t.DATETIME
+    if annotation is dt.date:
+        return t.DATE
     if annotation is str:
         return t.TEXT
     enum = _enum_type(annotation, path)
@@ -269,15 +275,23 @@ def _rule_type(annotation: Any, metadata: list[Any], info: PydanticField, path: 
         )
     raise _Unsupported(
         f"type {_name(annotation)} is not one rules can use "
-        "(bool, int, float, str, datetime, an enum, Literal, a list of enums, or a nested model)"
+        "(bool, int, float, str, datetime, date, an enum, Literal, a list of enums, or a nested model)"
     )
 
 
 def _enum_type(annotation: Any, path: str) -> t.EnumType | None:
+    if isinstance(annotation, type) and issubclass(annotation, IntEnum):
+        # An ordinal scale (a grade, a risk class): named by its members, ranked by value.
+        members = sorted(annotation, key=lambda m: m.value)
+        if not members:
+            raise _Unsupported(f"enum {annotation.__name__} has no members")
+        return t.EnumType(annotation.__name__, tuple(m.name for m in members), True, annotation, by_name=True)
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         values = [m.value for m in annotation]
         if not all(isinstance(v, str) for v in values):
-            raise _Unsupported(f"enum {annotation.__name__} has values that are not text")
+            raise _Unsupported(
+                f"enum {annotation.__name__} has values that are not text (an ordinal scale of numbers is an IntEnum)"
+            )
         return t.EnumType(annotation.__name__, tuple(values), issubclass(annotation, OrdinalEnum), annotation)
     if typing.get_origin(annotation) is Literal:
         values = list(typing.get_args(annotation))
@@ -285,6 +299,20 @@ def _enum_type(annotation: Any, path: str) -> t.EnumType | None:
             raise _Unsupported("a Literal whose values are not all text")
         return t.EnumType(path, tuple(values), False)
     return None
+
+
+def _unit(word: str) -> Unit:
+    """A declared unit: the table's, else its own dimension when a rule can write it after a number."""
+    unit = unit_named(word)
+    if unit is not None:
+        return unit
+    if not writable(word):
+        raise _Unsupported(
+            f"the unit '{word}' cannot be written after a number in a rule; use one of the table's "
+            f"({TABLE_WORDS}), or a unit with a capital letter or a '/' such as mmHg, /min or mmol/L, "
+            "or bpm, mg, mcg, ml, mmol, g or lb"
+        )
+    return own_unit(word)
 
 
 def _unit_of(info: PydanticField, metadata: list[Any]) -> str | None:

@@ -48,10 +48,14 @@ class EnumType:
     ordinal: bool
     python: type[Enum] | None = field(default=None, compare=False)
     """The model's enum class (None for a `Literal`), whose members stand for the values."""
+    by_name: bool = False
+    """True for an `IntEnum`: rules name its members (`moderate`), the data gives their values (1)."""
 
     def value_of(self, member: str) -> object:
         """The object a validated model holds for `member`."""
-        return self.python(member) if self.python is not None else member
+        if self.python is None:
+            return member
+        return self.python[member] if self.by_name else self.python(member)
 
     def describe(self) -> str:
         kind = "an ordered choice" if self.ordinal else "a choice"
@@ -77,6 +81,14 @@ class DateTimeType:
 
 
 @dataclass(frozen=True, slots=True)
+class DateType:
+    """A calendar day (a date of birth): compared with a time as the start of that day in UTC."""
+
+    def describe(self) -> str:
+        return "a date"
+
+
+@dataclass(frozen=True, slots=True)
 class TextType:
     """Free text: rules can only ask whether it is known."""
 
@@ -92,12 +104,18 @@ class ErrorType:
         return "an invalid value"
 
 
-RuleType = BoolType | NumberType | EnumType | EnumListType | DateTimeType | TextType | ErrorType
+RuleType = BoolType | NumberType | EnumType | EnumListType | DateTimeType | DateType | TextType | ErrorType
 
 BOOL = BoolType()
 DATETIME = DateTimeType()
+DATE = DateType()
 TEXT = TextType()
 ERROR = ErrorType()
+
+
+def is_time(kind: RuleType) -> bool:
+    """True for a time or a date: what meets `now`, shifts by a duration, and subtracts to one."""
+    return isinstance(kind, DateTimeType | DateType)
 
 
 def _num(value: float) -> str:
