@@ -62,6 +62,8 @@ PATIENT_ATOMS = (
     "straight_leg_raise is positive",
     "screened_at < now - 24 hours",
     "{pain} > p_pain",
+    "p_flag",
+    "not p_flag",
 )
 HISTORY = (
     "the last session{scope} had {s}",
@@ -182,6 +184,7 @@ def rulesets(draw: st.DrawFn) -> GeneratedRuleset:
         'source src_b "Source B"',
         "parameter p_pain = 3 between 0 and 10",
         "parameter p_days = 7 days between 1 days and 14 days",
+        f'parameter p_flag "A yes/no setting" = {draw(st.sampled_from(["yes", "no"]))}',
     ]
     tags: dict[str, list[str]] = {}
     for ex in exercises:

@@ -9,11 +9,13 @@ from typing import Annotated, Literal, Optional
 import pytest
 from pydantic import AwareDatetime, BaseModel, Field
 
+import clinrules
 from clinrules.models.sciatica import Patient
 from clinrules.schema import types as t
 from clinrules.schema.reader import SchemaError, schema_of
-from clinrules.schema.units import HOUR, KILOGRAM, SECOND, YEAR
-from tests.support.models import Athlete, Level
+from clinrules.schema.units import DAY, HOUR, KILOGRAM, MONTH, SECOND, YEAR, own_unit, unit_named, writable
+from clinrules.syntax import ast
+from tests.support.models import Athlete, Level, Ward
 
 
 def test_sciatica_fields_and_types() -> None:
@@ -100,6 +102,72 @@ def test_an_unknown_unit_is_refused() -> None:
 
     with pytest.raises(SchemaError, match="the unit 'furlongs' cannot be written after a number"):
         schema_of(M)
+
+
+def test_a_unit_outside_the_table_is_its_own_dimension_spelt_as_the_model_spells_it() -> None:
+    schema = schema_of(Ward)
+    units = {path: f.type.unit for path, f in schema.fields.items() if isinstance(f.type, t.NumberType)}
+    assert units["systolic_bp"] == own_unit("mmHg")
+    assert units["systolic_bp"] == units["diastolic_bp"]
+    assert units["systolic_bp"] != units["heart_rate"]
+    assert {units["respiratory_rate"].dimension, units["urea"].dimension} == {"/min", "mmol/L"}  # type: ignore[union-attr]
+    assert units["age"] == YEAR
+    assert set(schema.units()) == {"years", "mmHg", "/min", "bpm", "mmol/L"}
+
+
+def test_a_month_is_a_twelfth_of_a_year_and_converts_with_days() -> None:
+    assert unit_named("month") == unit_named("months") == MONTH
+    assert MONTH.dimension == YEAR.dimension == DAY.dimension
+    assert MONTH.to(YEAR, 12) == 1
+    assert YEAR.to(MONTH, 1) == 12
+
+
+@pytest.mark.parametrize(
+    "word", ["mmHg", "/min", "mmol/L", "kPa", "bpm", "mg", "mcg", "ml", "mmol", "g", "lb"]
+)
+def test_a_unit_a_rule_can_write_is_one_the_grammar_lexes(word: str) -> None:
+    assert writable(word)
+    text = f"ruleset x version 1.0.0 status draft model sciatica\nparameter p = 1 {word} between 0 and 2\n"
+    (parameter,) = clinrules.parse(text, "x.rules").declarations
+    assert isinstance(parameter, ast.Parameter)
+    assert parameter.default.unit == word
+
+
+@pytest.mark.parametrize("word", ["mm Hg", "furlongs", "MMHG", "mmhg"])
+def test_a_unit_no_rule_can_write_is_neither_writable_nor_lexed(word: str) -> None:
+    assert not writable(word)
+    text = f"ruleset x version 1.0.0 status draft model sciatica\nparameter p = 1 {word} between 0 and 2\n"
+    with pytest.raises(clinrules.RulesetError):
+        clinrules.parse(text, "x.rules")
+
+
+class _Grade(IntEnum):
+    high = 3
+    low = 1
+    middle = 2
+
+
+def test_an_int_enum_is_ordered_by_value_and_named_by_its_members() -> None:
+    class M(BaseModel):
+        grade: _Grade | None = None
+
+    kind = schema_of(M).fields["grade"].type
+    assert kind == t.EnumType("_Grade", ("low", "middle", "high"), True, by_name=True)
+    assert isinstance(kind, t.EnumType)
+    assert kind.by_name
+    assert kind.value_of("middle") is _Grade.middle
+
+
+def test_a_date_field_is_a_date_optional_or_not() -> None:
+    class M(BaseModel):
+        born: dt.date
+        admitted: dt.date | None = None
+
+    fields = schema_of(M).fields
+    assert fields["born"].type == fields["admitted"].type == t.DATE
+    assert t.is_time(t.DATE)
+    assert t.is_time(t.DATETIME)
+    assert not t.is_time(t.BOOL)
 
 
 def test_a_session_log_without_exercise_or_at_is_refused() -> None:

@@ -73,6 +73,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "CR303": (Severity.ERROR, "an order on values that have none, or a unit that does not fit"),
     "CR304": (Severity.ERROR, "a fraction where a whole number is needed"),
     "CR305": (Severity.ERROR, "a length of time without a time unit"),
+    "CR306": (Severity.ERROR, "a unit that is neither the table's nor one the model declares"),
+    "CR307": (Severity.ERROR, "'is known' of a parameter, which is never unknown"),
     "CR401": (Severity.ERROR, "a required header line is missing"),
     "CR402": (Severity.ERROR, "a header line given twice"),
     "CR403": (Severity.ERROR, "no model"),

@@ -180,9 +180,10 @@ class TypeRules:
         if a.unit is None and isinstance(left, ir.Const):
             return ir.Const(left.value, t.NumberType(a.integral, b.unit), left.span), right, b.unit
         if a.unit is not None and b.unit is not None and a.unit.dimension == b.unit.dimension:
-            # A number converts, not what it meets: `65 years < now - birth_date` compares seconds
-            # exactly, where scaling the elapsed time to years would round.
-            if isinstance(left, ir.Const) and not isinstance(right, ir.Const):
+            # A number or a parameter converts, not what it meets: `65 years < now - birth_date`
+            # compares seconds exactly, where scaling the elapsed time to years would round.
+            settled = (ir.Const, ir.ParamRef)
+            if isinstance(left, settled) and not isinstance(right, settled):
                 return self._convert(left, b.unit), right, b.unit
             if isinstance(left, ir.FieldRef) or not isinstance(right, ir.FieldRef):
                 return left, self._convert(right, a.unit), a.unit

@@ -390,7 +390,8 @@ def parameter_values(
         if kind.integral and not float(value).is_integer():
             raise ParameterError(f"parameter '{name}' is a whole number, got {shown(value)}")
         low, high = parameter.low, parameter.high
-        assert low is not None and high is not None  # a number parameter has its bounds
+        assert low is not None  # a number parameter has its bounds
+        assert high is not None
         if not low <= value <= high:
             unit = f" {kind.unit.name}" if kind.unit else ""
             raise ParameterError(

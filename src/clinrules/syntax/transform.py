@@ -275,7 +275,7 @@ class ToAst(HistoryToAst):
         )
 
     def _title(self, rest: Sequence[Any]) -> tuple[ast.Text | None, Sequence[Any]]:
-        if rest and isinstance(rest[0], Token):
+        if rest and isinstance(rest[0], Token) and rest[0].type == "STRING":  # a title, not a yes or no
             return self._text(rest[0]), rest[1:]
         return None, rest
 
