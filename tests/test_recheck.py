@@ -216,3 +216,25 @@ def test_a_red_flag_over_one_exercise_reads_that_exercise_s_sessions() -> None:
     d = clinrules.compile(rules, allow_draft=True).evaluate(patient, as_of=AS_OF)
     assert d.triage == "clear"
     assert d.recheck_at == squeeze + dt.timedelta(hours=1) + SECOND
+
+
+def test_an_age_from_a_date_of_birth_changes_at_the_start_of_that_day_in_utc_plus_the_years() -> None:
+    from tests.support.models import Ward
+
+    rules = (
+        "ruleset aged version 1.0.0 status draft model ward\n"
+        'exercise walk "Walk"\n'
+        "rule older for walk: check if now - birth_date >= 65 years\n"
+        "otherwise allow\n"
+    )
+    ruleset = clinrules.compile(rules, model=Ward, allow_draft=True)
+    # From 1961-12-03T00:00Z, 65 years of 365.25 days end at 2026-12-03T06:00Z.
+    d = ruleset.evaluate({"birth_date": "1961-12-03"}, as_of=AS_OF)
+    reached = dt.datetime(2026, 12, 3, 6, tzinfo=dt.UTC)
+    assert d.exercises["walk"].verdict == "allow"
+    assert d.exercises["walk"].recheck_at == reached
+    assert ruleset.evaluate({"birth_date": "1961-12-03"}, as_of=reached).exercises["walk"].verdict == "check"
+    assert (
+        ruleset.evaluate({"birth_date": "1961-12-03"}, as_of=reached - SECOND).exercises["walk"].verdict
+        == "allow"
+    )

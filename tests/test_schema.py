@@ -219,3 +219,19 @@ def test_a_nested_model_pydantic_could_not_resolve_is_named_with_the_fix() -> No
     assert "model_rebuild()" in problem
     Outer.model_rebuild(_types_namespace={"Later": Later})
     assert "inner.x" in schema_of(Outer).fields
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "mmHg", "/min", "mmol/L", "mg/dL", "kPa", "bpm", "mg", "lb", "months", "month", "g",
+        "mmhg", "MMHG", "Hg", "mm Hg", "furlongs", "in", "%", "x/", "breaths/min", "mL/kg/min",
+    ],
+)  # fmt: skip
+def test_writable_units_are_the_grammars_unit_terminal(word: str) -> None:
+    import re
+
+    from clinrules.syntax.grammar import parser
+
+    terminal = next(str(x.pattern.value) for x in parser().terminals if x.name == "UNIT")
+    assert writable(word) == (re.fullmatch(terminal, word) is not None)

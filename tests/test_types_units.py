@@ -257,3 +257,20 @@ def test_the_review_page_shows_each_parameter_with_its_title_and_bounds(ward: cl
         "| `beyond_bridge_approved` | Beyond the bridge approved | no | yes or no | none (yes/no) |" in page
     )
     assert "| `wait` | - | 2 | 1 to 6 | months (whole number) |" in page
+
+
+def test_the_patient_schema_marks_an_int_enum_ordinal_in_value_order_and_keeps_own_units() -> None:
+    from clinrules.cli.schema import ORDER, ORDINAL, UNIT, json_schema
+
+    schema = json_schema(Ward)
+    frailty = schema["$defs"]["Frailty"]
+    assert frailty[ORDINAL] is True
+    assert frailty[ORDER] == [1, 2, 3]
+    assert schema["properties"]["systolic_bp"][UNIT] == "mmHg"
+    assert schema["properties"]["birth_date"]["anyOf"][0]["format"] == "date"
+
+
+def test_the_review_page_says_years_and_months_of_a_date_in_words(ward: clinrules.RuleSet) -> None:
+    text = review_page(ward.program)
+    assert "if the time since birth date is at least 65 years." in text
+    assert "if the time since admitted on is less than wait." in text

@@ -18,8 +18,24 @@ from clinrules.syntax.ast import SCOPE_WORDS, Quantifier, ScopeKind
 _ORDER = {">=": "is at least", "<=": "is at most", ">": "is more than", "<": "is less than"}
 _TIME = {">=": "is at or after", "<=": "is at or before", ">": "is after", "<": "is before"}
 _EQUAL = {"=": "is", "!=": "is not"}
-_DURATIONS = (("week", 604800), ("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
-_UNITS = {"s": "second", "min": "minute", "hours": "hour", "days": "day", "weeks": "week", "years": "year"}
+_DURATIONS = (
+    ("year", 31557600),  # 365.25 days, as rules count a year
+    ("month", 2629800),  # a twelfth of that year
+    ("week", 604800),
+    ("day", 86400),
+    ("hour", 3600),
+    ("minute", 60),
+    ("second", 1),
+)
+_UNITS = {
+    "s": "second",
+    "min": "minute",
+    "hours": "hour",
+    "days": "day",
+    "weeks": "week",
+    "months": "month",
+    "years": "year",
+}
 
 
 _CONNECTIVES = frozenset({"and", "or", "not", "is", "in", "between", "includes", "had"})

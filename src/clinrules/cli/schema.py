@@ -9,7 +9,7 @@ Two things rules read that JSON Schema has no word for are added as
 `x-clinrules-` keys, from the same declarations the schema reader reads
 (`schema/reader.py`): an enum that is a `clinrules.OrdinalEnum` is marked
 `"x-clinrules-ordinal": true` with its members lowest first in
-`"x-clinrules-order"`, and a field with a unit (`json_schema_extra={"unit":
+`"x-clinrules-order"` (an `IntEnum` likewise, its values in order), and a field with a unit (`json_schema_extra={"unit":
 "kg"}`) carries `"x-clinrules-unit"`, the unit's name as rules know it.
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from enum import IntEnum
 from typing import Any, TextIO
 
 from pydantic import BaseModel
@@ -65,6 +66,9 @@ class _ClinrulesSchema(GenerateJsonSchema):
         if issubclass(schema["cls"], OrdinalEnum):
             result[ORDINAL] = True
             result[ORDER] = [member.value for member in schema["cls"]]  # declaration order, lowest first
+        elif issubclass(schema["cls"], IntEnum):  # ranked by value; rules name the members
+            result[ORDINAL] = True
+            result[ORDER] = sorted(member.value for member in schema["cls"])
         return result
 
 

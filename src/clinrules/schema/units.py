@@ -62,11 +62,11 @@ UNITS: Final[dict[str, Unit]] = {
 """Every unit word a rule or a model may use, to its unit."""
 
 
-TABLE_WORDS: Final = "s, min, hours, days, weeks, months, years, kg, cm, in or %"
+TABLE_WORDS: Final = "s, min, hours, days, weeks, months, years, kg, cm, inches or %"
 """The conversion table's units, as a hint names them."""
 
 # The units a rule can write after a number: the UNIT terminal of grammar/clinrules.lark
-# (tests/test_units.py keeps the two in step).
+# (a test in tests/test_schema.py keeps the two in step).
 WRITABLE: Final = re.compile(
     r"(?:seconds|second|s|minutes|minute|min|hours|hour|days|day|weeks|week|months|month|years|year"
     r"|kg|cm|inches|inch|bpm|mg|mcg|ml|mmol|g|lb)"
