@@ -15,6 +15,7 @@ GOOD = (
     "ruleset r version 1.0.0 status draft model sciatica\n"
     'exercise walking "Walking"\n'
     "rule a for walking: stop if acute_flare\n"
+    "  when unknown check\n"
     "otherwise allow\n"
 )
 BAD = "ruleset r version 1.0.0 status draft\nrule a for b:\n  stp if x\n"

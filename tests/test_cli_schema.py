@@ -26,10 +26,16 @@ def test_the_decision_schema_names_every_key_of_the_contract() -> None:
         "care",
         "red_flags",
         "missing",
+        "questions",
+        "say",
+        "notes",
+        "cite",
+        "safety_net",
         "exercises",
         "warnings",
         "trace",
     }
+    assert schema["$defs"]["Question"]["required"] == ["field", "ask", "answered_by"]
     assert schema["$defs"]["DataWarning"]["required"] == ["path", "reason"]
     verdicts = schema["$defs"]["Verdict"]["enum"]
     assert verdicts == ["urgent", "stop", "avoid", "check", "regress", "modify", "allow", "progress"]

@@ -191,7 +191,11 @@ def test_warnings_are_sorted_and_deterministic(screen: clinrules.RuleSet) -> Non
         assert (
             json.dumps(screen.evaluate(copy.deepcopy(state), as_of=AS_OF).model_dump(mode="json")) == dumped
         )
-    assert "Warnings:\n  exam.examined_at: after as_of" in decision.explain()
+    # The clinician's text (with a trace) names each value; the patient's counts them, naming no path.
+    explained = screen.evaluate(copy.deepcopy(state), as_of=AS_OF, explain=True).explain()
+    assert "Warnings:\n  exam.examined_at: after as_of" in explained
+    assert f"Warnings: {len(decision.warnings)} values in the data could not be counted" in decision.explain()
+    assert "exam.examined_at" not in decision.explain()
 
 
 class Review(BaseModel):
@@ -387,8 +391,13 @@ def test_the_cli_text_shows_the_warnings_and_refuses_a_misspelt_exercise(tmp_pat
     later.write_text(json.dumps(state), encoding="utf-8")
     code, out, _ = run("eval", str(SHIPPED), str(later), "--allow-draft", "--exercise", "glute_bridge")
     assert code == 0
-    assert "Warnings:\n  sessions[0].at: after as_of (2026-11-21T08:00:00Z): not counted\n" in out
+    assert "Warnings: 1 value in the data could not be counted" in out
+    assert "sessions[0]" not in out
     assert out.index("Warnings:") < out.index("glute_bridge:")
+    args = ("eval", str(SHIPPED), str(later), "--allow-draft", "--exercise", "glute_bridge", "--explain")
+    code, out, _ = run(*args)
+    assert code == 0
+    assert "Warnings:\n  sessions[0].at: after as_of (2026-11-21T08:00:00Z): not counted\n" in out
     code, out, _ = run("eval", str(SHIPPED), str(later), "--allow-draft", "--format", "json")
     assert code == 0
     assert json.loads(out)["warnings"] == [

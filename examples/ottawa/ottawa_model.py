@@ -17,8 +17,16 @@ class Pain(BaseModel):
 
     model_config = _STRICT
 
-    malleolar_zone: bool | None = Field(default=None, description="any pain in the malleolar zone")
-    midfoot_zone: bool | None = Field(default=None, description="any pain in the midfoot zone")
+    malleolar_zone: bool | None = Field(
+        default=None,
+        description="any pain in the malleolar zone",
+        json_schema_extra={"ask": "Do you have pain around the ankle bones?", "answered_by": "patient"},
+    )
+    midfoot_zone: bool | None = Field(
+        default=None,
+        description="any pain in the midfoot zone",
+        json_schema_extra={"ask": "Do you have pain in the middle of your foot?", "answered_by": "patient"},
+    )
 
 
 class WeightBearing(BaseModel):
@@ -26,9 +34,18 @@ class WeightBearing(BaseModel):
 
     model_config = _STRICT
 
-    immediately: bool | None = Field(default=None, description="could take four steps right after the injury")
+    immediately: bool | None = Field(
+        default=None,
+        description="could take four steps right after the injury",
+        json_schema_extra={
+            "ask": "Right after the injury, could you take four steps, even limping?",
+            "answered_by": "patient",
+        },
+    )
     in_department: bool | None = Field(
-        default=None, description="could take four steps when examined in the emergency department"
+        default=None,
+        description="could take four steps when examined in the emergency department",
+        json_schema_extra={"answered_by": "clinician"},  # the description is its question
     )
 
 
@@ -52,7 +69,12 @@ class Patient(BaseModel):
 
     model_config = _STRICT
 
-    age: int | None = Field(default=None, ge=0, le=120, json_schema_extra={"unit": "years"})
+    age: int | None = Field(
+        default=None,
+        ge=0,
+        le=120,
+        json_schema_extra={"unit": "years", "ask": "How old are you, in years?", "answered_by": "patient"},
+    )
     pain: Pain = Field(default_factory=Pain)
     weight_bearing: WeightBearing = Field(default_factory=WeightBearing)
     bone_tenderness: BoneTenderness = Field(default_factory=BoneTenderness)

@@ -100,11 +100,15 @@ CODES: dict[str, tuple[Severity, str]] = {
     "CR423": (Severity.ERROR, "a ladder scope with no rung to count from"),
     "CR424": (Severity.ERROR, "a target list that ends up empty"),
     "CR425": (Severity.ERROR, "a session form with both a prefix exercise and a scope"),
+    "CR430": (Severity.ERROR, "a 'safety net' in a library"),
     "CR501": (Severity.WARNING, "a condition that can never be true"),
     "CR502": (Severity.WARNING, "no 'otherwise'"),
     "CR503": (Severity.WARNING, "a phrase that is never used"),
     "CR504": (Severity.WARNING, "a source that is never cited"),
     "CR505": (Severity.WARNING, "an exercise no rule is about"),
+    "CR506": (Severity.WARNING, "a field with no question that a red flag or a 'when unknown' rule reads"),
+    "CR507": (Severity.WARNING, "a restrictive rule that can be unknown with no 'when unknown'"),
+    "CR508": (Severity.WARNING, "a 'modify' dose that sets what the exercise's dose lacks"),
 }
 
 

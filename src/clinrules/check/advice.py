@@ -37,6 +37,7 @@ _CLAUSE_WORDS = {
     ast.Cite: "cite",
     ast.WhenUnknown: "when unknown",
     ast.Care: "care",
+    ast.Assumption: "assumption",
 }
 
 
@@ -71,7 +72,9 @@ class RuleChecks:
                     (decl.file, node.verdict.span),
                     "write: urgent if ...; for other advice, write a rule",
                 )
-            clauses = self._clauses(node.clauses, decl, {"care", "say", "note", "cite"}, "a red flag")
+            clauses = self._clauses(
+                node.clauses, decl, {"care", "say", "note", "cite", "assumption"}, "a red flag"
+            )
             care = Care.EMERGENCY
             if isinstance(clauses.get("care"), ast.Care):
                 level = clauses["care"]
@@ -96,6 +99,7 @@ class RuleChecks:
                     care,
                     self._messages(clauses, decl, sources),
                     ir.Where(decl.file, node.span),
+                    _assumptions(node.clauses, decl),
                 )
             )
         return tuple(out)
@@ -130,14 +134,23 @@ class RuleChecks:
                     'write a red flag: red flag ID "TITLE": urgent if ...',
                 )
             to = self._move(node.verdict, decl, targets, exercises)
-            allowed = _CLAUSES_FOR.get(verdict, set()) | {"say", "note", "cite", "when unknown"}
+            allowed = _CLAUSES_FOR.get(verdict, set()) | {"say", "note", "cite", "when unknown", "assumption"}
             clauses = self._clauses(node.clauses, decl, allowed, f"the verdict '{verdict}'")
             instead = self._instead(clauses.get("instead"), decl, exercises)
             dose_clause = clauses.get("dose")
             dose = doses.dose(dose_clause, decl.file) if isinstance(dose_clause, ast.Dose) else None
-            when_unknown = self._when_unknown(clauses.get("when unknown"), decl, targets, exercises)
-            if when_unknown is None and verdict not in ("allow", "progress"):
+            clause = clauses.get("when unknown")
+            when_unknown = self._when_unknown(clause, decl, targets, exercises)
+            unknown_from = _unknown_from(clause)
+            # A rule's own `when unknown`, `ignore` included, overrides the header's (language-2.md section 11).
+            if unknown_from is ir.UnknownFrom.NONE and verdict not in ("allow", "progress"):
                 when_unknown = header.unknown_default
+                unknown_from = ir.UnknownFrom.HEADER if when_unknown else unknown_from
+            unknown_say = (
+                clause.say.text.value
+                if isinstance(clause, ast.WhenUnknown) and clause.say and when_unknown
+                else None
+            )
             condition = conditions.condition(node.condition, decl.file) if conditions else _no_condition(node)
             if conditions is not None:
                 self._ladder_scopes(condition, conditions.ladder_phrases, decl, targets, exercises)
@@ -154,8 +167,13 @@ class RuleChecks:
                     when_unknown,
                     self._messages(clauses, decl, sources),
                     ir.Where(decl.file, node.span),
+                    unknown_from,
+                    unknown_say,
+                    _assumptions(node.clauses, decl),
                 )
             )
+            if isinstance(dose_clause, ast.Dose) and verdict == "modify":
+                doses.beyond_defaults(dose_clause, decl.file, targets.exercises, exercises)
         return tuple(out)
 
     def _targets(
@@ -340,6 +358,8 @@ class RuleChecks:
         out: dict[str, ast.Clause] = {}
         for clause in clauses:
             word = _CLAUSE_WORDS[type(clause)]
+            if word == "assumption" and word in allowed:
+                continue  # a declaration may rest on several: `_assumptions` keeps them all
             if word not in allowed:
                 self.report.error(
                     "CR409",
@@ -395,6 +415,23 @@ def _clause_hint(word: str) -> str:
         "care": "'care' goes with red flags",
         "when unknown": "a red flag whose condition is unknown already makes the triage 'check'",
     }.get(word, "")
+
+
+def _unknown_from(clause: ast.Clause | None) -> ir.UnknownFrom:
+    """Whether the rule itself says what an unknown condition does: a verdict, `ignore`, or nothing."""
+    if not isinstance(clause, ast.WhenUnknown):
+        return ir.UnknownFrom.NONE
+    if clause.verdict is None:
+        return ir.UnknownFrom.IGNORE
+    return ir.UnknownFrom.RULE  # a refused verdict (CR405) is an error already
+
+
+def _assumptions(clauses: tuple[ast.Clause, ...], decl: Decl) -> tuple[ir.Assumption, ...]:
+    return tuple(
+        ir.Assumption(c.text.value, ir.Where(decl.file, c.span))
+        for c in clauses
+        if isinstance(c, ast.Assumption)
+    )
 
 
 def _no_condition(node: ast.RedFlag | ast.Rule) -> ir.Condition:

@@ -25,6 +25,7 @@ from clinrules.check.header import check_header
 from clinrules.check.loader import LoadedFile
 from clinrules.check.names import Reporter
 from clinrules.check.parameters import check_parameters
+from clinrules.check.questions import check_questions
 from clinrules.schema.reader import Schema
 from clinrules.syntax import ast
 
@@ -108,7 +109,7 @@ class _Checker(RuleChecks):
         self._unused(conditions, sources, exercises, rules, ladders)
         if schema is None:
             return None
-        return ir.Program(
+        program = ir.Program(
             id=header.id,
             kind=self.root.header.kind.value,
             title=header.title,
@@ -127,7 +128,11 @@ class _Checker(RuleChecks):
             otherwise=otherwise,
             sources_text=tuple((f.rule_file.file, f.text) for f in self.files),
             where=ir.Where(self.root.file, self.root.header.span),
+            safety_net=header.safety_net,
         )
+        if not has_errors(self.report.diagnostics):  # warnings about a program that holds together
+            check_questions(program, self.report)
+        return program
 
     # ------------------------------------------------------------ ids
 

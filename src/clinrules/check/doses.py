@@ -2,7 +2,10 @@
 
 Counts (`reps`, `sets`, `daily`) are whole numbers; `hold` and `rest` are
 times, kept in seconds; `range` is `partial`, `full` or inches; `load` is a
-percentage of body weight. A range of amounts runs from low to high.
+percentage of body weight. A range of amounts runs from low to high. A
+`modify` dose may only lower what an exercise's default dose sets: one that
+sets an attribute the default lacks is warned about (CR508), since there is
+nothing for it to lower and it may raise the volume.
 """
 
 from __future__ import annotations
@@ -39,6 +42,29 @@ class DoseChecker:
             if value is not None:
                 dose = dataclasses.replace(dose, **{item.attribute: value})  # type: ignore[arg-type]
         return dose
+
+    def beyond_defaults(
+        self, node: ast.Dose, file: str, targets: tuple[str, ...], exercises: dict[str, ir.Exercise]
+    ) -> None:
+        """Warn (CR508) about each attribute of a `modify` dose that a target's default dose lacks."""
+        for item in node.items:
+            lacking = [
+                name
+                for name in targets
+                if name in exercises
+                and getattr(exercises[name].dose or ir.Dose(), item.attribute, None) is None
+            ]
+            if not lacking:
+                continue
+            shown = ", ".join(lacking[:4]) + (f" and {len(lacking) - 4} more" if len(lacking) > 4 else "")
+            self.report.error(
+                "CR508",
+                f"this dose sets '{item.attribute}', which the default dose of {shown} does not: "
+                "there is nothing to lower, so it may raise the volume",
+                (file, item.span),
+                f"leave '{item.attribute}' out, give the exercise a default {item.attribute}, "
+                "or leave these exercises out of the rule's targets",
+            )
 
     def _value(self, item: ast.DoseItem, file: str) -> str | ir.Amount | None:
         if item.word is not None:

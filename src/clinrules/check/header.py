@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from clinrules.check.loader import LoadedFile
 
 STATUSES = ("draft", "review", "approved", "retired")
-_SINGLE = ("title", "version", "status", "model", "unknown")
+_SINGLE = ("title", "version", "status", "model", "unknown", "safety_net")
 _DEFAULT_UNKNOWN = ("check", "stop", "avoid")
 
 
@@ -40,6 +40,8 @@ class HeaderInfo:
     reviews: tuple[ir.Review, ...]
     unknown_default: str | None
     schema: Schema | None
+    safety_net: str | None = None
+    """The top file's `safety net` text: shown with every decision, whatever its triage."""
 
 
 def check_header(
@@ -68,6 +70,7 @@ def check_header(
         reviews=reviews,
         unknown_default=unknown.value if unknown is not None and unknown.value in _DEFAULT_UNKNOWN else None,
         schema=_schema(root, model_line, override, override_name, report),
+        safety_net=lines["safety_net"].value if "safety_net" in lines else None,
     )
 
 
@@ -76,7 +79,8 @@ def _lines(rule_file: ast.RuleFile, report: Reporter) -> dict[str, ast.HeaderLin
     out: dict[str, ast.HeaderLine] = {}
     for line in header.lines:
         if line.key in _SINGLE and line.key in out:
-            report.error("CR402", f"the header gives '{line.key}' twice", (file, line.span), "keep one")
+            shown = line.key.replace("_", " ")
+            report.error("CR402", f"the header gives '{shown}' twice", (file, line.span), "keep one")
             continue
         out.setdefault(line.key, line)
     for key in ("version", "status"):
@@ -105,6 +109,14 @@ def _lines(rule_file: ast.RuleFile, report: Reporter) -> dict[str, ast.HeaderLin
             "a ruleset can be 'approved' only with a 'reviewed' line naming who reviewed it and when",
             (file, status.span),
             'add: reviewed 2026-01-16 by "Name, role", or keep the status at review until that review happens',
+        )
+    safety_net = out.get("safety_net")
+    if safety_net is not None and header.kind is ast.FileKind.LIBRARY:
+        report.error(
+            "CR430",
+            "a library cannot hold a 'safety net': the ruleset that includes it shows one with every decision",
+            (file, safety_net.span),
+            "move the line to the header of the ruleset",
         )
     unknown = out.get("unknown")
     if unknown is not None and unknown.value not in _DEFAULT_UNKNOWN:

@@ -21,6 +21,7 @@ from typing import Any
 
 from clinrules import ir
 from clinrules.check.doses import dose_json, merge_doses
+from clinrules.decision import messages
 from clinrules.decision.recheck import RecheckPlan
 from clinrules.decision.result import (
     Care,
@@ -34,6 +35,7 @@ from clinrules.decision.result import (
     Verdict,
     Where,
     built,
+    exercise_decision,
 )
 from clinrules.engine import interpret
 from clinrules.engine.evaluator import Evaluator, Inputs
@@ -44,7 +46,7 @@ _CHECK = RANK["check"]
 _FLAG_STATE = {True: RedFlagState.FIRED, False: RedFlagState.CLEAR, None: RedFlagState.UNKNOWN}
 _VERDICTS = {v.value: v for v in Verdict}
 _PERMITTED = frozenset({"allow", "modify", "progress"})
-_CARE_ORDER = [c.value for c in Care]
+_exercise = exercise_decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,7 @@ class Combination:
         self.explain = explain
         self.recheck: RecheckPlan | None = None
         self.notes: dict[tuple[int, str], str] = {}
+        self.not_advised: dict[str, str] = {}  # exercise -> the note of its progress that became allow
         self._missing: dict[tuple[int, str | None], frozenset[str]] = {}
 
     @functools.cached_property
@@ -140,8 +143,12 @@ class Combination:
         for index, value in enumerate(self.flags):
             if value is None:
                 missing |= self._flag_missing(index)
+        say: list[str] = []
+        notes: list[str] = []
+        cite: list[str] = []  # the triage's own words, from fired red flags only
         if fired:
             triage, care = Triage.URGENT, self._care(fired)
+            say, notes, cite = messages.flag_words(messages.most_pressing(program, fired))
             exercises = {ex: self._urgent(fired) for ex in self.wanted}
         else:
             triage = Triage.CHECK if unknown_flags else Triage.CLEAR
@@ -165,6 +172,11 @@ class Combination:
             care=care,
             red_flags=states,
             missing=sorted(missing),
+            questions=messages.questions_for(program.schema, sorted(missing)),
+            say=say,
+            notes=notes,
+            cite=cite,
+            safety_net=program.safety_net,
             exercises=exercises,
             warnings=[built(DataWarning, path=path, reason=reason) for path, reason in self.warnings],
             trace=self._trace() if self.explain else None,
@@ -173,18 +185,12 @@ class Combination:
     # ------------------------------------------------------------ red flags
 
     def _care(self, fired: list[str]) -> Care:
-        cares = [f.care.value for f in self.program.red_flags if f.id in fired]
-        return Care(min(cares, key=_CARE_ORDER.index))
+        return messages.most_pressing(self.program, fired)[0].care
 
     def _urgent(self, fired: list[str]) -> ExerciseDecision:
-        flags = sorted((f for f in self.program.red_flags if f.id in fired), key=lambda f: f.id)
-        return _exercise(
-            Verdict.URGENT,
-            because=[f.id for f in flags],
-            say=[f.messages.say for f in flags if f.messages.say],
-            notes=[f.messages.note for f in flags if f.messages.note],
-            cite=sorted({c for f in flags for c in f.messages.cite}),
-        )
+        # Every fired flag is a reason; only those of the most pressing care speak (language-2.md section 9).
+        say, notes, cite = messages.flag_words(messages.most_pressing(self.program, fired))
+        return _exercise(Verdict.URGENT, sorted(fired), say=say, notes=notes, cite=cite)
 
     # ------------------------------------------------------------ one exercise
 
@@ -235,7 +241,9 @@ class Combination:
             )
         elif verdict in ("allow", "progress"):
             dose = self.ev.default_dose(ex)
-        say, notes, cite = self._messages(ex, setters, flags)
+        say, notes, cite = self._messages(ex, setters, flags, regress_kept=verdict == "regress")
+        if verdict == "allow" and ex in self.not_advised:
+            notes.append(self.not_advised[ex])
         because = sorted([self.program.rules[s.rule].id for s in setters] + list(flags))
         return _exercise(
             _VERDICTS[verdict], because, dose, instead, progress_to, regress_to, say, notes, cite
@@ -264,6 +272,8 @@ class Combination:
                 continue
             downgraded[move] = "allow" if move == "progress" else "avoid"
             why = "is the exercise itself" if target == ex else "is not permitted for this patient"
+            if move == "progress":
+                self.not_advised[ex] = self._not_advised(ex, target, permitted)
             for setter in group:
                 self.notes[(setter.rule, ex)] = (
                     f"{move} to {target or 'the next rung'} {why}: {downgraded[move]}"
@@ -311,6 +321,13 @@ class Combination:
             min(times, default=None),
         )
 
+    def _not_advised(self, ex: str, target: str | None, permitted: _Permitted) -> str:
+        if target is None or target == ex:
+            return messages.not_advised_note(self.program, target, ex, "", [])
+        base = permitted.bases[target]
+        why = sorted({self.program.rules[s.rule].id for s in base.setters if s.verdict == base.verdict})
+        return messages.not_advised_note(self.program, target, ex, base.verdict, why + list(base.flags))
+
     def _rung_order(self, name: str) -> tuple[int, str]:
         """Lowest rung first; an exercise on no ladder counts as the lowest."""
         rung = self.program.exercises[name].rung
@@ -332,8 +349,9 @@ class Combination:
         return out
 
     def _messages(
-        self, ex: str, setters: list[_Setter], flags: tuple[str, ...]
+        self, ex: str, setters: list[_Setter], flags: tuple[str, ...], regress_kept: bool = True
     ) -> tuple[list[str], list[str], list[str]]:
+        """The words of the rules that set the verdict; a regress that became avoid says nothing of its own."""
         if not setters and not flags:
             return [], [], []
         say: list[str] = []
@@ -345,11 +363,16 @@ class Combination:
             if setter is None:
                 continue
             rule = self.program.rules[setter.rule]
+            silent = setter.verdict == "regress" and not regress_kept
             if setter.via_unknown:
-                fields = ", ".join(sorted(self._rule_missing(setter.rule, ex))) or "some answers"
-                say.append(f"Please answer these questions before this exercise: {fields}.")
+                if rule.unknown_say:
+                    if not silent:
+                        say.append(rule.unknown_say)
+                else:
+                    missed = self._rule_missing(setter.rule, ex)
+                    say.append(messages.answer_first(self.program.schema, missed, "Before this exercise"))
                 continue
-            if rule.messages.say:
+            if rule.messages.say and not silent:
                 say.append(rule.messages.say)
             if rule.messages.note:
                 notes.append(rule.messages.note)
@@ -358,10 +381,7 @@ class Combination:
             questions = set().union(
                 *(self._flag_missing(i) for i, f in enumerate(self.program.red_flags) if f.id in flags)
             )
-            say.append(
-                "Please answer the safety questions before exercising: "
-                f"{', '.join(sorted(questions)) or 'some answers are missing'}."
-            )
+            say.append(messages.answer_first(self.program.schema, questions, "Before exercising"))
         return say, notes, sorted(cite)
 
     # ------------------------------------------------------------ missing fields and the trace
@@ -480,32 +500,6 @@ def _one_rung(program: ir.Program, ex: str, verdict: str) -> str | None:
     rungs = program.ladders[exercise.ladder].rungs
     step = exercise.rung + (1 if verdict == "progress" else -1)
     return rungs[step] if 0 <= step < len(rungs) else None
-
-
-def _exercise(
-    verdict: Verdict,
-    because: list[str],
-    dose: dict[str, Any] | None = None,
-    instead: list[str] | None = None,
-    progress_to: str | None = None,
-    regress_to: str | None = None,
-    say: list[str] | None = None,
-    notes: list[str] | None = None,
-    cite: list[str] | None = None,
-) -> ExerciseDecision:
-    return built(
-        ExerciseDecision,
-        verdict=verdict,
-        because=because,
-        dose=dose,
-        instead=instead or [],
-        progress_to=progress_to,
-        regress_to=regress_to,
-        say=say or [],
-        notes=notes or [],
-        cite=cite or [],
-        recheck_at=None,
-    )
 
 
 def _with_recheck(decision: ExerciseDecision, when: dt.datetime | None) -> ExerciseDecision:

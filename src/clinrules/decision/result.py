@@ -8,7 +8,7 @@ a clinician reads, ending with the decision-support disclaimer.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, field_serializer, model_serializer
 
@@ -22,6 +22,7 @@ __all__ = [
     "Decision",
     "DoseValue",
     "ExerciseDecision",
+    "Question",
     "RedFlagState",
     "RulesetInfo",
     "TraceEntry",
@@ -29,6 +30,7 @@ __all__ = [
     "Verdict",
     "Where",
     "built",
+    "exercise_decision",
     "explain_text",
     "format_time",
     "recheck_words",
@@ -114,9 +116,29 @@ class DataWarning(BaseModel):
     reason: str
 
 
+class Question(BaseModel):
+    """The question for one `missing` field (language-2.md section 4).
+
+    Attributes:
+        field: the field's path, as in `missing`.
+        ask: the words to ask it in: the model's `ask`, else its description.
+        answered_by: `patient`, `clinician` or `device`, or null when the model does not say.
+    """
+
+    model_config = _FROZEN
+
+    field: str
+    ask: str
+    answered_by: Literal["patient", "clinician", "device"] | None
+
+
 class Decision(BaseModel):
     """The decision for one patient. Decision support, not diagnosis.
 
+    `questions` asks each `missing` field, in the same order. `say`, `notes`
+    and `cite` are the triage's own words: those of the fired red flags of
+    the most pressing care, empty when none fired. `safety_net` is the
+    ruleset's `safety net` text, given whatever the triage, or null.
     `warnings` lists the patient data that was not counted (a time after
     `as_of`), sorted by path; it is empty when everything counted.
     """
@@ -131,6 +153,11 @@ class Decision(BaseModel):
     care: Care | None
     red_flags: dict[str, RedFlagState]
     missing: list[str]
+    questions: list[Question] = []
+    say: list[str] = []
+    notes: list[str] = []
+    cite: list[str] = []
+    safety_net: str | None = None
     exercises: dict[str, ExerciseDecision]
     warnings: list[DataWarning] = []
     trace: list[TraceEntry] | None = None
@@ -170,6 +197,33 @@ def built(cls: type[_M], **values: Any) -> _M:
     return instance
 
 
+def exercise_decision(
+    verdict: Verdict,
+    because: list[str],
+    dose: dict[str, Any] | None = None,
+    instead: list[str] | None = None,
+    progress_to: str | None = None,
+    regress_to: str | None = None,
+    say: list[str] | None = None,
+    notes: list[str] | None = None,
+    cite: list[str] | None = None,
+) -> ExerciseDecision:
+    """An exercise decision made from values the evaluator produced (`built`), empty lists for those not given."""
+    return built(
+        ExerciseDecision,
+        verdict=verdict,
+        because=because,
+        dose=dose,
+        instead=instead or [],
+        progress_to=progress_to,
+        regress_to=regress_to,
+        say=say or [],
+        notes=notes or [],
+        cite=cite or [],
+        recheck_at=None,
+    )
+
+
 def format_time(value: dt.datetime) -> str:
     """A time in UTC as `2026-11-21T08:00:00Z` (microseconds only when there are any)."""
     utc = value.astimezone(dt.UTC).replace(tzinfo=None)
@@ -207,27 +261,54 @@ _CARE = {
 }
 
 
+_ANSWERED_BY = {"clinician": " (for your clinician)", "device": " (recorded by the app or device)"}
+
+
 def explain_text(decision: Decision) -> str:
-    """Render a decision as readable text."""
+    """Render a decision as readable text.
+
+    Without a trace it is text for the patient: questions, never field paths
+    (a value not counted is only counted). With a trace (`explain=True`,
+    `--explain`) it is for the clinician: each question with its path, each
+    warning with its path and reason, and the trace.
+    """
     d = decision
+    clinician = d.trace is not None
     lines = [
         f"Ruleset {d.ruleset.id} {d.ruleset.version} ({d.ruleset.status}), as of {format_time(d.as_of)}",
         "",
         "Triage: " + _TRIAGE[d.triage.value] + (f" ({_CARE[d.care.value]})" if d.care else ""),
     ]
+    lines.extend(_words(d.say, d.notes, d.cite))
+    if d.safety_net is not None:
+        lines.append(f"Safety net: {d.safety_net}")
     if d.recheck_at is not None:
         words = recheck_words(d.recheck_at)
         lines.append(words[0].upper() + words[1:] + ": this decision may change then")
     fired = [name for name, state in d.red_flags.items() if state.value != "clear"]
     if fired:
         lines.append("Red flags: " + ", ".join(f"{n} {d.red_flags[n].value}" for n in fired))
-    if d.missing:
-        lines.append("Missing answers: " + ", ".join(d.missing))
-    if d.warnings:
+    if d.questions:
+        lines.append("Questions to answer:")
+        for q in d.questions:
+            where = f" [{q.field}]" if clinician else ""
+            lines.append(f"  - {q.ask}{_ANSWERED_BY.get(q.answered_by or '', '')}{where}")
+    elif d.missing:  # a decision made without questions (validated from older JSON)
+        lines.append(
+            f"Questions to answer: {len(d.missing)}" + (f" ({', '.join(d.missing)})" if clinician else "")
+        )
+    if d.warnings and clinician:
         lines.append("Warnings:")
         lines.extend(f"  {w.path}: {w.reason}" for w in d.warnings)
+    elif d.warnings:
+        count = len(d.warnings)
+        lines.append(
+            f"Warnings: {count} {'value' if count == 1 else 'values'} in the data could not be counted "
+            "(recorded after the time of this decision)"
+        )
     lines.extend(_exercises(d))
     if d.trace is not None:
+        asks = {q.field: q.ask for q in d.questions}
         lines.append("")
         lines.append("Trace:")
         for entry in d.trace:
@@ -236,13 +317,20 @@ def explain_text(decision: Decision) -> str:
             lines.append(f"  {entry.kind} {entry.id}{target}: {entry.outcome} ({where})")
             for path, value in entry.values.items():
                 lines.append(f"      read {path} = {value}")
-            if entry.missed:
-                lines.append(f"      missing {', '.join(entry.missed)}")
+            for path in entry.missed:
+                lines.append(f"      missing {path}" + (f": {asks[path]}" if path in asks else ""))
             if entry.note:
                 lines.append(f"      note: {entry.note}")
     lines.extend(["", DISCLAIMER])
     # Patient keys and values in the trace are the caller's: shown escaped (base/terminal.py).
     return printable("\n".join(lines) + "\n")
+
+
+def _words(say: list[str], notes: list[str], cite: list[str]) -> list[str]:
+    out = [f"  say: {s}" for s in say] + [f"  note: {n}" for n in notes]
+    if cite:
+        out.append(f"  sources: {', '.join(cite)}")
+    return out
 
 
 def _exercises(d: Decision) -> list[str]:
@@ -251,16 +339,18 @@ def _exercises(d: Decision) -> list[str]:
     A red flag makes every exercise urgent with the same reasons and words:
     sixteen identical blocks hide what matters, so they are said once, with
     the ids they stand for (nothing is lost). The JSON keeps one per exercise.
+    The words of an urgent exercise are the triage's, shown once above.
     """
-    blocks = [_exercise(name, e) for name, e in d.exercises.items()]
+    urgent = d.triage.value == "urgent"
+    blocks = [_exercise(name, e, urgent) for name, e in d.exercises.items()]
     bodies = {tuple(block[1:]) for block in blocks}
-    if d.triage.value == "urgent" and len(blocks) > 1 and len(bodies) == 1:
-        head = _exercise("All exercises", next(iter(d.exercises.values())))[0]
+    if urgent and len(blocks) > 1 and len(bodies) == 1:
+        head = _exercise("All exercises", next(iter(d.exercises.values())), urgent)[0]
         return ["", head, *blocks[0][1:], f"  exercises: {', '.join(d.exercises)}"]
     return [line for block in blocks for line in ("", *block)]
 
 
-def _exercise(name: str, e: ExerciseDecision) -> list[str]:
+def _exercise(name: str, e: ExerciseDecision, urgent: bool = False) -> list[str]:
     head = f"{name}: {e.verdict.value.upper()}"
     if e.progress_to:
         head += f", ready to move up to {e.progress_to}"
@@ -273,10 +363,8 @@ def _exercise(name: str, e: ExerciseDecision) -> list[str]:
         out.append("  dose: " + ", ".join(_dose(k, v) for k, v in e.dose.items()))
     if e.instead:
         out.append(f"  alternatives: {', '.join(e.instead)}")
-    out.extend(f"  say: {s}" for s in e.say)
-    out.extend(f"  note: {n}" for n in e.notes)
-    if e.cite:
-        out.append(f"  sources: {', '.join(e.cite)}")
+    if not urgent:
+        out.extend(_words(e.say, e.notes, e.cite))
     if e.recheck_at is not None:
         out.append(f"  {recheck_words(e.recheck_at)}")
     return out

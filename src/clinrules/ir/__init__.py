@@ -39,6 +39,7 @@ from clinrules.ir.nodes import Scale as Scale
 from clinrules.ir.nodes import Truth as Truth
 from clinrules.ir.nodes import nodes as nodes
 from clinrules.ir.program import Amount as Amount
+from clinrules.ir.program import Assumption as Assumption
 from clinrules.ir.program import Dose as Dose
 from clinrules.ir.program import Exercise as Exercise
 from clinrules.ir.program import Ladder as Ladder
@@ -50,5 +51,6 @@ from clinrules.ir.program import Review as Review
 from clinrules.ir.program import Rule as Rule
 from clinrules.ir.program import Source as Source
 from clinrules.ir.program import Targets as Targets
+from clinrules.ir.program import UnknownFrom as UnknownFrom
 from clinrules.ir.program import Where as Where
 from clinrules.ir.program import scope_exercises as scope_exercises

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from types import MappingProxyType
 
 from clinrules.base.span import Span
@@ -115,6 +116,14 @@ class Messages:
 
 
 @dataclass(frozen=True, eq=False)
+class Assumption:
+    """`assumption "TEXT"`: what a rule or red flag rests on that no cited source states, and where it is."""
+
+    text: str
+    where: Where
+
+
+@dataclass(frozen=True, eq=False)
 class RedFlag:
     """A finding that ends all exercise advice."""
 
@@ -124,6 +133,21 @@ class RedFlag:
     care: Care
     messages: Messages
     where: Where
+    assumptions: tuple[Assumption, ...] = ()
+
+
+class UnknownFrom(StrEnum):
+    """Who decided what an unknown condition of a rule does.
+
+    `IGNORE` (`when unknown ignore`, written) and `NONE` (nothing written)
+    both leave an unknown rule unfired, but only `IGNORE` is the author's
+    decision: the checker warns about `NONE` (CR507) and never about it.
+    """
+
+    RULE = "rule"  # the rule's own `when unknown VERDICT`
+    HEADER = "header"  # the header's `unknown VERDICT`
+    IGNORE = "ignore"  # the rule's `when unknown ignore`
+    NONE = "none"  # nothing said
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,6 +169,11 @@ class Rule:
         when_unknown: the verdict an unknown condition counts as (the rule's
             own `when unknown`, else the header's `unknown` for rules other
             than allow and progress), or None: an unknown rule does not fire.
+        unknown_from: where `when_unknown` came from; `IGNORE` when the rule
+            says `when unknown ignore` (which overrides the header).
+        unknown_say: the rule's own words when it is set through `when
+            unknown VERDICT say "TEXT"`, else None (the questions are asked).
+        assumptions: its `assumption` texts, in the order written.
     """
 
     id: str
@@ -158,6 +187,9 @@ class Rule:
     when_unknown: str | None
     messages: Messages
     where: Where
+    unknown_from: UnknownFrom = UnknownFrom.NONE
+    unknown_say: str | None = None
+    assumptions: tuple[Assumption, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -175,6 +207,8 @@ class Program:
     Attributes:
         sources_text: (file name, text) of the file and every file it
             includes, in load order: what `sha256` is computed over.
+        safety_net: the header's `safety net` text, shown with every
+            decision whatever its triage, or None.
     """
 
     id: str
@@ -195,6 +229,7 @@ class Program:
     otherwise: str
     sources_text: tuple[tuple[str, str], ...]
     where: Where
+    safety_net: str | None = None
 
     def __post_init__(self) -> None:
         # Read-only copies: a caller that changed a mapping of a loaded

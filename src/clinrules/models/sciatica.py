@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
 
 from clinrules.models.ordinal import OrdinalEnum
 
@@ -62,6 +62,14 @@ class Range(StrEnum):
     FULL = "full"
 
 
+def _ask(question: str, answered_by: str = "patient", unit: str | None = None) -> dict[str, JsonValue]:
+    """A field's question and who answers it (language-2.md section 4), and its unit if it has one."""
+    extra: dict[str, JsonValue] = {"ask": question, "answered_by": answered_by}
+    if unit is not None:
+        extra["unit"] = unit
+    return extra
+
+
 Pain = Annotated[int, Field(ge=0, le=10)]
 """A 0-10 numeric rating scale score."""
 
@@ -73,17 +81,49 @@ class Symptoms(BaseModel):
 
     model_config = _STRICT
 
-    back_pain: Pain | None = None
-    leg_pain: Pain | None = None
-    radiating_pain: Extent | None = None
-    side: Side | None = None
-    bilateral: bool | None = None
-    bilateral_new: bool | None = Field(
-        default=None, description="both legs involved within the last 14 days, or getting worse"
+    back_pain: Pain | None = Field(
+        default=None,
+        json_schema_extra=_ask(
+            "How bad is your back pain right now, from 0 (none) to 10 (the worst you can imagine)?"
+        ),
     )
-    numbness: bool | None = None
-    night_pain: bool | None = None
-    acute_flare: bool | None = None
+    leg_pain: Pain | None = Field(
+        default=None,
+        json_schema_extra=_ask(
+            "How bad is your leg pain right now, from 0 (none) to 10 (the worst you can imagine)?"
+        ),
+    )
+    radiating_pain: Extent | None = Field(
+        default=None,
+        json_schema_extra=_ask(
+            "How far down your leg does the pain or tingling reach: not at all, your buttock, your thigh, below your knee, or into your foot?"
+        ),
+    )
+    side: Side | None = Field(
+        default=None, json_schema_extra=_ask("Which leg is affected: left, right or both?")
+    )
+    bilateral: bool | None = Field(
+        default=None, json_schema_extra=_ask("Do you have pain, tingling or numbness in both legs?")
+    )
+    bilateral_new: bool | None = Field(
+        default=None,
+        description="both legs involved within the last 14 days, or getting worse",
+        json_schema_extra=_ask(
+            "Have both legs become affected in the last 14 days, or is it getting worse in both legs?"
+        ),
+    )
+    numbness: bool | None = Field(
+        default=None, json_schema_extra=_ask("Do you have numbness in your leg or foot?")
+    )
+    night_pain: bool | None = Field(
+        default=None, json_schema_extra=_ask("Is the pain bad at night, even when you lie still?")
+    )
+    acute_flare: bool | None = Field(
+        default=None,
+        json_schema_extra=_ask(
+            "Are you in a flare-up right now, much worse than usual over the last day or two?"
+        ),
+    )
 
 
 class RedFlags(BaseModel):
@@ -91,26 +131,93 @@ class RedFlags(BaseModel):
 
     model_config = _STRICT
 
-    screened_at: AwareDatetime | None = None
-    urinary_retention: bool | None = None
-    difficulty_urinating: bool | None = None
-    reduced_urinary_sensation: bool | None = None
-    urinary_incontinence: bool | None = None
-    faecal_incontinence: bool | None = None
-    reduced_rectal_sensation: bool | None = None
-    saddle_anaesthesia: bool | None = None
-    bilateral_weakness: bool | None = None
-    gait_disturbance: bool | None = None
-    sexual_dysfunction: bool | None = None
-    fever: bool | None = None
-    iv_drug_use: bool | None = None
-    immunosuppression: bool | None = None
-    history_of_cancer: bool | None = None
-    unexplained_weight_loss: bool | None = None
-    recent_trauma: bool | None = None
-    osteoporosis_or_steroids: bool | None = None
-    weakness_worsening: bool | None = None
-    foot_drop: bool | None = None
+    screened_at: AwareDatetime | None = Field(
+        default=None, json_schema_extra=_ask("When were the safety questions last answered?", "device")
+    )
+    urinary_retention: bool | None = Field(
+        default=None,
+        json_schema_extra=_ask("Are you unable to pass urine even though your bladder feels full?"),
+    )
+    difficulty_urinating: bool | None = Field(
+        default=None,
+        json_schema_extra=_ask(
+            "Since this started, have you had new trouble starting to pass urine, or a weak flow?"
+        ),
+    )
+    reduced_urinary_sensation: bool | None = Field(
+        default=None,
+        json_schema_extra=_ask(
+            "Since this started, have you found it harder to feel when your bladder is full, or to feel urine passing?"
+        ),
+    )
+    urinary_incontinence: bool | None = Field(
+        default=None,
+        json_schema_extra=_ask(
+            "Have you lost control of your bladder, or leaked urine without meaning to, since this started?"
+        ),
+    )
+    faecal_incontinence: bool | None = Field(
+        default=None, json_schema_extra=_ask("Have you lost control of your bowels since this started?")
+    )
+    reduced_rectal_sensation: bool | None = Field(
+        default=None,
+        json_schema_extra=_ask(
+            "Since this started, have you found it harder to feel when you need to open your bowels, or to feel it happening?"
+        ),
+    )
+    saddle_anaesthesia: bool | None = Field(
+        default=None,
+        json_schema_extra=_ask(
+            "Do you have numbness or pins and needles around your bottom, genitals or inner thighs?"
+        ),
+    )
+    bilateral_weakness: bool | None = Field(
+        default=None, json_schema_extra=_ask("Do both of your legs feel weak?")
+    )
+    gait_disturbance: bool | None = Field(
+        default=None,
+        json_schema_extra=_ask("Have you had new trouble walking because your legs do not work properly?"),
+    )
+    sexual_dysfunction: bool | None = Field(
+        default=None,
+        json_schema_extra=_ask(
+            "Since this started, have you had new problems with sex, such as numbness or trouble getting an erection?"
+        ),
+    )
+    fever: bool | None = Field(
+        default=None, json_schema_extra=_ask("Do you have a fever, or feel hot and shivery?")
+    )
+    iv_drug_use: bool | None = Field(
+        default=None, json_schema_extra=_ask("Do you inject drugs, or have you done so recently?")
+    )
+    immunosuppression: bool | None = Field(
+        default=None,
+        json_schema_extra=_ask(
+            "Do you have a weakened immune system, for example from chemotherapy, long-term steroid tablets or HIV?"
+        ),
+    )
+    history_of_cancer: bool | None = Field(default=None, json_schema_extra=_ask("Have you ever had cancer?"))
+    unexplained_weight_loss: bool | None = Field(
+        default=None, json_schema_extra=_ask("Have you lost weight recently without trying to?")
+    )
+    recent_trauma: bool | None = Field(
+        default=None, json_schema_extra=_ask("Have you had a fall or an injury to your back recently?")
+    )
+    osteoporosis_or_steroids: bool | None = Field(
+        default=None,
+        json_schema_extra=_ask(
+            "Do you have thin bones (osteoporosis), or have you taken steroid tablets for a long time?"
+        ),
+    )
+    weakness_worsening: bool | None = Field(
+        default=None, json_schema_extra=_ask("Is the weakness in your leg or foot getting worse?")
+    )
+    foot_drop: bool | None = Field(
+        default=None,
+        json_schema_extra=_ask(
+            "Does your foot drop or slap when you walk, or do your toes catch on the ground?"
+        ),
+    )
 
 
 class Exam(BaseModel):
@@ -118,11 +225,35 @@ class Exam(BaseModel):
 
     model_config = _STRICT
 
-    examined_at: AwareDatetime | None = None
-    straight_leg_raise: SlrResult | None = None
-    crossed_straight_leg_raise: bool | None = None
-    weakness: list[Muscle] | None = None
-    weakest_grade: int | None = Field(default=None, ge=0, le=5, description="lowest MRC grade found")
+    examined_at: AwareDatetime | None = Field(
+        default=None, json_schema_extra=_ask("Examination: when was it done?", "clinician")
+    )
+    straight_leg_raise: SlrResult | None = Field(
+        default=None,
+        json_schema_extra=_ask(
+            "Straight-leg raise: does raising the straight leg reproduce leg pain below the knee?",
+            "clinician",
+        ),
+    )
+    crossed_straight_leg_raise: bool | None = Field(
+        default=None,
+        json_schema_extra=_ask(
+            "Crossed straight-leg raise: does raising the other leg reproduce pain in the affected leg?",
+            "clinician",
+        ),
+    )
+    weakness: list[Muscle] | None = Field(
+        default=None, json_schema_extra=_ask("Muscle testing: which muscle groups are weak?", "clinician")
+    )
+    weakest_grade: int | None = Field(
+        default=None,
+        ge=0,
+        le=5,
+        description="lowest MRC grade found",
+        json_schema_extra=_ask(
+            "Muscle testing: what is the lowest MRC grade found, from 0 to 5?", "clinician"
+        ),
+    )
 
 
 class Session(BaseModel):
@@ -130,28 +261,75 @@ class Session(BaseModel):
 
     model_config = _STRICT
 
-    exercise: str = Field(min_length=1)
-    at: AwareDatetime
-    pain_before: Pain | None = None
-    pain_during: Pain | None = None
-    pain_after: Pain | None = None
-    next_morning_pain: Pain | None = None
-    leg_pain_before: Pain | None = None
-    leg_pain_during: Pain | None = None
-    extent_before: Extent | None = None
-    extent_during: Extent | None = None
-    shooting_pain: bool | None = Field(
-        default=None, description="burning, shooting or electric leg pain during the session"
+    exercise: str = Field(min_length=1, json_schema_extra=_ask("Which exercise was this session?", "device"))
+    at: AwareDatetime = Field(json_schema_extra=_ask("When was this session?", "device"))
+    pain_before: Pain | None = Field(
+        default=None,
+        json_schema_extra=_ask(
+            "Just before you started, how much did your back hurt, from 0 (none) to 10 (the worst you can imagine)?"
+        ),
     )
-    new_numbness: bool | None = None
-    completed: bool | None = None
-    reps: int | None = Field(default=None, ge=0)
-    holds: int | None = Field(default=None, ge=0)
-    hold_seconds: float | None = Field(default=None, ge=0, json_schema_extra={"unit": "s"})
-    range: Range | None = None
-    form_ok: bool | None = None
-    breath_held: bool | None = None
-    glutes_felt: bool | None = None
+    pain_during: Pain | None = Field(
+        default=None, json_schema_extra=_ask("How much did your back hurt during the exercise, from 0 to 10?")
+    )
+    pain_after: Pain | None = Field(
+        default=None,
+        json_schema_extra=_ask("How much did your back hurt just after the exercise, from 0 to 10?"),
+    )
+    next_morning_pain: Pain | None = Field(
+        default=None, json_schema_extra=_ask("How much did your back hurt the next morning, from 0 to 10?")
+    )
+    leg_pain_before: Pain | None = Field(
+        default=None,
+        json_schema_extra=_ask("Just before you started, how bad was your leg pain, from 0 to 10?"),
+    )
+    leg_pain_during: Pain | None = Field(
+        default=None, json_schema_extra=_ask("How bad was your leg pain during the exercise, from 0 to 10?")
+    )
+    extent_before: Extent | None = Field(
+        default=None,
+        json_schema_extra=_ask(
+            "Just before you started, how far down your leg did your symptoms reach: not at all, your buttock, your thigh, below your knee, or your foot?"
+        ),
+    )
+    extent_during: Extent | None = Field(
+        default=None,
+        json_schema_extra=_ask(
+            "During the exercise, how far down your leg did your symptoms reach: not at all, your buttock, your thigh, below your knee, or your foot?"
+        ),
+    )
+    shooting_pain: bool | None = Field(
+        default=None,
+        description="burning, shooting or electric leg pain during the session",
+        json_schema_extra=_ask(
+            "Did you feel burning, shooting or electric pain in your leg during the exercise?"
+        ),
+    )
+    new_numbness: bool | None = Field(
+        default=None,
+        json_schema_extra=_ask("Did you get new numbness or pins and needles during the exercise?"),
+    )
+    completed: bool | None = Field(default=None, json_schema_extra=_ask("Did you finish the whole session?"))
+    reps: int | None = Field(
+        default=None, ge=0, json_schema_extra=_ask("How many times did you repeat the movement?")
+    )
+    holds: int | None = Field(default=None, ge=0, json_schema_extra=_ask("How many holds did you do?"))
+    hold_seconds: float | None = Field(
+        default=None, ge=0, json_schema_extra=_ask("How many seconds did you hold each one?", unit="s")
+    )
+    range: Range | None = Field(
+        default=None,
+        json_schema_extra=_ask("How far did you lift: holding still, part of the way, or all the way?"),
+    )
+    form_ok: bool | None = Field(
+        default=None, json_schema_extra=_ask("Did you keep good form throughout, with your back steady?")
+    )
+    breath_held: bool | None = Field(
+        default=None, json_schema_extra=_ask("Did you hold your breath while doing it?")
+    )
+    glutes_felt: bool | None = Field(
+        default=None, json_schema_extra=_ask("Did you feel your buttock muscles doing the work?")
+    )
 
 
 class Patient(BaseModel):
@@ -159,12 +337,26 @@ class Patient(BaseModel):
 
     model_config = _STRICT
 
-    as_of: AwareDatetime | None = None
-    age: int | None = Field(default=None, ge=0, le=120, json_schema_extra={"unit": "years"})
-    pregnant: bool | None = None
-    body_mass: float | None = Field(default=None, ge=0, json_schema_extra={"unit": "kg"})
-    diagnosis_confirmed: bool | None = Field(default=None, description="sciatica confirmed by a clinician")
-    new_episode: bool | None = Field(default=None, description="this episode began within the last 6 weeks")
+    as_of: AwareDatetime | None = Field(
+        default=None, json_schema_extra=_ask("When were these answers given?", "device")
+    )
+    age: int | None = Field(
+        default=None, ge=0, le=120, json_schema_extra=_ask("How old are you, in years?", unit="years")
+    )
+    pregnant: bool | None = Field(default=None, json_schema_extra=_ask("Are you pregnant?"))
+    body_mass: float | None = Field(
+        default=None, ge=0, json_schema_extra=_ask("How much do you weigh, in kilograms?", unit="kg")
+    )
+    diagnosis_confirmed: bool | None = Field(
+        default=None,
+        description="sciatica confirmed by a clinician",
+        json_schema_extra=_ask("Has a doctor or physiotherapist told you that this is sciatica?"),
+    )
+    new_episode: bool | None = Field(
+        default=None,
+        description="this episode began within the last 6 weeks",
+        json_schema_extra=_ask("Did this episode of back or leg pain start within the last 6 weeks?"),
+    )
     symptoms: Symptoms = Field(default_factory=Symptoms)
     red_flags: RedFlags = Field(default_factory=RedFlags)
     exam: Exam = Field(default_factory=Exam)

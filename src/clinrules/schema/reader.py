@@ -3,13 +3,17 @@
 The schema is read from the model's annotations and field metadata, never
 from instances: `Optional[X]` is X (every field may be unknown anyway),
 `ge`/`le` give bounds, `json_schema_extra={"unit": ...}` a unit, and a
-subclass of `clinrules.OrdinalEnum` an ordered enum. A field the rule types
-cannot represent is refused with the field's path and its type, so a model
-author learns at once what to change.
+subclass of `clinrules.OrdinalEnum` an ordered enum, and
+`json_schema_extra={"ask": ..., "answered_by": ...}` the field's question
+(language-2.md section 4; the description when there is no `ask`). A field
+the rule types cannot represent, or whose question is empty or names no one
+who can answer it, is refused with the field's path, so a model author
+learns at once what to change.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 import types
@@ -31,6 +35,9 @@ from clinrules.schema.units import TABLE_WORDS, Unit, own_unit, unit_named, writ
 
 SESSIONS = "sessions"
 """The top-level field that holds the session log."""
+
+ANSWERED_BY = ("patient", "clinician", "device")
+"""Who can answer a field's question (`json_schema_extra={"answered_by": ...}`)."""
 
 
 class SchemaError(Exception):
@@ -61,6 +68,12 @@ class Field:
     session: bool = False
     attrs: tuple[str, ...] = ()
     """The Python attribute names from the patient (or the session) to the value."""
+    ask: str | None = None
+    """The field's question for people: its `ask`, else its description, else None."""
+    answered_by: str | None = None
+    """`patient`, `clinician` or `device` (its `answered_by`), or None when the model does not say."""
+    required: bool = False
+    """True when the value is always there: the field and every group it is in are required, not Optional."""
 
     @property
     def leaf(self) -> str:
@@ -153,8 +166,8 @@ def _read_sessions(item: type[BaseModel], out: dict[str, Field], problems: list[
         problems.append(f"a session needs a required field 'exercise: str' ({SESSIONS}.exercise)")
     if at is None or not isinstance(at.type, t.DateTimeType):
         problems.append(f"a session needs a required field 'at: datetime' ({SESSIONS}.at)")
-    for path, info in inner.items():
-        out[info.leaf] = Field(path, info.type, session=True, attrs=info.attrs)
+    for info in inner.values():
+        out[info.leaf] = dataclasses.replace(info, session=True)
 
 
 def _walk(
@@ -165,6 +178,7 @@ def _walk(
     problems: list[str],
     seen: set[type[BaseModel]],
     attrs: tuple[str, ...],
+    required: bool = True,
 ) -> None:
     _same_to_python(model, prefix, problems)
     for name, info in model.model_fields.items():
@@ -173,23 +187,27 @@ def _walk(
         here = (*attrs, name)
         if not prefix and key == SESSIONS:
             continue
+        always = required and info.is_required() and not _nullable(info.annotation)
         annotation, metadata = _unwrap(info.annotation, list(info.metadata))
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             if annotation in seen:
                 problems.append(f"{path}: the model refers to itself, which rules cannot follow")
                 continue
             groups.add(path)
-            _walk(annotation, path + ".", out, groups, problems, seen | {annotation}, here)
+            # A group made by its default (`default_factory`) is always there; one that may be None is not.
+            present = required and not _nullable(info.annotation)
+            _walk(annotation, path + ".", out, groups, problems, seen | {annotation}, here, present)
             continue
         try:
             rule_type = _rule_type(annotation, metadata, info, path)
+            ask, answered_by = _question_of(info, metadata)
         except _BadBound as reason:
             problems.append(_BoundProblem(f"{path}: {reason}"))
             continue
         except _Unsupported as reason:
             problems.append(f"{path}: {reason}")
             continue
-        out[path] = Field(path, rule_type, attrs=here)
+        out[path] = Field(path, rule_type, attrs=here, ask=ask, answered_by=answered_by, required=always)
 
 
 def _same_to_python(model: type[BaseModel], prefix: str, problems: list[str]) -> None:
@@ -315,14 +333,56 @@ def _unit(word: str) -> Unit:
     return own_unit(word)
 
 
-def _unit_of(info: PydanticField, metadata: list[Any]) -> str | None:
+def _extras(info: PydanticField, metadata: list[Any]) -> list[dict[str, Any]]:
+    """The field's `json_schema_extra` dicts: its own first, then those of its `Annotated` metadata."""
     extras = [info.json_schema_extra] + [
         m.json_schema_extra for m in metadata if isinstance(m, PydanticField)
     ]
-    for extra in extras:
-        if isinstance(extra, dict) and "unit" in extra:
+    return [extra for extra in extras if isinstance(extra, dict)]
+
+
+def _unit_of(info: PydanticField, metadata: list[Any]) -> str | None:
+    for extra in _extras(info, metadata):
+        if "unit" in extra:
             return str(extra["unit"])
     return None
+
+
+def _question_of(info: PydanticField, metadata: list[Any]) -> tuple[str | None, str | None]:
+    """The field's question (its `ask`, else its description) and who answers it.
+
+    An `ask` that is not a text or is blank, and an `answered_by` that is not
+    one of `ANSWERED_BY`, are refused: a patient would be shown nothing, or
+    an app could not tell whom to ask.
+    """
+    ask: object = None
+    answered_by: object = None
+    for extra in reversed(_extras(info, metadata)):  # the field's own words win over its type's
+        ask = extra.get("ask", ask)
+        answered_by = extra.get("answered_by", answered_by)
+    if ask is not None and (not isinstance(ask, str) or not ask.strip()):
+        raise _Unsupported(f"its 'ask' is {_shown(ask)}; a question is a text of at least one word")
+    if answered_by is not None and answered_by not in ANSWERED_BY:
+        raise _Unsupported(
+            f"its 'answered_by' is {_shown(answered_by)}; it is one of {', '.join(ANSWERED_BY)}"
+        )
+    description = info.description.strip() if isinstance(info.description, str) else ""
+    text = ask.strip() if isinstance(ask, str) else description or None
+    return text, answered_by if isinstance(answered_by, str) else None
+
+
+def _shown(value: object) -> str:
+    return "an empty text" if isinstance(value, str) and not value.strip() else f"{value!r}"
+
+
+def _nullable(annotation: Any) -> bool:
+    """True when the annotation admits None (`X | None`, `Optional[X]`, inside `Annotated` too)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _nullable(typing.get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return any(a is type(None) or _nullable(a) for a in typing.get_args(annotation))
+    return annotation is type(None) or annotation is Any
 
 
 def _bounds(metadata: list[Any]) -> tuple[float | None, float | None]:

@@ -1,0 +1,87 @@
+"""Decision, messages: the words a decision gives people (language-2.md sections 4 and 9).
+
+A patient is never shown a field path: every text asks the field's question
+(its `ask`, else its description; a field with neither gets a plain
+sentence that names no path, and the checker warns, CR506). When red flags
+fire, only those of the most pressing care speak, so an A&E message never
+stands beside "speak to a doctor today"; the others stay in `because` and
+the trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from clinrules import ir
+from clinrules.base.vocabulary import Care
+from clinrules.decision.result import Question, built
+from clinrules.schema.reader import SESSIONS, Field, Schema
+
+_CARE_ORDER = [c.value for c in Care]
+
+
+def question_for(schema: Schema, path: str) -> Question:
+    """The question to ask for a missing field (a `missing` entry)."""
+    field = _field(schema, path)
+    ask = field.ask if field is not None else None
+    if ask is None:
+        # No question in the model (CR506 warned): words from the field's name, never its path.
+        words = path.rsplit(".", 1)[-1].replace("_", " ")
+        ask = f"We need an answer about: {words}."
+    return built(Question, field=path, ask=ask, answered_by=field.answered_by if field is not None else None)
+
+
+def questions_for(schema: Schema, paths: Iterable[str]) -> list[Question]:
+    """One question per path, in the order given."""
+    return [question_for(schema, path) for path in paths]
+
+
+def answer_first(schema: Schema, paths: Iterable[str], before: str) -> str:
+    """`Before this exercise, please answer: Q1 Q2`: the words of a verdict set by missing answers."""
+    asks = [question_for(schema, p).ask for p in sorted(paths)]
+    if not asks:
+        return f"{before}, please answer the questions that are still open."
+    return f"{before}, please answer: " + " ".join(_sentence(a) for a in asks)
+
+
+def most_pressing(program: ir.Program, fired: Iterable[str]) -> list[ir.RedFlag]:
+    """The fired red flags of the most pressing care, sorted by id: the ones whose words are given."""
+    flags = [f for f in program.red_flags if f.id in set(fired)]
+    if not flags:
+        return []
+    care = min((f.care.value for f in flags), key=_CARE_ORDER.index)
+    return sorted((f for f in flags if f.care.value == care), key=lambda f: f.id)
+
+
+def flag_words(flags: Sequence[ir.RedFlag]) -> tuple[list[str], list[str], list[str]]:
+    """The `say`, `notes` and `cite` of red flags, in the order given."""
+    return (
+        [f.messages.say for f in flags if f.messages.say],
+        [f.messages.note for f in flags if f.messages.note],
+        sorted({c for f in flags for c in f.messages.cite}),
+    )
+
+
+def not_advised_note(program: ir.Program, target: str | None, ex: str, verdict: str, why: list[str]) -> str:
+    """The note of a progress that became allow: the exercise it was ready for, by name, and why not."""
+    if target is None:
+        return "Ready to move up, but there is no harder exercise to move to: keep to this one."
+    if target == ex:
+        return "Ready to move up, but the rule names this exercise itself as the next one: keep to it."
+    name = program.exercises[target].name
+    because = f" ({', '.join(why)})" if why else ""
+    return (
+        f"Ready to move up to {name}, but it is not advised for this patient now: it is '{verdict}'{because}."
+    )
+
+
+def _field(schema: Schema, path: str) -> Field | None:
+    head, _, leaf = path.partition(".")
+    if head == SESSIONS and leaf in schema.session_fields:
+        return schema.session_fields[leaf]
+    return schema.fields.get(path)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text[-1:] in ".?!" else text + "."
