@@ -119,10 +119,12 @@ class _Checker(RuleChecks):
                     conditions.check_scored(name)
         red_flags = self._red_flags(conditions, sources)
         rules = self._rules(conditions, sources, exercises, ladders, doses, header)
-        otherwise = self._otherwise(has_exercises=bool(exercises))
+        # Red flags, scores and assessments alone (language-2.md section 6): 'otherwise' decides nothing.
+        otherwise = self._otherwise(has_exercises=bool(exercises) or not scored)
         self._unused(conditions, sources, exercises, rules, ladders)
-        if schema is None:
+        if schema is None or conditions is None:
             return None
+        checked = {n: conditions.scored_ir[n] for n in scored if n in conditions.scored_ir}
         return ir.Program(
             id=header.id,
             kind=self.root.header.kind.value,
@@ -142,8 +144,8 @@ class _Checker(RuleChecks):
             otherwise=otherwise,
             sources_text=tuple((f.rule_file.file, f.text) for f in self.files),
             where=ir.Where(self.root.file, self.root.header.span),
-            scores=_of_kind(conditions, scored, ir.Score),
-            assessments=_of_kind(conditions, scored, ir.Assessment),
+            scores={n: s for n, s in checked.items() if isinstance(s, ir.Score)},
+            assessments={n: a for n, a in checked.items() if isinstance(a, ir.Assessment)},
         )
 
     def _texts(self) -> dict[str, str]:
@@ -345,11 +347,10 @@ class _Checker(RuleChecks):
     def _otherwise(self, has_exercises: bool = True) -> str:
         found = [d for d in self.decls if isinstance(d.node, ast.Otherwise)]
         if not has_exercises and self.root.header.kind is ast.FileKind.RULESET:
-            # Red flags, scores and assessments alone: no exercise for 'otherwise' to decide.
             for decl in found:
                 self.report.error(
                     "CR224",
-                    "this ruleset has no exercises, so 'otherwise' has nothing to decide",
+                    "this ruleset has scores or assessments and no exercises, so 'otherwise' has nothing to decide",
                     (decl.file, decl.node.span),
                     "remove the 'otherwise', or declare the exercises it is about",
                 )
@@ -450,14 +451,6 @@ def _cited(node: ast.Declaration) -> list[str]:
     if isinstance(node, ast.Rule | ast.RedFlag | ast.Score | ast.Assess):
         return [s.name for c in node.clauses if isinstance(c, ast.Cite) for s in c.sources]
     return []
-
-
-def _of_kind(
-    conditions: ConditionChecker | None, scored: dict[str, ScoredSource], kind: type[ir.Score | ir.Assessment]
-) -> dict[str, ir.Score] | dict[str, ir.Assessment]:
-    """The checked scores (or assessments), in declaration order."""
-    found = conditions.scored_ir if conditions is not None else {}
-    return {n: found[n] for n in scored if isinstance(found.get(n), kind)}  # type: ignore[misc]
 
 
 def _used_by(name: str, conditions: ConditionChecker) -> bool:

@@ -22,7 +22,7 @@ from clinrules.check.resolve import (
     shown,
     uses_session,
 )
-from clinrules.check.scores import ScoredSource, ScoreRules, uses_scored
+from clinrules.check.scores import ScoredSource, ScoreRules, shape, uses_scored
 from clinrules.check.typecheck import poison, type_of
 from clinrules.schema import types as t
 from clinrules.schema.reader import Schema
@@ -57,7 +57,7 @@ class ConditionChecker(ScoreRules, NameRules):
         self.file = ""
         self._phrase_ir: dict[str, ir.Phrase | None] = {}
         self._resolving: dict[str, None] = {}  # the phrases being checked, in order: a stack and a set
-        self._shapes: dict[str, tuple[int, list[tuple[int, str]]]] = {}  # see `_shape`
+        self._shapes: dict[str, tuple[int, list[tuple[int, str]]]] = {}  # see `shape`
         self._depth: dict[str, int] = {}  # a define's nesting with its phrases expanded
         self._too_deep: set[str] = set()
         self.used_phrases: set[str] = set()
@@ -85,7 +85,7 @@ class ConditionChecker(ScoreRules, NameRules):
 
         None when one it uses is too deep already (and reported there).
         """
-        depth, uses = _shape(node, self.phrases, self.schema.session_fields, scope.session, self.scored)
+        depth, uses = shape(node, self.phrases, self.schema.session_fields, scope.session, self.scored)
         for _, name in uses:
             if name in self.phrases:
                 self.phrase(name)
@@ -143,9 +143,7 @@ class ConditionChecker(ScoreRules, NameRules):
     def _uses(self, name: str) -> list[tuple[int, str]]:
         if name not in self._shapes:
             condition = self.phrases[name].define.condition
-            self._shapes[name] = _shape(
-                condition, self.phrases, self.schema.session_fields, True, self.scored
-            )
+            self._shapes[name] = shape(condition, self.phrases, self.schema.session_fields, True, self.scored)
         return self._shapes[name][1]
 
     def _finish(self, name: str) -> None:
@@ -268,7 +266,9 @@ class ConditionChecker(ScoreRules, NameRules):
         for side in (node.value, node.low, node.high):
             if self._is_assessment(side):
                 assert isinstance(side, ast.Ref)
-                return self._assessment_misused(side.text, node.span, "has no order to lie between two values")
+                return self._assessment_misused(
+                    side.text, node.span, "has no order to lie between two values"
+                )
         value = self._expr(node.value, scope)
         low = self._enum_or_expr(node.low, type_of(value), scope)
         high = self._enum_or_expr(node.high, type_of(value), scope)
@@ -480,55 +480,3 @@ class ConditionChecker(ScoreRules, NameRules):
         return False
 
     # ------------------------------------------------------------ types and units
-
-
-def _shape(
-    root: ast.Condition,
-    phrases: Mapping[str, PhraseSource],
-    session_fields: Mapping[str, object],
-    session: bool,
-    scored: Mapping[str, object] | None = None,
-) -> tuple[int, list[tuple[int, str]]]:
-    """How deep a condition nests without its phrases, and its uses of phrases, in order.
-
-    Levels count as the checked condition nests: a test is one, each `and`,
-    `or`, `not`, `had` and `is known` adds one, and a phrase used adds one
-    above its own body. Each use is (the level its body starts below, name),
-    in the order the checker meets them; a word in a session scope that
-    names a session field is that field. A score or assessment (in `scored`)
-    a test uses counts as a use too, its items a level below the test, as
-    do the items of a `count of`.
-    """
-    scored = scored or {}
-    deepest = 0
-    uses: list[tuple[int, str]] = []
-    stack: list[tuple[ast.Condition, int, bool]] = [(root, 1, session)]
-    while stack:
-        node, depth, in_session = stack.pop()
-        deepest = max(deepest, depth)
-        match node:
-            case ast.AnyOf(items=items) | ast.AllOf(items=items):
-                stack.extend((item, depth + 1, in_session) for item in reversed(items))
-            case ast.Not(operand=operand):
-                stack.append((operand, depth + 1, in_session))
-            case ast.History(condition=inner):
-                stack.append((inner, depth + 1, True))
-            case ast.Compare() | ast.Between():
-                sides = (node.left, node.right) if isinstance(node, ast.Compare) else (node.value, node.low, node.high)
-                for side in sides:
-                    if isinstance(side, ast.Ref) and side.text in scored:
-                        uses.append((depth, side.text))
-                    elif isinstance(side, ast.CountOf):
-                        stack.extend((item, depth + 1, in_session) for item in reversed(side.items))
-            case ast.IsValue(value=ast.Ref() as ref) | ast.InSet(value=ast.Ref() as ref) if ref.text in scored:
-                uses.append((depth, ref.text))
-            case ast.Truth(expr=ast.Ref() as ref) | ast.IsKnown(value=ast.Ref() as ref) if ref.text in scored:
-                uses.append((depth if isinstance(node, ast.Truth) else depth + 1, ref.text))
-            case ast.Truth(expr=ast.Ref() as ref) | ast.IsKnown(value=ast.Ref() as ref):
-                if (
-                    ref.kind is not ast.RefKind.PATH
-                    and ref.text in phrases
-                    and not (in_session and ref.text in session_fields)
-                ):
-                    uses.append((depth if isinstance(node, ast.Truth) else depth + 1, ref.text))
-    return deepest, uses

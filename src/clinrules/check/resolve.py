@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from clinrules import ir
 from clinrules.base.span import Span
@@ -37,8 +38,8 @@ class NameRules(TypeRules):
     used_phrases: set[str]
     histories: set[str]
     """The checked phrases that hold a session form, themselves or through a phrase they use."""
-    scored: Mapping[str, object]
-    """The scores and assessments, by id (check/scores.py)."""
+    scored: Mapping[str, Any]
+    """The scores and assessments, by id (`ScoredSource`s, check/scores.py)."""
     scored_phrases: set[str]
     """The checked phrases that use a score, a `count of` or an assessment."""
 

@@ -23,7 +23,7 @@ from clinrules.check.typecheck import TypeRules, poison, shown_ir, type_of
 from clinrules.schema import types as t
 from clinrules.syntax import ast
 
-__all__ = ["ScoreRules", "ScoredSource", "dependency_order", "report_clashes", "uses_scored"]
+__all__ = ["ScoreRules", "ScoredSource", "dependency_order", "report_clashes", "shape", "uses_scored"]
 
 _TOP = Scope()
 
@@ -155,7 +155,9 @@ class ScoreRules(TypeRules):
             said[type(clause)] = clause.text.value
         return said.get(ast.Say), said.get(ast.Note)
 
-    def _own_clauses(self, clauses: tuple[ast.Clause, ...], file: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    def _own_clauses(
+        self, clauses: tuple[ast.Clause, ...], file: str
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The sources a declaration cites (checked, sorted) and its assumptions, in order."""
         cited: set[str] = set()
         assumptions: list[str] = []
@@ -399,7 +401,6 @@ def mentioned(root: ast.Condition) -> list[str]:
     return out
 
 
-
 def report_clashes(
     scored: Mapping[str, ScoredSource],
     fields: set[str],
@@ -424,3 +425,61 @@ def report_clashes(
             (source.file, source.node.id.span),
             "rename one of them, so that the name means one thing",
         )
+
+
+def shape(
+    root: ast.Condition,
+    phrases: Mapping[str, PhraseSource],
+    session_fields: Mapping[str, object],
+    session: bool,
+    scored: Mapping[str, object] | None = None,
+) -> tuple[int, list[tuple[int, str]]]:
+    """How deep a condition nests without its phrases, and its uses of phrases, in order.
+
+    Levels count as the checked condition nests: a test is one, each `and`,
+    `or`, `not`, `had` and `is known` adds one, and a phrase used adds one
+    above its own body. Each use is (the level its body starts below, name),
+    in the order the checker meets them; a word in a session scope that
+    names a session field is that field. A score or assessment (in `scored`)
+    a test uses counts as a use too, its items a level below the test, as
+    do the items of a `count of`.
+    """
+    scored = scored or {}
+    deepest = 0
+    uses: list[tuple[int, str]] = []
+    stack: list[tuple[ast.Condition, int, bool]] = [(root, 1, session)]
+    while stack:
+        node, depth, in_session = stack.pop()
+        deepest = max(deepest, depth)
+        match node:
+            case ast.AnyOf(items=items) | ast.AllOf(items=items):
+                stack.extend((item, depth + 1, in_session) for item in reversed(items))
+            case ast.Not(operand=operand):
+                stack.append((operand, depth + 1, in_session))
+            case ast.History(condition=inner):
+                stack.append((inner, depth + 1, True))
+            case ast.Compare() | ast.Between():
+                sides = (
+                    (node.left, node.right)
+                    if isinstance(node, ast.Compare)
+                    else (node.value, node.low, node.high)
+                )
+                for side in sides:
+                    if isinstance(side, ast.Ref) and side.text in scored:
+                        uses.append((depth, side.text))
+                    elif isinstance(side, ast.CountOf):
+                        stack.extend((item, depth + 1, in_session) for item in reversed(side.items))
+            case ast.IsValue(value=ast.Ref() as ref) | ast.InSet(value=ast.Ref() as ref) if (
+                ref.text in scored
+            ):
+                uses.append((depth, ref.text))
+            case ast.Truth(expr=ast.Ref() as ref) | ast.IsKnown(value=ast.Ref() as ref) if ref.text in scored:
+                uses.append((depth if isinstance(node, ast.Truth) else depth + 1, ref.text))
+            case ast.Truth(expr=ast.Ref() as ref) | ast.IsKnown(value=ast.Ref() as ref):
+                if (
+                    ref.kind is not ast.RefKind.PATH
+                    and ref.text in phrases
+                    and not (in_session and ref.text in session_fields)
+                ):
+                    uses.append((depth if isinstance(node, ast.Truth) else depth + 1, ref.text))
+    return deepest, uses

@@ -42,7 +42,9 @@ def results(
             chosen = branches[why.deciding]
             because, say, notes = [chosen.text], chosen.say, [chosen.note] if chosen.note else []
         else:
-            open_ones = [b.text for b, o in zip(branches, why.outcomes, strict=True) if o is None or o is True]
+            open_ones = [
+                b.text for b, o in zip(branches, why.outcomes, strict=True) if o is None or o is True
+            ]
             because, say, notes = open_ones, None, []
         assessments[name] = built(
             AssessmentResult,
@@ -54,11 +56,8 @@ def results(
             notes=notes,
             cite=list(assessment.cite),
         )
-    titles = {
-        d.id: d.title
-        for d in (*program.scores.values(), *program.assessments.values())
-        if d.id is not None and d.title
-    }
+    declared: list[ir.Score | ir.Assessment] = [*program.scores.values(), *program.assessments.values()]
+    titles = {d.id: d.title for d in declared if d.id is not None and d.title}
     return scores, assessments, titles
 
 
@@ -77,7 +76,12 @@ def score_entries(program: ir.Program, env: interpret.Env) -> list[TraceEntry]:
         why = interpret.assessment_of(assessment, _reading(env, reading))
         value, possible, _open = why.result
         parts = [
-            built(TracePart, text=b.text, outcome="not_tried" if isinstance(o, str) else _OUTCOME[o], points=None)
+            built(
+                TracePart,
+                text=b.text,
+                outcome="not_tried" if isinstance(o, str) else _OUTCOME[o],
+                points=None,
+            )
             for b, o in zip(assessment.branches, why.outcomes, strict=True)
         ]
         out.append(
@@ -114,13 +118,24 @@ def count_entries(
     if not reading.counts:
         return []
     if own is not None:
-        keep = {id(n.score) for root in _roots(own) for n in ir.nodes(root, into_scores=False)
-                if isinstance(n, ir.ScoreValue)}
+        keep = {
+            id(n.score)
+            for root in _roots(own)
+            for n in ir.nodes(root, into_scores=False)
+            if isinstance(n, ir.ScoreValue)
+        }
         chosen = [v for k, v in reading.counts.items() if k in keep]
     else:
-        declared = (*program.scores.values(), *program.assessments.values()) if program else ()
-        inside = {id(n.score) for d in declared for root in _roots(d) for n in ir.nodes(root)
-                  if isinstance(n, ir.ScoreValue)}
+        declared: list[ir.Score | ir.Assessment] = (
+            [*program.scores.values(), *program.assessments.values()] if program else []
+        )
+        inside = {
+            id(n.score)
+            for d in declared
+            for root in _roots(d)
+            for n in ir.nodes(root)
+            if isinstance(n, ir.ScoreValue)
+        }
         chosen = [v for k, v in reading.counts.items() if k not in inside]
     return [
         _score_entry("count_of", score.title or "count of", exercise, score, tally, None, _where(score))
@@ -169,7 +184,16 @@ def _score_entry(
 def _reading(env: interpret.Env, reading: interpret.Reading) -> interpret.Env:
     """A fresh env over the same inputs that records into `reading` (every session, no target)."""
     return interpret.Env(
-        env.schema, env.patient, env.params, env.now, env.sessions, env.by_exercise, reading, None, env.log, env.program
+        env.schema,
+        env.patient,
+        env.params,
+        env.now,
+        env.sessions,
+        env.by_exercise,
+        reading,
+        None,
+        env.log,
+        env.program,
     )
 
 
@@ -177,7 +201,7 @@ def entry(
     kind: str,
     name: str,
     exercise: str | None,
-    result: bool | None | str,
+    result: bool | str | None,
     reading: interpret.Reading,
     missed: Iterable[str],
     where: ir.Where,

@@ -45,9 +45,8 @@ class ScoreCode:
         self.scored_names: dict[int, str] = {}
         self.pending_scored: list[tuple[str, ir.Score | ir.Assessment]] = []
         program = self.program
-        self.picks = self.picks or any(
-            reads_sessions(d) for d in (*program.scores.values(), *program.assessments.values())
-        )
+        declared: list[ir.Score | ir.Assessment] = [*program.scores.values(), *program.assessments.values()]
+        self.picks = self.picks or any(reads_sessions(d) for d in declared)
 
     def score_cond(self, node: ir.Condition, session: bool) -> str | None:
         """The code of a condition about a score or an assessment; None for any other condition."""

@@ -112,18 +112,14 @@ class Env:
 def condition(node: ir.Condition, env: Env, session: Any = None) -> tuple[Truth, frozenset[str]]:
     """The value of a condition and, when it is unknown, the fields that made it so."""
     match node:
-        case ir.Compare(kind=ir.CompareKind.SCORE, op=op, left=left, right=right):
-            (a, ma), (b, mb) = _range(left, env, session), _range(right, env, session)
-            value = runtime.ranged(op, a, b)
-            return value, (ma | mb if value is None else _NONE)
-        case ir.Between(kind=ir.CompareKind.SCORE, value=v, low=lo, high=hi):
-            parts = [_range(e, env, session) for e in (v, lo, hi)]
-            value = runtime.ranged_between(*(r for r, _ in parts))
-            return value, (frozenset().union(*(m for _, m in parts)) if value is None else _NONE)
+        case ir.Compare(kind=ir.CompareKind.SCORE):
+            return _score_test(node, env, session)
+        case ir.Between(kind=ir.CompareKind.SCORE):
+            return _score_test(node, env, session)
         case ir.Assessed(assessment=assessment, members=members, negated=negated):
-            found = assessment_of(assessment, env)
-            value = runtime.assessed(found.result, members, negated)
-            return value, (found.missing if value is None else _NONE)
+            verdicts = assessment_of(assessment, env)
+            got = runtime.assessed(verdicts.result, members, negated)
+            return got, (verdicts.missing if got is None else _NONE)
         case ir.Compare(op=op, kind=kind, left=left, right=right):
             (a, ma), (b, mb) = _operand(kind, left, env, session), _operand(kind, right, env, session)
             if a is None or b is None:
@@ -365,6 +361,17 @@ def _value_of(value: ir.Expr | ir.Condition, env: Env, session: Any) -> Any:
 # ---------------------------------------------------------------- scores and assessments
 
 
+def _score_test(node: ir.Compare | ir.Between, env: Env, session: Any) -> tuple[Truth, frozenset[str]]:
+    """A comparison with a score: over the ranges of its sides."""
+    if isinstance(node, ir.Compare):
+        (a, ma), (b, mb) = _range(node.left, env, session), _range(node.right, env, session)
+        return (got := runtime.ranged(node.op, a, b)), (ma | mb if got is None else _NONE)
+    parts = [_range(e, env, session) for e in (node.value, node.low, node.high)]
+    value, low, high = (r for r, _ in parts)
+    got = runtime.ranged_between(value, low, high)
+    return got, (frozenset().union(*(m for _, m in parts)) if got is None else _NONE)
+
+
 def _range(node: ir.Expr, env: Env, session: Any) -> tuple[runtime.Range, frozenset[str]]:
     """One side of a score comparison as a range, and the fields that left it open."""
     if isinstance(node, ir.ScoreValue):
@@ -382,9 +389,18 @@ def _patient_env(env: Env) -> Env:
     if found is None:
         log = env.log if env.log is not None else runtime.merged(env.by_exercise)
         found = env.scored[-1] = Env(
-            env.schema, env.patient, env.params, env.now, log, env.by_exercise, env.reading, None, log, env.program
+            env.schema,
+            env.patient,
+            env.params,
+            env.now,
+            log,
+            env.by_exercise,
+            env.reading,
+            None,
+            log,
+            env.program,
         )
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def score_of(score: ir.Score, env: Env, session: Any = None) -> Tally:

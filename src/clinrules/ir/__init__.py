@@ -13,8 +13,8 @@ here and used as `ir.X`.
 
 from clinrules.ir.nodes import EXPRESSIONS as EXPRESSIONS
 from clinrules.ir.nodes import LADDER_SCOPES as LADDER_SCOPES
-from clinrules.ir.nodes import TARGET_RELATIVE as TARGET_RELATIVE
 from clinrules.ir.nodes import SCORE_TYPE as SCORE_TYPE
+from clinrules.ir.nodes import TARGET_RELATIVE as TARGET_RELATIVE
 from clinrules.ir.nodes import And as And
 from clinrules.ir.nodes import Arith as Arith
 from clinrules.ir.nodes import ArithKind as ArithKind

@@ -354,7 +354,19 @@ LADDER_SCOPES = frozenset({ScopeKind.LADDER, ScopeKind.LOWER, ScopeKind.BELOW})
 
 
 Condition = (
-    Compare | Between | Truth | Member | Contains | Empty | Known | And | Or | Not | Phrase | History | Assessed
+    Compare
+    | Between
+    | Truth
+    | Member
+    | Contains
+    | Empty
+    | Known
+    | And
+    | Or
+    | Not
+    | Phrase
+    | History
+    | Assessed
 )
 
 
