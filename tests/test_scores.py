@@ -228,3 +228,43 @@ def test_a_chain_of_scores_within_the_limit_is_counted_through() -> None:
     assert unknown["scores"]["s39"] == {"low": 0, "high": 1}
     assert unknown["exercises"]["walking"]["verdict"] == "check"
     assert unknown["missing"] == ["symptoms.numbness"]
+
+
+def test_the_worked_examples_of_semantics_md_are_what_evaluation_gives() -> None:
+    text = """\
+ruleset worked version 1.0.0 status draft model sciatica
+exercise e_high "High"
+exercise e_in "In"
+exercise e_low "Low"
+score nerve_signs "Nerve root signs":
+  2 if straight_leg_raise is positive
+  1 if radiating_pain >= below_knee
+  1 if numbness
+  -1 if side is both
+assess irritability "Nerve root irritability":
+  high if nerve_signs >= 3
+  moderate if nerve_signs >= 1
+  otherwise low
+rule r_high for e_high: avoid if irritability is high
+  when unknown check
+rule r_in for e_in: avoid if irritability in {moderate, high}
+  when unknown check
+rule r_low for e_low: avoid if irritability is low
+  when unknown check
+otherwise allow
+"""
+    patient: dict[str, Any] = {
+        "exam": {"straight_leg_raise": "positive"},
+        "symptoms": {"radiating_pain": "thigh"},
+    }
+    decision = _decision(patient, text)
+    assert decision["scores"]["nerve_signs"] == {"low": 1, "high": 3}
+    irritability = decision["assessments"]["irritability"]
+    assert (irritability["value"], irritability["possible"]) == (None, ["high", "moderate"])
+    assert irritability["missing"] == ["symptoms.numbness", "symptoms.side"]
+    verdicts = {ex: e["verdict"] for ex, e in decision["exercises"].items()}
+    assert verdicts == {"e_high": "check", "e_in": "avoid", "e_low": "allow"}
+    patient["symptoms"].update(numbness=False, side="left")
+    settled = _decision(patient, text)
+    assert settled["scores"]["nerve_signs"] == {"low": 2, "high": 2}
+    assert settled["assessments"]["irritability"]["value"] == "moderate"
