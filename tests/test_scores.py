@@ -94,7 +94,8 @@ def test_an_unsettled_assessment_says_what_is_still_possible_and_what_would_sett
         "otherwise low",
     ]
     assert risk["missing"] == ["symptoms.back_pain", "symptoms.night_pain", "symptoms.numbness"]
-    assert risk["say"] is None and risk["notes"] == []
+    assert risk["say"] is None
+    assert risk["notes"] == []
     assert decision["exercises"]["walking"]["verdict"] == "check"
 
 
@@ -146,13 +147,15 @@ def test_the_trace_shows_each_item_and_branch_and_a_count_of_only_there() -> Non
     ]
     assert pain["missed"] == ["symptoms.leg_pain"]
     risk = by_kind[("assessment", "risk")]
-    assert risk["value"] is None and risk["possible"] == ["medium", "low"]
+    assert risk["value"] is None
+    assert risk["possible"] == ["medium", "low"]
     assert [p["outcome"] for p in risk["parts"]] == ["not_fired", "unknown", "fired"]
     count = by_kind[("count_of", "count of (numbness, night_pain)")]
     assert count["range"] == [1, 2]
     assert "count of" not in " ".join(dumped["scores"])
     rule = by_kind[("rule", "high_risk")]
-    assert "range" not in rule and "parts" not in rule
+    assert "range" not in rule
+    assert "parts" not in rule
 
 
 def test_explain_names_scores_and_assessments_by_title_and_says_what_is_unsettled() -> None:

@@ -95,7 +95,9 @@ def test_an_assessment_is_what_every_completion_of_its_branches_gives(
     # Known only when a branch is true and every earlier one false (or every one false, before
     # `otherwise`); an earlier unknown leaves it unknown, even when every completion agrees.
     first = next((i for i, o in enumerate(outcomes) if o is not False), len(outcomes))
-    known = first == len(outcomes) and otherwise is not None or (first < len(outcomes) and outcomes[first])
+    known = (first == len(outcomes) and otherwise is not None) or (
+        first < len(outcomes) and bool(outcomes[first])
+    )
     assert value == (results[0] if known else None)
     assert known or value is None
     # In the order of the branches that make them possible (a false branch makes nothing possible).

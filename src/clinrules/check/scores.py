@@ -353,19 +353,23 @@ def dependency_order(
     done = set(order)
     left = [n for n in conditions if n not in done]
     cycles: list[list[str]] = []
-    seen: set[frozenset[str]] = set()
+    walked: set[str] = set()
     for start in left:
-        # A name left over uses one left over (else it would be done): the walk meets a cycle.
-        path = [start]
-        while True:
+        # A name left over uses one left over (else it would be done), so a walk from it
+        # meets a cycle, or a name an earlier walk went through: each name is walked once.
+        path, on_path = [start], {start: 0}
+        while start not in walked:
             following = next(u for u in uses[path[-1]] if u not in done)
-            if following in path:
-                cycle = path[path.index(following) :]
+            if following in on_path:
+                cycle = path[on_path[following] :]
+                if any(n in scored for n in cycle):
+                    cycles.append(cycle)
                 break
+            if following in walked:
+                break
+            on_path[following] = len(path)
             path.append(following)
-        if any(n in scored for n in cycle) and frozenset(cycle) not in seen:
-            seen.add(frozenset(cycle))
-            cycles.append(cycle)
+        walked.update(path)
     return order + left, cycles
 
 
