@@ -271,3 +271,28 @@ otherwise allow
     settled = _decision(patient, text)
     assert settled["scores"]["nerve_signs"] == {"low": 2, "high": 2}
     assert settled["assessments"]["irritability"]["value"] == "moderate"
+
+
+def test_a_phrase_read_by_a_rule_and_by_a_score_reads_the_sessions_of_each() -> None:
+    text = """\
+ruleset shared version 1.0.0 status draft model sciatica
+exercise bridge "Bridge"
+exercise walking "Walking"
+define flared: any session within 24 hours had shooting_pain
+score flare_points "Flare points":
+  1 if flared
+rule own_flare for bridge: avoid if flared
+rule elsewhere for bridge: check if not flared and flare_points >= 1
+otherwise allow
+"""
+    ruleset = _ruleset(text)
+    walk = {"exercise": "walking", "at": "2026-11-21T07:00:00Z", "shooting_pain": True}
+    decision = ruleset.evaluate({"sessions": [walk]}, as_of=AS_OF, explain=True).model_dump(mode="json")
+    # The rule reads the bridge's own sessions (none flared); the score reads every session.
+    assert decision["exercises"]["bridge"]["verdict"] == "check"
+    assert decision["exercises"]["bridge"]["because"] == ["elsewhere"]
+    outcomes = ruleset.outcomes({"sessions": [walk]}, as_of=AS_OF)
+    assert outcomes.rule("own_flare") == {"bridge": False}
+    assert outcomes.rule("elsewhere") == {"bridge": True}
+    trace = {e["id"]: e["outcome"] for e in decision["trace"] if e["kind"] == "rule"}
+    assert trace == {"own_flare": "not_fired", "elsewhere": "fired"}

@@ -2,8 +2,11 @@
 
 A declared score becomes one function returning `(low, high)`, and an
 assessment one returning `(value, possible, open)` (see `runtime.Assessed`);
-each keeps its result in the memo `m`, as a phrase does, so a score used by
-many rules and assessments is counted once per evaluation. They read their
+each keeps its result in a memo, as a phrase does, so a score used by many
+rules and assessments is counted once per evaluation. That memo is their
+own (`m[-1]`, shared by every score and assessment of the evaluation): a
+phrase they use reads every session, where the rule calling them may read
+only its target's. They read their
 session forms as a red flag does, over every session (`S.all`). A `count
 of` is counted in place, with the sessions of where it stands.
 """
@@ -108,8 +111,12 @@ class ScoreCode:
                 otherwise = self.const(last.value) if last is not None and last.condition is None else "None"
                 body = f"rt.assess({values}, ({tests}), {otherwise})"
             every = "S.all" if self.picks else "()"
+            # Its own memo (kept in the caller's at -1, and at -1 in itself): a phrase it uses
+            # reads every session here, and perhaps only the target's in the rule that called it.
             self.defs.append(
-                f"def {name}(p, P, now, by_ex, m, S):\n    if {key} in m:\n        return m[{key}]\n"
+                f"def {name}(p, P, now, by_ex, m, S):\n"
+                "    if -1 not in m:\n        m[-1] = g = {}\n        g[-1] = g\n    m = m[-1]\n"
+                f"    if {key} in m:\n        return m[{key}]\n"
                 f"    ss = {every}\n    x = None\n    m[{key}] = v = {body}\n    return v"
             )
         return written
