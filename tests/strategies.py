@@ -2,8 +2,9 @@
 
 A generated ruleset uses every construct of the language: red flags, rules
 on ids, tags, ladders, mixed lists, `except` and every exercise, all verdicts
-and clauses, ladders, parameters, patient and session defines, and session
-quantifiers over sessions and days with every scope. It is
+and clauses, ladders, parameters, patient and session defines, session
+quantifiers over sessions and days with every scope, and scores (negative
+points too), `count of` and assessments that rules read. It is
 rendered to text as a list of declarations (so tests can shuffle them) and
 records what the safety properties need: the red-flag inputs that appear
 only un-negated in red-flag conditions (their polarity), and the exercises.
@@ -216,6 +217,7 @@ def rulesets(draw: st.DrawFn) -> GeneratedRuleset:
         blocks.append(
             f"define {phrase}: {draw(st.sampled_from(SESSION_ATOMS)).format(n=draw(st.integers(1, 9)))}"
         )
+    scored = draw(_scored(blocks, phrases, exercises, used_tags))
     # Red flags: positive answers joined by or/and; some flags also use a negated answer.
     negated: set[str] = set()
     used: set[str] = set()
@@ -232,12 +234,52 @@ def rulesets(draw: st.DrawFn) -> GeneratedRuleset:
             f'red flag rf{i} "Red flag {i}":\n  urgent if {condition}{care}\n  say "Get care {i}."\n  cite src_a'
         )
     for i in range(draw(st.integers(1, 6))):
-        blocks.append(draw(_rule(i, exercises, tags, ladder, phrases, session_phrases)))
+        blocks.append(draw(_rule(i, exercises, tags, ladder, phrases, session_phrases, scored)))
     otherwise = draw(st.sampled_from(["otherwise allow", "otherwise check", "otherwise avoid", ""]))
     if otherwise:
         blocks.append(otherwise)
     header = "ruleset generated\n  version 1.0.0\n  status draft\n  model sciatica\n\n"
     return GeneratedRuleset(header, tuple(blocks), exercises, tuple(sorted(used - negated)))
+
+
+@st.composite
+def _scored(
+    draw: st.DrawFn, blocks: list[str], phrases: list[str], exercises: tuple[str, ...], tags: list[str]
+) -> list[str]:
+    """Scores and an assessment appended to `blocks`; the conditions a rule may use them in."""
+    uses = []
+    names = []
+    for i in range(draw(st.integers(0, 2))):
+        items = [
+            f"  {draw(st.integers(-2, 3))} if {draw(_condition(phrases, [], exercises, tags))}"
+            for _ in range(draw(st.integers(1, 4)))
+        ]
+        blocks.append(f'score sc{i} "Score {i}":\n' + "\n".join(items))
+        names.append(f"sc{i}")
+        k = draw(st.integers(-1, 4))
+        uses += [f"sc{i} >= {k}", f"sc{i} between {k} and {k + 1}", f"sc{i} != {k}", f"sc{i} < p_pain"]
+    if names and draw(st.booleans()):
+        uses.append(f"{names[0]} > {names[-1]}")
+    if draw(st.booleans()):
+        values = ["va", "vb", "vc"]
+        branches = []
+        for _ in range(draw(st.integers(1, 4))):
+            test = draw(st.sampled_from(uses)) if uses and draw(st.booleans()) else None
+            test = test or draw(_condition(phrases, [], exercises, tags))
+            branches.append(f'  {draw(st.sampled_from(values))} if {test}\n    say "Assessed."')
+        if draw(st.booleans()):
+            branches.append(f"  otherwise {draw(st.sampled_from(values))}")
+        blocks.append('assess as0 "Assessment":\n' + "\n".join(branches) + "\n  cite src_b")
+        used = sorted({b.split()[0] if not b.startswith("  otherwise") else b.split()[1] for b in branches})
+        uses += [
+            f"as0 is {used[0]}",
+            f"as0 is not {used[-1]}",
+            f"as0 in {{{', '.join(used)}}}",
+            "as0 is known",
+        ]
+    atom = draw(_patient_atom(phrases))
+    uses.append(f"count of ({atom}, {draw(_patient_atom(phrases))}, numbness) >= {draw(st.integers(1, 3))}")
+    return uses
 
 
 @st.composite
@@ -249,6 +291,7 @@ def _rule(
     ladder: list[str],
     phrases: list[str],
     session_phrases: list[str],
+    scored: list[str] | None = None,
 ) -> str:
     used_tags = sorted({t for ts in tags.values() for t in ts})
     targets, head = draw(_targets(exercises, tags, ladder))
@@ -260,6 +303,8 @@ def _rule(
             verdict += f" to {draw(st.sampled_from(exercises))}"
     on_ladder = bool(ladder) and all(t in ladder for t in targets)
     condition = draw(_condition(phrases, session_phrases, exercises, used_tags, on_ladder))
+    if scored and draw(st.booleans()):
+        condition = f"({condition}) {draw(st.sampled_from(['and', 'or']))} {draw(st.sampled_from(scored))}"
     clauses = []
     word = verdict.split()[0]
     if word in ("stop", "avoid", "regress") and draw(st.booleans()):

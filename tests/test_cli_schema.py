@@ -32,11 +32,16 @@ def test_the_decision_schema_names_every_key_of_the_contract() -> None:
         "cite",
         "safety_net",
         "exercises",
+        "scores",
+        "assessments",
         "warnings",
         "trace",
     }
     assert schema["$defs"]["Question"]["required"] == ["field", "ask", "answered_by"]
     assert schema["$defs"]["DataWarning"]["required"] == ["path", "reason"]
+    assert schema["$defs"]["ScoreRange"]["required"] == ["low", "high"]
+    result = ["value", "possible", "because", "missing", "say", "notes", "cite"]
+    assert schema["$defs"]["AssessmentResult"]["required"] == result
     verdicts = schema["$defs"]["Verdict"]["enum"]
     assert verdicts == ["urgent", "stop", "avoid", "check", "regress", "modify", "allow", "progress"]
 

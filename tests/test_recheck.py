@@ -238,3 +238,31 @@ def test_an_age_from_a_date_of_birth_changes_at_the_start_of_that_day_in_utc_plu
         ruleset.evaluate({"birth_date": "1961-12-03"}, as_of=reached - SECOND).exercises["walk"].verdict
         == "allow"
     )
+
+
+def test_a_score_reads_every_session_so_its_window_counts_for_a_rule_about_another_exercise() -> None:
+    text = """\
+ruleset scored version 1.0.0 status draft model sciatica
+exercise bridge "Bridge"
+exercise walking "Walking"
+score flare_points "Flare points":
+  1 if any session within 24 hours had shooting_pain
+  1 if screened_at < now - 2 days
+assess flare "Flare":
+  flaring if flare_points >= 1
+  otherwise settled
+rule flare_today for bridge: avoid if flare_points >= 1
+rule flaring for walking: check if flare is flaring
+otherwise allow
+"""
+    ruleset = clinrules.compile(text, allow_draft=True)
+    walked = AS_OF - dt.timedelta(hours=13, minutes=55)  # a walk, not a bridge session
+    patient = _patient(a=_session("walking", walked, shooting_pain=True))
+    decision = _evaluate(ruleset, patient)
+    lapses = walked + dt.timedelta(hours=24) + SECOND
+    for ex, verdict in (("bridge", "avoid"), ("walking", "check")):
+        assert decision.exercises[ex].verdict == verdict
+        assert decision.exercises[ex].recheck_at == lapses
+        assert ruleset.evaluate(patient, as_of=lapses).exercises[ex].verdict == "allow"
+        assert ruleset.evaluate(patient, as_of=lapses - SECOND).exercises[ex].verdict == verdict
+    assert decision.scores["flare_points"].model_dump() == {"low": 1, "high": 1}

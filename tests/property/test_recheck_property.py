@@ -7,7 +7,9 @@ session scopes and day counts. Every time in the data and every window is a
 whole number of seconds, and every change falls within `_HORIZON` seconds of
 `as_of`, so a grid of one second over that range holds every candidate
 instant: brute force, evaluating at each second with `recheck=False`, must
-find exactly the same first change, and null where there is none.
+find exactly the same first change, and null where there is none. The time
+comparisons may also stand in the items of a score or a `count of`, or in
+the branches of an assessment, that a rule or red flag reads.
 """
 
 from __future__ import annotations
@@ -74,8 +76,19 @@ def _cases(draw: st.DrawFn) -> _Case:
         *(f'exercise {ex} "{ex}"' for ex in _EXERCISES),
         f"ladder steps: {', '.join(_EXERCISES)}",
     ]
+    scored: list[str] = []
+    if draw(st.booleans()):  # a score and an assessment over time comparisons (every session)
+        items = draw(st.lists(_time_condition(red_flag=True), min_size=1, max_size=3))
+        points = [draw(st.sampled_from([1, 1, 2, -1])) for _ in items]
+        lines.append("score ts:")
+        lines.extend(f"  {n} if {item}" for n, item in zip(points, items, strict=True))
+        lines.append(f"assess ta:\n  hi if ts >= 2\n  lo if {draw(_time_condition(red_flag=True))}")
+        if draw(st.booleans()):
+            lines.append("  otherwise none")
+        scored = ["ts >= 1", "ts between 0 and 1", "ta is hi", "ta in {hi, lo}", "ta is known"]
     for i in range(draw(st.integers(0, 2))):
-        lines.append(f"red flag f{i}: urgent if {draw(_time_condition(red_flag=True))}")
+        condition = draw(st.sampled_from(scored)) if scored and draw(st.booleans()) else None
+        lines.append(f"red flag f{i}: urgent if {condition or draw(_time_condition(red_flag=True))}")
         lines.append("  care same_day")
     verdicts = ["stop", "avoid", "check", "modify", "regress", "progress"]
     for i in range(draw(st.integers(1, 5))):
@@ -85,7 +98,13 @@ def _cases(draw: st.DrawFn) -> _Case:
         target = draw(st.sampled_from(movable or [*_EXERCISES, "every exercise"]))
         dose = "\n  dose reps 5" if verdict == "modify" else ""
         unknown = draw(st.sampled_from(["", "\n  when unknown check"]))
-        lines.append(f"rule r{i} for {target}: {verdict} if {draw(_time_condition())}{dose}{unknown}")
+        condition = draw(_time_condition())
+        pick = draw(st.integers(0, 3))
+        if pick == 0:
+            condition = f"count of ({condition}, {draw(_time_condition())}) >= 1"
+        elif pick == 1 and scored:
+            condition = draw(st.sampled_from(scored))
+        lines.append(f"rule r{i} for {target}: {verdict} if {condition}{dose}{unknown}")
     lines.append("otherwise allow")
     sessions = [
         {

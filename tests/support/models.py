@@ -117,7 +117,48 @@ class Ward(BaseModel):
     admitted_on: dt.date | None = None
 
 
+class Bother(OrdinalEnum):
+    NOT_AT_ALL = "not_at_all"
+    SLIGHTLY = "slightly"
+    MODERATELY = "moderately"
+    VERY_MUCH = "very_much"
+    EXTREMELY = "extremely"
+
+
+class Assessed(BaseModel):
+    """The fields of the examples of language-2.md sections 5 and 6 (STarT Back, CURB-65, Ottawa).
+
+    Units the conversion table does not know yet (mmol/L, /min, mmHg) are
+    left off: the numbers are compared without a unit.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: AwareDatetime | None = None
+    age: int | None = Field(default=None, ge=0, le=120, json_schema_extra={"unit": "years"})
+    leg_pain_spread: bool | None = None
+    shoulder_or_neck_pain: bool | None = None
+    walked_short_distances: bool | None = None
+    dressed_slowly: bool | None = None
+    not_safe_active: bool | None = None
+    worrying_thoughts: bool | None = None
+    back_pain_terrible: bool | None = None
+    not_enjoyed: bool | None = None
+    bothersome: Bother | None = None
+    confusion: bool | None = None
+    urea: float | None = Field(default=None, ge=0)
+    respiratory_rate: int | None = Field(default=None, ge=0)
+    systolic_bp: int | None = Field(default=None, ge=0)
+    diastolic_bp: int | None = Field(default=None, ge=0)
+    lateral_malleolus_tender: bool | None = None
+    medial_malleolus_tender: bool | None = None
+    steps_after_injury: bool | None = None
+    steps_in_department: bool | None = None
+    screened_at: AwareDatetime | None = None
+
+
 MODELS: dict[str, type[BaseModel]] = {
+    "assessed": Assessed,
     "ward": Ward,
     "athlete": Athlete,
     "two_rates": TwoRates,

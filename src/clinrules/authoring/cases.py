@@ -270,6 +270,14 @@ def can_be_unknown(node: ir.Condition | ir.Expr) -> bool:
                 stack.append(c)
                 if w is not None:
                     stack.append(w)
+            case ir.ScoreValue(score=score):
+                if id(score) not in shared:
+                    shared.add(id(score))
+                    stack.extend(item.condition for item in score.items)
+            case ir.Assessed(assessment=assessment):
+                if id(assessment) not in shared:
+                    shared.add(id(assessment))
+                    stack.extend(b.condition for b in assessment.branches if b.condition is not None)
             case _:
                 return True  # a node this function does not know: ask for the unknown branch too
     return False

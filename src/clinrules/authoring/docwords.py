@@ -208,6 +208,10 @@ class Words:
                 return f"{subject} {'is unknown' if negated else 'is known'}"
             case ir.History():
                 return self._history(c)
+            case ir.Assessed(assessment=assessment, members=members, negated=negated):
+                listed = _listed(members, "or")
+                verb = ("is not" if negated else "is") if len(members) == 1 else "is one of"
+                return f"{name_md(assessment.id)} {verb} {listed}"
         return "(a condition)"
 
     def _history(self, h: ir.History) -> str:
@@ -265,6 +269,13 @@ class Words:
                 return self.expr(inner)
             case ir.Arith():
                 return self._arith(e)
+            case ir.ScoreValue(score=score) if score.id is not None:
+                return name_md(score.id)
+            case ir.ScoreValue(score=score):
+                items = "; ".join(self.condition(item.condition) for item in score.items)
+                return f"the number of ({items}) that hold"
+            case ir.AssessValue(assessment=assessment):
+                return name_md(assessment.id)
         return "(a value)"
 
     def _arith(self, a: ir.Arith) -> str:

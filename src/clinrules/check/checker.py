@@ -26,6 +26,7 @@ from clinrules.check.loader import LoadedFile
 from clinrules.check.names import Reporter
 from clinrules.check.parameters import check_parameters
 from clinrules.check.questions import check_questions
+from clinrules.check.scores import ScoredSource, dependency_order, report_clashes
 from clinrules.schema.reader import Schema
 from clinrules.syntax import ast
 
@@ -95,20 +96,34 @@ class _Checker(RuleChecks):
             for d in self.decls
             if isinstance(d.node, ast.Define)
         }
+        scored = self._scored()
+        if schema is not None:
+            fields = set(schema.leaves) | set(schema.session_fields)
+            report_clashes(scored, fields, parameters, phrases, self.report)
         conditions = (
-            ConditionChecker(schema, parameters, phrases, exercises, self.report)
+            ConditionChecker(
+                schema, parameters, phrases, exercises, self.report, scored, sources, self._texts()
+            )
             if schema is not None
             else None
         )
         if conditions is not None:
-            for name in phrases:
-                conditions.phrase(name)
+            # Phrases, scores and assessments may use one another: each after what it uses.
+            order, cycles = dependency_order(phrases, scored)
+            conditions.report_cycles(cycles)
+            for name in order:
+                if name in phrases:
+                    conditions.phrase(name)
+                else:
+                    conditions.check_scored(name)
         red_flags = self._red_flags(conditions, sources)
         rules = self._rules(conditions, sources, exercises, ladders, doses, header)
-        otherwise = self._otherwise()
+        # Red flags, scores and assessments alone (language-2.md section 6): 'otherwise' decides nothing.
+        otherwise = self._otherwise(has_exercises=bool(exercises) or not scored)
         self._unused(conditions, sources, exercises, rules, ladders)
-        if schema is None:
+        if schema is None or conditions is None:
             return None
+        checked = {n: conditions.scored_ir[n] for n in scored if n in conditions.scored_ir}
         program = ir.Program(
             id=header.id,
             kind=self.root.header.kind.value,
@@ -129,10 +144,24 @@ class _Checker(RuleChecks):
             sources_text=tuple((f.rule_file.file, f.text) for f in self.files),
             where=ir.Where(self.root.file, self.root.header.span),
             safety_net=header.safety_net,
+            scores={n: s for n, s in checked.items() if isinstance(s, ir.Score)},
+            assessments={n: a for n, a in checked.items() if isinstance(a, ir.Assessment)},
         )
         if not has_errors(self.report.diagnostics):  # warnings about a program that holds together
             check_questions(program, self.report)
         return program
+
+    def _texts(self) -> dict[str, str]:
+        return {f.rule_file.file: f.text for f in self.files}
+
+    def _scored(self) -> dict[str, ScoredSource]:
+        """The scores and assessments by id (the first of each; CR214 reports another)."""
+        texts = self._texts()
+        out: dict[str, ScoredSource] = {}
+        for decl in self.decls:
+            if isinstance(decl.node, ast.Score | ast.Assess) and decl.node.id.name not in out:
+                out[decl.node.id.name] = ScoredSource(decl.node, decl.file, texts.get(decl.file, ""))
+        return out
 
     # ------------------------------------------------------------ ids
 
@@ -271,8 +300,17 @@ class _Checker(RuleChecks):
 
     # ------------------------------------------------------------ red flags and rules
 
-    def _otherwise(self) -> str:
+    def _otherwise(self, has_exercises: bool = True) -> str:
         found = [d for d in self.decls if isinstance(d.node, ast.Otherwise)]
+        if not has_exercises and self.root.header.kind is ast.FileKind.RULESET:
+            for decl in found:
+                self.report.error(
+                    "CR224",
+                    "this ruleset has scores or assessments and no exercises, so 'otherwise' has nothing to decide",
+                    (decl.file, decl.node.span),
+                    "remove the 'otherwise', or declare the exercises it is about",
+                )
+            return "check"
         for decl in found[1:]:
             self.report.error("CR414", "'otherwise' is given twice", (decl.file, decl.node.span))
         for decl in found:
@@ -362,11 +400,13 @@ def _key(node: ast.Declaration) -> tuple[str, str, Span] | None:
             return "rule", i.name, i.span
         case ast.Define(phrase=p):
             return "phrase", p.text, p.span
+        case ast.Score(id=i) | ast.Assess(id=i):
+            return "score or assessment", i.name, i.span
     return None
 
 
 def _cited(node: ast.Declaration) -> list[str]:
-    if isinstance(node, ast.Rule | ast.RedFlag):
+    if isinstance(node, ast.Rule | ast.RedFlag | ast.Score | ast.Assess):
         return [s.name for c in node.clauses if isinstance(c, ast.Cite) for s in c.sources]
     return []
 

@@ -22,6 +22,7 @@ from clinrules.check.resolve import (
     shown,
     uses_session,
 )
+from clinrules.check.scores import ScoredSource, ScoreRules, shape, uses_scored
 from clinrules.check.typecheck import poison, type_of, unknown_unit, written_unit
 from clinrules.schema import types as t
 from clinrules.schema.reader import Schema
@@ -34,8 +35,8 @@ TOP = Scope()
 __all__ = ["TOP", "ConditionChecker", "PhraseSource"]
 
 
-class ConditionChecker(NameRules):
-    """Types the conditions of one program. Phrases are checked once and shared."""
+class ConditionChecker(ScoreRules, NameRules):
+    """Types the conditions of one program. Phrases, scores and assessments are checked once and shared."""
 
     def __init__(
         self,
@@ -44,6 +45,9 @@ class ConditionChecker(NameRules):
         phrases: Mapping[str, PhraseSource],
         exercises: Mapping[str, ir.Exercise],
         report: Reporter,
+        scored: Mapping[str, ScoredSource] | None = None,
+        sources: Mapping[str, ir.Source] | None = None,
+        texts: Mapping[str, str] | None = None,
     ) -> None:
         self.schema = schema
         self.parameters = parameters
@@ -53,26 +57,42 @@ class ConditionChecker(NameRules):
         self.file = ""
         self._phrase_ir: dict[str, ir.Phrase | None] = {}
         self._resolving: dict[str, None] = {}  # the phrases being checked, in order: a stack and a set
-        self._shapes: dict[str, tuple[int, list[tuple[int, str]]]] = {}  # see `_shape`
+        self._shapes: dict[str, tuple[int, list[tuple[int, str]]]] = {}  # see `shape`
         self._depth: dict[str, int] = {}  # a define's nesting with its phrases expanded
         self._too_deep: set[str] = set()
         self.used_phrases: set[str] = set()
         self.histories: set[str] = set()
         self.ladder_phrases: set[str] = set()  # the phrases that hold a ladder scope (CR423)
         self.units = schema.units()  # the units a number may be written in beside the table's
+        self.scored = scored or {}  # the scores and assessments, by id (check/scores.py)
+        self.sources = sources or {}
+        self.texts = texts or {}  # each file's text, for the words of the trace
+        self.scored_ir: dict[str, ir.Score | ir.Assessment] = {}
+        self.scored_depth: dict[str, int] = {}  # as `_depth`, for scores and assessments
+        self.broken: set[str] = set()  # scores and assessments in a cycle (CR223)
+        self.scored_phrases: set[str] = set()  # the phrases that use one (CR221 inside 'had')
 
     # ------------------------------------------------------------ entry points
 
     def condition(self, node: ast.Condition, file: str, scope: Scope = TOP) -> ir.Condition:
-        """Check a condition written in `file` (a rule's or a red flag's)."""
-        depth, uses = _shape(node, self.phrases, self.schema.session_fields, scope.session)
-        for _, name in uses:
-            self.phrase(name)
-        if not any(name in self._too_deep for _, name in uses):  # else that phrase was reported
-            expanded = max([depth, *(self._below(at, name) for at, name in uses)])
-            if expanded > MAX_EXPANDED_NESTING:
-                self._too_deep_error(f"this condition nests {expanded} levels deep", (file, node.span))
+        """Check a condition written in `file` (a rule's, a red flag's, a score item's or a branch's)."""
+        expanded = self.expanded_depth(node, scope)
+        if expanded is not None and expanded > MAX_EXPANDED_NESTING:
+            self._too_deep_error(f"this condition nests {expanded} levels deep", (file, node.span))
         return self._checked(node, file, scope)
+
+    def expanded_depth(self, node: ast.Condition, scope: Scope) -> int | None:
+        """How deep a condition nests with its phrases, scores and assessments expanded.
+
+        None when one it uses is too deep already (and reported there).
+        """
+        depth, uses = shape(node, self.phrases, self.schema.session_fields, scope.session, self.scored)
+        for _, name in uses:
+            if name in self.phrases:
+                self.phrase(name)
+        if any(name in self._too_deep for _, name in uses):
+            return None
+        return max([depth, *(self._below(at, name) for at, name in uses)])
 
     def _checked(self, node: ast.Condition, file: str, scope: Scope) -> ir.Condition:
         previous, self.file = self.file, file
@@ -100,7 +120,7 @@ class ConditionChecker(NameRules):
         while stack:
             name, pending = stack[-1]
             for _, used in pending:
-                if used in self._phrase_ir:
+                if used in self._phrase_ir or used not in self.phrases:  # a score: checked before
                     continue
                 if used in self._resolving:
                     names = list(self._resolving)
@@ -124,7 +144,7 @@ class ConditionChecker(NameRules):
     def _uses(self, name: str) -> list[tuple[int, str]]:
         if name not in self._shapes:
             condition = self.phrases[name].define.condition
-            self._shapes[name] = _shape(condition, self.phrases, self.schema.session_fields, True)
+            self._shapes[name] = shape(condition, self.phrases, self.schema.session_fields, True, self.scored)
         return self._shapes[name][1]
 
     def _finish(self, name: str) -> None:
@@ -146,12 +166,16 @@ class ConditionChecker(NameRules):
             return
         if has_history(body, self.histories):
             self.histories.add(name)
+        if uses_scored(body, self.scored_phrases):
+            self.scored_phrases.add(name)
         if ladder_scope_spans(body, self.ladder_phrases):
             self.ladder_phrases.add(name)
         self._phrase_ir[name] = ir.Phrase(name, body, uses_session(body), source.define.phrase.span)
 
     def _below(self, at: int, name: str) -> int:
         """How deep a use of a phrase reaches; a phrase with an error stands for one test."""
+        if name in self.scored:
+            return at + self.scored_depth.get(name, 0)
         return at + self._depth[name] if self._phrase_ir.get(name) is not None else at
 
     def _too_deep_error(self, what: str, where: tuple[str, Span]) -> None:
@@ -181,10 +205,14 @@ class ConditionChecker(NameRules):
                 return self._between(node, scope)
             case ast.IsValue(value=value, member=member, negated=negated):
                 target = self._expr(value, scope)
+                if isinstance(target, ir.AssessValue):
+                    return self._assessed(target, (member,), negated, node.span)
                 members = self._members(target, (member,), "is")
                 return ir.Member(target, members, negated, node.span)
             case ast.InSet(value=value, members=members):
                 target = self._expr(value, scope)
+                if isinstance(target, ir.AssessValue):
+                    return self._assessed(target, members, False, node.span)
                 return ir.Member(target, self._members(target, members, "in"), False, node.span)
             case ast.Includes(value=value, members=members):
                 target = self._expr(value, scope)
@@ -218,6 +246,9 @@ class ConditionChecker(NameRules):
         operand = self._operand(expr, scope)
         if isinstance(operand, ir.Phrase):
             return operand
+        if isinstance(operand, ir.ScoreValue | ir.AssessValue):
+            what = "is not a yes/no answer and cannot stand alone as a condition"
+            return ir.Truth(self._score_misused(operand, span, what), span)
         kind = type_of(operand)
         if not isinstance(kind, t.BoolType | t.ErrorType):
             hint = {
@@ -236,15 +267,31 @@ class ConditionChecker(NameRules):
         return ir.Truth(operand, span)
 
     def _compare(self, node: ast.Compare, scope: Scope) -> ir.Condition:
+        for side in (node.left, node.right):
+            if self._is_assessment(side):
+                assert isinstance(side, ast.Ref)
+                return self._assessment_misused(side.text, node.span, f"is not compared with '{node.op}'")
         left, right = self._pair(node.left, node.right, scope)
+        scored = self._scored_compare(node.op, (left, right), node.span)
+        if scored is not None:
+            return scored
         kind, left, right = self._comparable(node.op, left, right, node.span)
         self._never_true(node.op, left, right, node.span)
         return ir.Compare(node.op, kind, left, right, node.span)
 
     def _between(self, node: ast.Between, scope: Scope) -> ir.Condition:
+        for side in (node.value, node.low, node.high):
+            if self._is_assessment(side):
+                assert isinstance(side, ast.Ref)
+                return self._assessment_misused(
+                    side.text, node.span, "has no order to lie between two values"
+                )
         value = self._expr(node.value, scope)
         low = self._enum_or_expr(node.low, type_of(value), scope)
         high = self._enum_or_expr(node.high, type_of(value), scope)
+        scored = self._scored_compare("between", (value, low, high), node.span)
+        if scored is not None:
+            return scored
         kind, value, low = self._comparable("<=", value, low, node.span)
         _, value, high = self._comparable("<=", value, high, node.span)
         if isinstance(low, ir.Const) and isinstance(high, ir.Const) and low.value > high.value:
@@ -377,10 +424,15 @@ class ConditionChecker(NameRules):
                 return self._arith(node, scope)
             case ast.Ref():
                 return self._ref(node, scope)
+            case ast.CountOf():
+                return self._count_of(node, scope)
         raise AssertionError(node)
 
     def _arith(self, node: ast.Arithmetic, scope: Scope) -> ir.Expr:
         left, right = self._expr(node.left, scope), self._expr(node.right, scope)
+        for side in (left, right):
+            if isinstance(side, ir.ScoreValue | ir.AssessValue):
+                return self._score_misused(side, side.span, "is not a number to add to or take from")
         left_type, right_type = type_of(left), type_of(right)
         if isinstance(left_type, t.ErrorType) or isinstance(right_type, t.ErrorType):
             return poison(node.span)
@@ -450,40 +502,3 @@ class ConditionChecker(NameRules):
         return False
 
     # ------------------------------------------------------------ types and units
-
-
-def _shape(
-    root: ast.Condition,
-    phrases: Mapping[str, PhraseSource],
-    session_fields: Mapping[str, object],
-    session: bool,
-) -> tuple[int, list[tuple[int, str]]]:
-    """How deep a condition nests without its phrases, and its uses of phrases, in order.
-
-    Levels count as the checked condition nests: a test is one, each `and`,
-    `or`, `not`, `had` and `is known` adds one, and a phrase used adds one
-    above its own body. Each use is (the level its body starts below, name),
-    in the order the checker meets them; a word in a session scope that
-    names a session field is that field.
-    """
-    deepest = 0
-    uses: list[tuple[int, str]] = []
-    stack: list[tuple[ast.Condition, int, bool]] = [(root, 1, session)]
-    while stack:
-        node, depth, in_session = stack.pop()
-        deepest = max(deepest, depth)
-        match node:
-            case ast.AnyOf(items=items) | ast.AllOf(items=items):
-                stack.extend((item, depth + 1, in_session) for item in reversed(items))
-            case ast.Not(operand=operand):
-                stack.append((operand, depth + 1, in_session))
-            case ast.History(condition=inner):
-                stack.append((inner, depth + 1, True))
-            case ast.Truth(expr=ast.Ref() as ref) | ast.IsKnown(value=ast.Ref() as ref):
-                if (
-                    ref.kind is not ast.RefKind.PATH
-                    and ref.text in phrases
-                    and not (in_session and ref.text in session_fields)
-                ):
-                    uses.append((depth if isinstance(node, ast.Truth) else depth + 1, ref.text))
-    return deepest, uses

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from clinrules import ir
 from clinrules.base.span import Span
@@ -37,6 +38,13 @@ class NameRules(TypeRules):
     used_phrases: set[str]
     histories: set[str]
     """The checked phrases that hold a session form, themselves or through a phrase they use."""
+    scored: Mapping[str, Any]
+    """The scores and assessments, by id (`ScoredSource`s, check/scores.py)."""
+    scored_phrases: set[str]
+    """The checked phrases that use a score, a `count of` or an assessment."""
+
+    def _scored_ref(self, node: ast.Ref, scope: Scope) -> ir.Expr:
+        raise NotImplementedError
 
     def phrase(self, name: str) -> ir.Phrase | None:
         raise NotImplementedError
@@ -74,6 +82,14 @@ class NameRules(TypeRules):
                 f"'{node.text}' uses a session form, so it cannot stand inside 'had'",
                 self._where(node.span),
             )
+        elif scope.in_history and phrase.name in self.scored_phrases:
+            self.report.error(
+                "CR221",
+                f"'{node.text}' uses a score or an assessment, so it cannot stand inside 'had', "
+                "which tests one session",
+                self._where(node.span),
+                "move this part out of the 'had' and join the two with 'and'",
+            )
         return ir.Phrase(phrase.name, phrase.condition, phrase.session, node.span)
 
     def _ref(self, node: ast.Ref, scope: Scope) -> ir.Expr:
@@ -81,6 +97,8 @@ class NameRules(TypeRules):
         text = node.text
         if node.kind is ast.RefKind.PATH:
             return self._path(node, scope)
+        if text in self.scored:
+            return self._scored_ref(node, scope)
         if node.kind is ast.RefKind.WORDS and " " in text and text not in self.phrases:
             self.report.error(
                 "CR202",
@@ -131,7 +149,7 @@ class NameRules(TypeRules):
             return poison(node.span)
         if text in self.schema.groups:
             return self._group(text, node.span)
-        names = [*self.schema.leaves, *self.parameters, *self.phrases]
+        names = [*self.schema.leaves, *self.parameters, *self.phrases, *self.scored]
         if scope.session:
             names += list(self.schema.session_fields)
         owners = [
@@ -248,6 +266,7 @@ class NameRules(TypeRules):
             text in self.schema.leaves
             or text in self.parameters
             or text in self.phrases
+            or text in self.scored
             or (scope.session and text in self.schema.session_fields)
         )
 

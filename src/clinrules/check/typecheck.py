@@ -105,6 +105,10 @@ def shown_ir(node: ir.Expr) -> str:
             return shown_ir(inner)
         case ir.Arith(op=op, left=left, right=right):
             return f"{shown_ir(left)} {op} {shown_ir(right)}"
+        case ir.ScoreValue(score=score):
+            return score.id or "count of (...)"
+        case ir.AssessValue(assessment=assessment):
+            return assessment.id
     return "this"
 
 

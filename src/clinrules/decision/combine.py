@@ -33,10 +33,11 @@ from clinrules.decision.result import (
     TraceEntry,
     Triage,
     Verdict,
-    Where,
     built,
     exercise_decision,
 )
+from clinrules.decision.scored import count_entries, results, score_entries
+from clinrules.decision.scored import entry as _entry
 from clinrules.engine import interpret
 from clinrules.engine.evaluator import Evaluator, Inputs
 
@@ -163,7 +164,8 @@ class Combination:
                     if (value[ex] if type(value) is dict else value) is None:
                         missing |= self._rule_missing(index, ex)
         exercises, recheck_at = self._rechecked(triage, exercises)
-        return built(
+        scores, assessments, titles = results(self.ev, self.inputs, self.env)
+        made = built(
             Decision,
             ruleset=self.info,
             as_of=self.now,
@@ -178,9 +180,13 @@ class Combination:
             cite=cite,
             safety_net=program.safety_net,
             exercises=exercises,
+            scores=scores,
+            assessments=assessments,
             warnings=[built(DataWarning, path=path, reason=reason) for path, reason in self.warnings],
             trace=self._trace() if self.explain else None,
         )
+        object.__setattr__(made, "__pydantic_private__", {"_titles": titles})  # for explain()
+        return made
 
     # ------------------------------------------------------------ red flags
 
@@ -422,6 +428,8 @@ class Combination:
             env = dataclasses.replace(self.env, reading=reading)
             _, missed = interpret.condition(flag.condition, env)
             entries.append(_entry("red_flag", flag.id, None, value, reading, missed, flag.where, None))
+            entries.extend(count_entries(reading, None, self.program))
+        entries.extend(score_entries(self.program, self.env))
         for ex in self.wanted:
             for index in self.ev.rules_for[ex]:
                 rule = self.program.rules[index]
@@ -433,39 +441,8 @@ class Combination:
                         "rule", rule.id, ex, value, reading, missed, rule.where, self.notes.get((index, ex))
                     )
                 )
+                entries.extend(count_entries(reading, ex, self.program))
         return entries
-
-
-def _entry(
-    kind: str,
-    name: str,
-    exercise: str | None,
-    value: bool | None,
-    reading: interpret.Reading,
-    missed: frozenset[str],
-    where: ir.Where,
-    note: str | None,
-) -> TraceEntry:
-    outcome = "fired" if value is True else "unknown" if value is None else "not_fired"
-    span = where.span
-    return built(
-        TraceEntry,
-        kind=kind,
-        id=name,
-        exercise=exercise,
-        outcome=outcome,
-        values=dict(sorted(reading.values.items())),
-        missed=sorted(missed),
-        where=built(
-            Where,
-            file=where.file,
-            line=span.line,
-            column=span.column,
-            end_line=span.end_line,
-            end_column=span.end_column,
-        ),
-        note=note,
-    )
 
 
 class _LazyBases:

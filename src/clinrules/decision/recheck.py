@@ -225,7 +225,7 @@ class _Instants:
             unit: Unit = (0, i, None)
             summary = plan.flags[i]
             out.extend((t, w, unit) for test in summary.tests for t, w in self.test(test, None))
-            for history in summary.histories:
+            for history in (*summary.histories, *summary.shared):
                 out.extend(self.sources(history, unit, None))
         for j in rules:
             every: Unit = (1, j, None)
@@ -233,6 +233,8 @@ class _Instants:
             out.extend((t, w, every) for test in summary.tests for t, w in self.test(test, None))
             for history in summary.histories:
                 out.extend(self.sources(history, every, j))
+            for history in summary.shared:  # in a score or assessment: every session, as a red flag's
+                out.extend(self.sources(history, every, None))
         return out
 
     def sources(self, node: ir.History, every: Unit, rule: int | None) -> list[tuple[dt.datetime, int, Unit]]:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, field_serializer, model_serializer
+from pydantic import BaseModel, ConfigDict, PrivateAttr, field_serializer, model_serializer
 
 from clinrules.base.terminal import printable
 from clinrules.base.vocabulary import DISCLAIMER, Care, RedFlagState, Triage, Verdict
 
 __all__ = [
     "DISCLAIMER",
+    "AssessmentResult",
     "Care",
     "DataWarning",
     "Decision",
@@ -25,7 +26,9 @@ __all__ = [
     "Question",
     "RedFlagState",
     "RulesetInfo",
+    "ScoreRange",
     "TraceEntry",
+    "TracePart",
     "Triage",
     "Verdict",
     "Where",
@@ -87,8 +90,28 @@ class Where(BaseModel):
     end_column: int
 
 
+class TracePart(BaseModel):
+    """One item of a score (with its `points`) or one branch of an assessment, and its outcome.
+
+    `outcome` is `fired`, `not_fired` or `unknown`, or `not_tried` for a
+    branch after the one that decided.
+    """
+
+    model_config = _FROZEN
+
+    text: str
+    outcome: str
+    points: int | None = None
+
+
 class TraceEntry(BaseModel):
-    """How one red flag, or one rule for one exercise, came out, and why."""
+    """How one red flag, one rule for one exercise, one score or `count of`, or one assessment came out, and why.
+
+    A score's entry (`kind` `score` or `count_of`) has `range` and `parts`
+    (its items); an assessment's (`kind` `assessment`) has `value`,
+    `possible` and `parts` (its branches). Their `outcome` is `known` or
+    `unknown`. These keys are left out of other entries.
+    """
 
     model_config = _FROZEN
 
@@ -100,6 +123,56 @@ class TraceEntry(BaseModel):
     missed: list[str]
     where: Where
     note: str | None = None
+    range: list[int | float] | None = None
+    value: str | None = None
+    possible: list[str] | None = None
+    parts: list[TracePart] | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_other_kinds(self, handler: Any) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if self.parts is None:
+            for key in ("range", "value", "possible", "parts"):
+                data.pop(key, None)
+        elif self.kind == "assessment":
+            data.pop("range", None)
+        else:
+            data.pop("value", None)
+            data.pop("possible", None)
+        return data
+
+
+class ScoreRange(BaseModel):
+    """A score's value: the lowest and highest totals its unknown items allow (low = high when known)."""
+
+    model_config = _FROZEN
+
+    low: int | float
+    high: int | float
+
+
+class AssessmentResult(BaseModel):
+    """An assessment's result (language-2.md section 6).
+
+    Attributes:
+        value: the result, or null when it is not settled (or no branch can be true).
+        possible: the values still possible, in branch order; [value] when known.
+        because: the branch that decided, as written; when not settled, the
+            branches still open.
+        missing: the fields whose answers would settle it, sorted.
+        say, notes: those of the deciding branch.
+        cite: the assessment's sources.
+    """
+
+    model_config = _FROZEN
+
+    value: str | None
+    possible: list[str]
+    because: list[str]
+    missing: list[str]
+    say: str | None
+    notes: list[str]
+    cite: list[str]
 
 
 class DataWarning(BaseModel):
@@ -159,8 +232,14 @@ class Decision(BaseModel):
     cite: list[str] = []
     safety_net: str | None = None
     exercises: dict[str, ExerciseDecision]
+    scores: dict[str, ScoreRange] = {}
+    """Every declared score's range, by id."""
+    assessments: dict[str, AssessmentResult] = {}
+    """Every declared assessment's result, by id."""
     warnings: list[DataWarning] = []
     trace: list[TraceEntry] | None = None
+    _titles: dict[str, str] = PrivateAttr(default_factory=dict)
+    """The titles of the scores and assessments, for `explain()` (not in the JSON)."""
 
     @field_serializer("as_of")
     def _utc(self, value: dt.datetime) -> str:
@@ -306,6 +385,7 @@ def explain_text(decision: Decision) -> str:
             f"Warnings: {count} {'value' if count == 1 else 'values'} in the data could not be counted "
             "(recorded after the time of this decision)"
         )
+    lines.extend(_scored(d))
     lines.extend(_exercises(d))
     if d.trace is not None:
         asks = {q.field: q.ask for q in d.questions}
@@ -314,7 +394,10 @@ def explain_text(decision: Decision) -> str:
         for entry in d.trace:
             target = f" for {entry.exercise}" if entry.exercise else ""
             where = f"{entry.where.file}:{entry.where.line}"
-            lines.append(f"  {entry.kind} {entry.id}{target}: {entry.outcome} ({where})")
+            lines.append(f"  {entry.kind} {entry.id}{target}: {_outcome(entry)} ({where})")
+            for part in entry.parts or ():
+                points = f" ({part.points:+d})" if part.points is not None else ""
+                lines.append(f"      {part.outcome}: {part.text}{points}")
             for path, value in entry.values.items():
                 lines.append(f"      read {path} = {value}")
             for path in entry.missed:
@@ -330,6 +413,52 @@ def _words(say: list[str], notes: list[str], cite: list[str]) -> list[str]:
     out = [f"  say: {s}" for s in say] + [f"  note: {n}" for n in notes]
     if cite:
         out.append(f"  sources: {', '.join(cite)}")
+    return out
+
+
+def _outcome(entry: TraceEntry) -> str:
+    if entry.range is not None:
+        return _range_words(entry.range[0], entry.range[1])
+    if entry.possible is not None:
+        return entry.value or _unsettled(entry.possible)
+    return entry.outcome
+
+
+def _range_words(low: int | float, high: int | float) -> str:
+    return f"{low:g}" if low == high else f"{low:g} to {high:g} (not settled)"
+
+
+def _unsettled(possible: list[str]) -> str:
+    if not possible:
+        return "no value (no branch can be true)"
+    listed = possible[0] if len(possible) == 1 else f"{', '.join(possible[:-1])} or {possible[-1]}"
+    return f"not settled: {listed}"
+
+
+def _scored(d: Decision) -> list[str]:
+    """The scores and assessments, each on a line with what it rests on."""
+    out: list[str] = []
+    titles: dict[str, str] = (d.__pydantic_private__ or {}).get("_titles", {})
+
+    def named(name: str) -> str:
+        return f"{titles[name]} ({name})" if name in titles else name
+
+    if d.scores:
+        out += ["", "Scores:"]
+        out += [f"  {named(name)}: {_range_words(r.low, r.high)}" for name, r in d.scores.items()]
+    if d.assessments:
+        out += ["", "Assessments:"]
+        for name, a in d.assessments.items():
+            out.append(f"  {named(name)}: {a.value or _unsettled(a.possible)}")
+            if a.because:
+                out.append(f"    because: {'; '.join(a.because)}")
+            if a.missing:
+                out.append(f"    missing: {', '.join(a.missing)}")
+            if a.say:
+                out.append(f"    say: {a.say}")
+            out.extend(f"    note: {n}" for n in a.notes)
+            if a.cite:
+                out.append(f"    sources: {', '.join(a.cite)}")
     return out
 
 

@@ -50,15 +50,20 @@ class Test:
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """What one condition compares with `now`: outside session forms, and its session forms."""
+    """What one condition compares with `now`: outside session forms, and its session forms.
+
+    `shared` holds the session forms of the scores and assessments it uses,
+    which read every session whatever the rule's target (as a red flag's do).
+    """
 
     tests: tuple[Test, ...] = ()
     histories: tuple[ir.History, ...] = ()
     unsupported: bool = False
+    shared: tuple[ir.History, ...] = ()
 
     @property
     def timed(self) -> bool:
-        return bool(self.tests or self.histories or self.unsupported)
+        return bool(self.tests or self.histories or self.unsupported or self.shared)
 
 
 NOTHING = Summary()
@@ -76,9 +81,21 @@ class Walk:
     def summary(self, root: ir.Condition) -> Summary:
         tests: dict[int, Test] = {}
         histories: dict[int, ir.History] = {}
+        shared: dict[int, ir.History] = {}
         unsupported = False
         for node in ir.nodes(root, into_history=False, into_phrases=False):
             match node:
+                case ir.Compare(kind=ir.CompareKind.SCORE) | ir.Between(kind=ir.CompareKind.SCORE):
+                    pass  # its sides are walked: a `count of`'s items, or a declared score (below)
+                case (
+                    ir.ScoreValue(score=ir.Score(id=str()) as declared)
+                    | ir.Assessed(assessment=declared)
+                    | ir.AssessValue(assessment=declared)
+                ):
+                    used = self.declared(declared)
+                    tests.update((id(x), x) for x in used.tests)
+                    shared.update((id(h), h) for h in used.shared)
+                    unsupported |= used.unsupported
                 case ir.Phrase(condition=condition):
                     # A phrase's condition is shared by its uses: summarised once.
                     found = self.memo.get(id(condition))
@@ -86,6 +103,7 @@ class Walk:
                         found = self.memo[id(condition)] = self.summary(condition)
                     tests.update((id(x), x) for x in found.tests)
                     histories.update((id(h), h) for h in found.histories)
+                    shared.update((id(h), h) for h in found.shared)
                     unsupported |= found.unsupported
                 case ir.History():
                     histories[id(node)] = node
@@ -114,9 +132,27 @@ class Walk:
                     unsupported |= self.reads_now(value)
                 case _:
                     pass  # `is known` of a time does not depend on when; expressions are read by their test
-        if not (tests or histories or unsupported):
+        if not (tests or histories or unsupported or shared):
             return NOTHING
-        return Summary(tuple(tests.values()), tuple(histories.values()), unsupported)
+        return Summary(tuple(tests.values()), tuple(histories.values()), unsupported, tuple(shared.values()))
+
+    def declared(self, node: ir.Score | ir.Assessment) -> Summary:
+        """A declared score's or assessment's summary, made once: its session forms all shared."""
+        found = self.memo.get(id(node))
+        if found is None:
+            roots = (
+                [item.condition for item in node.items]
+                if isinstance(node, ir.Score)
+                else [b.condition for b in node.branches if b.condition is not None]
+            )
+            parts = [self.summary(root) for root in roots]
+            tests = {id(x): x for part in parts for x in part.tests}
+            shared = {id(h): h for part in parts for h in (*part.histories, *part.shared)}
+            unsupported = any(part.unsupported for part in parts)
+            found = self.memo[id(node)] = Summary(
+                tuple(tests.values()), (), unsupported, tuple(shared.values())
+            )
+        return found
 
     def reads_now(self, node: ir.Expr) -> bool:
         """Whether an expression reads `now`; each part of it that does is remembered."""

@@ -38,6 +38,7 @@ from typing import Any
 from clinrules import ir
 from clinrules.base.errors import ClinrulesError
 from clinrules.engine import runtime
+from clinrules.engine.compile_scores import ScoreCode
 from clinrules.schema import types as t
 from clinrules.syntax.ast import Quantifier, ScopeKind
 
@@ -63,6 +64,8 @@ class CompiledProgram:
             one call: a truth value, or for a rule that reads its exercise's
             own sessions a dict exercise -> truth value.
         source: the generated source, for review and tests.
+        all_scored: `(p, P, now, ss, by_ex)` -> (every score's `(low, high)`,
+            every assessment's `(value, possible, open)`), in program order.
     """
 
     red_flags: tuple[Outcome, ...]
@@ -71,6 +74,7 @@ class CompiledProgram:
     all_flags: Callable[..., tuple[bool | None, ...]]
     all_rules: Callable[..., tuple[Any, ...]]
     source: str
+    all_scored: Callable[..., tuple[tuple[Any, ...], tuple[Any, ...]]] = lambda *_: ((), ())
 
 
 def compile_program(program: ir.Program) -> CompiledProgram:
@@ -81,15 +85,18 @@ def compile_program(program: ir.Program) -> CompiledProgram:
     own = tuple(_per_target(rule.condition) for rule in program.rules)
     gen.all_rules(program, own)
     gen.all_flags(program)
+    gen.all_scored()
     source = gen.source(red_flags, rules)
     namespace: dict[str, Any] = {"rt": runtime, "_K": tuple(gen.constants)}
     # The source holds no rule text (see the module docstring), so running it is safe.
     exec(compile(source, f"<clinrules {program.id}>", "exec"), namespace)
-    built_flags, built_rules, all_flags, all_rules = namespace["_BUILT"]
-    return CompiledProgram(tuple(built_flags), tuple(built_rules), own, all_flags, all_rules, source)
+    built_flags, built_rules, all_flags, all_rules, all_scored = namespace["_BUILT"]
+    return CompiledProgram(
+        tuple(built_flags), tuple(built_rules), own, all_flags, all_rules, source, all_scored
+    )
 
 
-class _Generator:
+class _Generator(ScoreCode):
     def __init__(self, program: ir.Program) -> None:
         self.program = program
         self.schema = program.schema
@@ -108,6 +115,7 @@ class _Generator:
             for c in (*(f.condition for f in program.red_flags), *(r.condition for r in program.rules))
             for n in ir.nodes(c)
         )
+        self.scored_setup()
 
     # ------------------------------------------------------------ names and constants
 
@@ -137,7 +145,7 @@ class _Generator:
             lines.append(f"{names}, = _K")
         lines.extend(self.defs)
         flags, each = "".join(n + ", " for n in red_flags), "".join(n + ", " for n in rules)
-        lines.append(f"_BUILT = ({flags}), ({each}), all_flags, all_rules")
+        lines.append(f"_BUILT = ({flags}), ({each}), all_flags, all_rules, all_scored")
         return "\n".join(lines) + "\n"
 
     def all_rules(self, program: ir.Program, own: tuple[bool, ...]) -> None:
@@ -203,7 +211,9 @@ class _Generator:
 
     def write_phrases(self) -> None:
         """Write the function of every phrase used, from a work list: a phrase's body may add more."""
-        while self.pending:
+        while self.write_scored() or self.pending:
+            if not self.pending:
+                continue
             name, params, node = self.pending.pop()
             key = name[2:]  # the counter's number: unique to the phrase
             body = self.cond(node.condition, session=node.session)
@@ -274,6 +284,9 @@ class _Generator:
     # ------------------------------------------------------------ conditions
 
     def cond(self, node: ir.Condition, session: bool) -> str:
+        scored = self.score_cond(node, session)
+        if scored is not None:
+            return scored
         match node:
             case ir.Compare(op=op, kind=kind, left=left, right=right):
                 return self.compare(_OPS[op], kind, left, right, session)
@@ -469,4 +482,8 @@ def _hashable(value: object) -> bool:
 
 def _per_target(condition: ir.Condition) -> bool:
     """True when a condition reads sessions relative to the target: its own, or its ladder's."""
-    return any(isinstance(n, ir.History) and n.scope in ir.TARGET_RELATIVE for n in ir.nodes(condition))
+    # Scores and assessments read every session, whoever the target: not through them.
+    return any(
+        isinstance(n, ir.History) and n.scope in ir.TARGET_RELATIVE
+        for n in ir.nodes(condition, into_scores=False)
+    )

@@ -234,6 +234,16 @@ class Evaluator:
         targets = self.program.rules[index].targets.exercises
         return {x: function(patient, params, now, by_ex.get(x, ()), by_ex, x, chosen) for x in targets}
 
+    def scored(self, inputs: Inputs) -> tuple[tuple[runtime.Range, ...], tuple[runtime.Assessed, ...]]:
+        """Every score's range and every assessment's result, in program order (language-2.md 5, 6).
+
+        Apart from `outcomes`, which stays the fast path: a decision asks for these.
+        """
+        if not (self.program.scores or self.program.assessments):
+            return (), ()
+        patient, params, now, sessions, by_ex = inputs
+        return self.compiled.all_scored(patient, params, now, sessions, by_ex)
+
     def outcomes(
         self, state: object, parameters: Mapping[str, object] | None = None, as_of: object = None
     ) -> Outcomes:

@@ -46,9 +46,39 @@ _COMPARE = {
 
 @dataclass
 class Reading:
-    """What one evaluation read: field path -> value (JSON-ready)."""
+    """What one evaluation read: field path -> value (JSON-ready), and each `count of` it counted."""
 
     values: dict[str, Any] = field(default_factory=dict)
+    counts: dict[int, tuple[ir.Score, Tally]] = field(default_factory=dict)
+    """id of a `count of` -> it and how it came out (outside `had`; the first time it was counted)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """How a score came out: its range, each item's outcome, and the fields that left it open."""
+
+    low: int | float
+    high: int | float
+    outcomes: tuple[Truth, ...]
+    missing: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdicts:
+    """How an assessment came out (language-2.md section 6).
+
+    Attributes:
+        result: `(value, possible, open)`, as the compiled code gives it.
+        outcomes: each branch's outcome in order, or "not tried" after the
+            branch that decided (`otherwise` is True when tried).
+        deciding: the index of the branch that decided, else None.
+        missing: the fields of the unknown branches tried, whose answers would settle it.
+    """
+
+    result: runtime.Assessed
+    outcomes: tuple[Truth | str, ...]
+    deciding: int | None
+    missing: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +98,8 @@ class Env:
     phrases: dict[tuple[int, int], tuple[Truth, frozenset[str]]] = field(
         default_factory=dict, init=False, repr=False
     )
+    scored: dict[int, Any] = field(default_factory=dict, init=False, repr=False)
+    """Results of declared scores and assessments by id, and (-1) the env they are read in."""
     """Results of defined phrases: (id of the phrase's condition, id of the session) -> result.
 
     Both are alive for as long as the evaluation, so their ids stay theirs.
@@ -80,6 +112,14 @@ class Env:
 def condition(node: ir.Condition, env: Env, session: Any = None) -> tuple[Truth, frozenset[str]]:
     """The value of a condition and, when it is unknown, the fields that made it so."""
     match node:
+        case ir.Compare(kind=ir.CompareKind.SCORE):
+            return _score_test(node, env, session)
+        case ir.Between(kind=ir.CompareKind.SCORE):
+            return _score_test(node, env, session)
+        case ir.Assessed(assessment=assessment, members=members, negated=negated):
+            verdicts = assessment_of(assessment, env)
+            got = runtime.assessed(verdicts.result, members, negated)
+            return got, (verdicts.missing if got is None else _NONE)
         case ir.Compare(op=op, kind=kind, left=left, right=right):
             (a, ma), (b, mb) = _operand(kind, left, env, session), _operand(kind, right, env, session)
             if a is None or b is None:
@@ -312,6 +352,110 @@ def _json(value: Any) -> Any:
 
 
 def _value_of(value: ir.Expr | ir.Condition, env: Env, session: Any) -> Any:
+    if isinstance(value, ir.ScoreValue):
+        (low, high), _ = _range(value, env, session)
+        return low if low == high else None
+    if isinstance(value, ir.AssessValue):
+        return assessment_of(value.assessment, env).result[0]
     if isinstance(value, ir.EXPRESSIONS):
         return expr(value, env, session)[0]
     return condition(value, env, session)[0]
+
+
+# ---------------------------------------------------------------- scores and assessments
+
+
+def _score_test(node: ir.Compare | ir.Between, env: Env, session: Any) -> tuple[Truth, frozenset[str]]:
+    """A comparison with a score: over the ranges of its sides."""
+    if isinstance(node, ir.Compare):
+        (a, ma), (b, mb) = _range(node.left, env, session), _range(node.right, env, session)
+        return (got := runtime.ranged(node.op, a, b)), (ma | mb if got is None else _NONE)
+    parts = [_range(e, env, session) for e in (node.value, node.low, node.high)]
+    value, low, high = (r for r, _ in parts)
+    got = runtime.ranged_between(value, low, high)
+    return got, (frozenset().union(*(m for _, m in parts)) if got is None else _NONE)
+
+
+def _range(node: ir.Expr, env: Env, session: Any) -> tuple[runtime.Range, frozenset[str]]:
+    """One side of a score comparison as a range, and the fields that left it open."""
+    if isinstance(node, ir.ScoreValue):
+        found = score_of(node.score, env, session)
+        return (found.low, found.high), found.missing
+    value, _ = expr(node, env, session)  # a number or a parameter: never unknown
+    return (value, value), _NONE
+
+
+def _patient_env(env: Env) -> Env:
+    """The env a declared score or assessment is read in: every session, no target (as a red flag)."""
+    if env.target is None:
+        return env
+    found = env.scored.get(-1)
+    if found is None:
+        log = env.log if env.log is not None else runtime.merged(env.by_exercise)
+        found = env.scored[-1] = Env(
+            env.schema,
+            env.patient,
+            env.params,
+            env.now,
+            log,
+            env.by_exercise,
+            env.reading,
+            None,
+            log,
+            env.program,
+        )
+    return found
+
+
+def score_of(score: ir.Score, env: Env, session: Any = None) -> Tally:
+    """How a score comes out: a declared one once per evaluation, a `count of` where it stands."""
+    if score.id is not None:
+        env = _patient_env(env)
+        found = env.scored.get(id(score))
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        session = None
+    results = [condition(item.condition, env, session) for item in score.items]
+    low, high = runtime.tally([v for v, _ in results], [item.points for item in score.items])
+    missing = frozenset().union(*(m for v, m in results if v is None))
+    tally = Tally(low, high, tuple(v for v, _ in results), missing)
+    if score.id is not None:
+        env.scored[id(score)] = tally
+    elif session is None and env.reading is not None:
+        env.reading.counts.setdefault(id(score), (score, tally))
+    return tally
+
+
+def assessment_of(assessment: ir.Assessment, env: Env) -> Verdicts:
+    """How an assessment comes out, once per evaluation: branches tried in order."""
+    env = _patient_env(env)
+    found = env.scored.get(id(assessment))
+    if found is not None:
+        return found  # type: ignore[no-any-return]
+    outcomes: list[Truth | str] = []
+    values: list[str] = []
+    tests: list[Any] = []
+    missing: set[str] = set()
+    deciding = None
+    otherwise = None
+    for index, branch in enumerate(assessment.branches):
+        if deciding is not None:
+            outcomes.append("not tried")
+            continue
+        if branch.condition is None:
+            otherwise = branch.value
+            outcomes.append(True)
+            deciding = index
+            continue
+        value, m = condition(branch.condition, env)
+        outcomes.append(value)
+        values.append(branch.value)
+        tests.append(lambda v=value: v)
+        if value is None:
+            missing |= m
+        elif value:
+            deciding = index
+    result = runtime.assess(values, tests, otherwise)
+    verdicts = Verdicts(result, tuple(outcomes), deciding, frozenset(missing) if result[0] is None else _NONE)
+    env.scored[id(assessment)] = verdicts
+    return verdicts

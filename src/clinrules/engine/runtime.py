@@ -3,7 +3,10 @@
 Truth values are `True`, `False` and `None` (unknown). Each helper takes the
 checked condition of one session as a function and the sessions to test,
 newest first, and follows language.md sections 5 and 6 exactly: a session
-whose condition is unknown can neither be counted in nor ruled out.
+whose condition is unknown can neither be counted in nor ruled out. The
+score and assessment helpers at the end follow language-2.md sections 5
+and 6 in the same spirit: an unknown item widens a range, an unknown branch
+leaves the values it could give possible.
 """
 
 from __future__ import annotations
@@ -187,3 +190,96 @@ def elapsed(later: dt.datetime | None, earlier: dt.datetime | None) -> float | N
     if later is None or earlier is None:
         return None
     return (later - earlier).total_seconds()
+
+
+# ---------------------------------------------------------------- scores and assessments (language-2.md sections 5, 6)
+
+Range = tuple[int | float, int | float]
+"""A score's value: the lowest and highest totals its unknown items allow (low = high when known)."""
+Assessed = tuple[Any, tuple[Any, ...], bool]
+"""An assessment's result: its value (None when unknown), the values still possible in
+branch order, and whether it may end with no value (no branch true and no `otherwise`)."""
+
+
+def tally(values: Sequence[Truth], points: Sequence[int]) -> Range:
+    """A score's range: true items count; unknown ones lower `low` (negative) or raise `high`."""
+    low = high = 0
+    for value, n in zip(values, points, strict=True):
+        if value is True:
+            low += n
+            high += n
+        elif value is None:
+            if n < 0:
+                low += n
+            else:
+                high += n
+    return low, high
+
+
+def ranged(op: str, a: Range, b: Range) -> Truth:
+    """`a OP b` over ranges: true when every pair of values satisfies it, false when none does."""
+    (a_low, a_high), (b_low, b_high) = a, b
+    if op == "<":
+        return True if a_high < b_low else (False if a_low >= b_high else None)
+    if op == "<=":
+        return True if a_high <= b_low else (False if a_low > b_high else None)
+    if op == ">":
+        return True if a_low > b_high else (False if a_high <= b_low else None)
+    if op == ">=":
+        return True if a_low >= b_high else (False if a_high < b_low else None)
+    equal: Truth = (
+        True if a_low == a_high == b_low == b_high else (False if a_high < b_low or b_high < a_low else None)
+    )
+    if op == "=" or equal is None:
+        return equal
+    return not equal
+
+
+def ranged_between(value: Range, low: Range, high: Range) -> Truth:
+    """`value between low and high`: Kleene and of `value >= low` and `value <= high`."""
+    above, below = ranged(">=", value, low), ranged("<=", value, high)
+    if above is False or below is False:
+        return False
+    return None if above is None or below is None else True
+
+
+def assess(values: Sequence[Any], tests: Sequence[Callable[[], Truth]], otherwise: Any) -> Assessed:
+    """Branches in order: the first true one decides, unless an earlier one is unknown.
+
+    A branch's value is possible when no earlier branch is true and its own
+    condition is not false; `otherwise` when no branch is true.
+    """
+    possible: list[Any] = []
+    unsure = False
+    for value, test in zip(values, tests, strict=True):
+        result = test()
+        if result is False:
+            continue
+        if value not in possible:
+            possible.append(value)
+        if result is True:
+            return (None if unsure else value), tuple(possible), False
+        unsure = True
+    if otherwise is None:
+        return None, tuple(possible), True
+    if otherwise not in possible:
+        possible.append(otherwise)
+    return (None if unsure else otherwise), tuple(possible), False
+
+
+def assessed(result: Assessed, members: frozenset[Any], negated: bool) -> Truth:
+    """`ASSESS in {..}` (negated: `is not`): known -> membership; unknown -> over what is possible.
+
+    True when every possible value is in the set and the result cannot be
+    "no value"; false when no possible value is; else unknown.
+    """
+    value, possible, open_ = result
+    if value is not None:
+        found = value in members
+    elif not any(v in members for v in possible):
+        found = False
+    elif not open_ and all(v in members for v in possible):
+        found = True
+    else:
+        return None
+    return found is not negated

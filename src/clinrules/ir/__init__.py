@@ -13,11 +13,16 @@ here and used as `ir.X`.
 
 from clinrules.ir.nodes import EXPRESSIONS as EXPRESSIONS
 from clinrules.ir.nodes import LADDER_SCOPES as LADDER_SCOPES
+from clinrules.ir.nodes import SCORE_TYPE as SCORE_TYPE
 from clinrules.ir.nodes import TARGET_RELATIVE as TARGET_RELATIVE
 from clinrules.ir.nodes import And as And
 from clinrules.ir.nodes import Arith as Arith
 from clinrules.ir.nodes import ArithKind as ArithKind
+from clinrules.ir.nodes import Assessed as Assessed
+from clinrules.ir.nodes import Assessment as Assessment
+from clinrules.ir.nodes import AssessValue as AssessValue
 from clinrules.ir.nodes import Between as Between
+from clinrules.ir.nodes import Branch as Branch
 from clinrules.ir.nodes import Compare as Compare
 from clinrules.ir.nodes import CompareKind as CompareKind
 from clinrules.ir.nodes import Condition as Condition
@@ -36,6 +41,9 @@ from clinrules.ir.nodes import Or as Or
 from clinrules.ir.nodes import ParamRef as ParamRef
 from clinrules.ir.nodes import Phrase as Phrase
 from clinrules.ir.nodes import Scale as Scale
+from clinrules.ir.nodes import Score as Score
+from clinrules.ir.nodes import ScoreItem as ScoreItem
+from clinrules.ir.nodes import ScoreValue as ScoreValue
 from clinrules.ir.nodes import Truth as Truth
 from clinrules.ir.nodes import nodes as nodes
 from clinrules.ir.program import Amount as Amount

@@ -96,8 +96,34 @@ class Arith:
     span: Span
 
 
-Expr = FieldRef | ParamRef | Const | EnumConst | Now | Scale | Arith
-EXPRESSIONS = (FieldRef, ParamRef, Const, EnumConst, Now, Scale, Arith)
+SCORE_TYPE = t.NumberType(True, None)
+"""The type of a score: a whole number without a unit."""
+
+
+@dataclass(frozen=True, eq=False)
+class ScoreValue:
+    """A score where a comparison (or `is known`) uses it: its value is a range, low to high.
+
+    `score` is the declared score, shared by every use, or the items of a
+    `count of` written in place.
+    """
+
+    score: Score
+    span: Span
+    type: t.NumberType = SCORE_TYPE
+
+
+@dataclass(frozen=True, eq=False)
+class AssessValue:
+    """An assessment where `is known` (or `is unknown`) uses it; `type` is a choice of its values."""
+
+    assessment: Assessment
+    type: t.EnumType
+    span: Span
+
+
+Expr = FieldRef | ParamRef | Const | EnumConst | Now | Scale | Arith | ScoreValue | AssessValue
+EXPRESSIONS = (FieldRef, ParamRef, Const, EnumConst, Now, Scale, Arith, ScoreValue, AssessValue)
 """The expression node types, for isinstance."""
 
 # ---------------------------------------------------------------- conditions
@@ -110,6 +136,7 @@ class CompareKind(StrEnum):
     DATETIME = "datetime"
     RANK = "rank"  # ordered enum: by rank
     EQUAL = "equal"  # = and != on enums, yes/no answers or text
+    SCORE = "score"  # a score's range with a number, a parameter or another score's range
 
 
 @dataclass(frozen=True, eq=False)
@@ -238,35 +265,149 @@ class History:
     days: bool = False
 
 
+@dataclass(frozen=True, eq=False)
+class Assessed:
+    """`ASSESS is V`, `is not V` or `in {V, ...}`: membership of an assessment's result."""
+
+    assessment: Assessment
+    members: frozenset[str]
+    negated: bool
+    span: Span
+
+
+# ---------------------------------------------------------------- scores and assessments
+
+
+@dataclass(frozen=True, eq=False)
+class ScoreItem:
+    """`N if CONDITION`: `points` count when the condition is true."""
+
+    points: int
+    condition: Condition
+    span: Span
+
+
+@dataclass(frozen=True, eq=False)
+class Score:
+    """A declared score (language-2.md section 5), or the items of a `count of` (`id` None).
+
+    A declared score is one object shared by every use, as a phrase's
+    condition is, so it is evaluated once per evaluation.
+
+    Attributes:
+        text: the source text of each item, as written (for the trace).
+        cite: the sources it cites, sorted.
+        assumptions: its `assumption` texts, in the order written.
+        file: the file it is declared in ("" for a `count of`).
+    """
+
+    id: str | None
+    title: str | None
+    items: tuple[ScoreItem, ...]
+    span: Span
+    text: tuple[str, ...] = ()
+    cite: tuple[str, ...] = ()
+    assumptions: tuple[str, ...] = ()
+    file: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Branch:
+    """`VALUE if CONDITION` of an assessment; `condition` None for `otherwise VALUE`.
+
+    `text` is the branch as written (`high if psychosocial >= 4`), the words
+    of the decision's `because`.
+    """
+
+    value: str
+    condition: Condition | None
+    text: str
+    span: Span
+    say: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Assessment:
+    """A declared assessment (language-2.md section 6): branches tried in order.
+
+    Attributes:
+        values: every value of its branches, each once, in branch order.
+        branches: the branches, `otherwise` (if any) last.
+        cite: the sources it cites, sorted.
+        assumptions: its `assumption` texts, in the order written.
+    """
+
+    id: str
+    title: str | None
+    values: tuple[str, ...]
+    branches: tuple[Branch, ...]
+    span: Span
+    cite: tuple[str, ...] = ()
+    assumptions: tuple[str, ...] = ()
+    file: str = ""
+
+
 TARGET_RELATIVE = frozenset({None, ScopeKind.LADDER, ScopeKind.LOWER, ScopeKind.BELOW})
 """The scopes whose sessions depend on the target exercise (None: its own)."""
 LADDER_SCOPES = frozenset({ScopeKind.LADDER, ScopeKind.LOWER, ScopeKind.BELOW})
 
 
-Condition = Compare | Between | Truth | Member | Contains | Empty | Known | And | Or | Not | Phrase | History
+Condition = (
+    Compare
+    | Between
+    | Truth
+    | Member
+    | Contains
+    | Empty
+    | Known
+    | And
+    | Or
+    | Not
+    | Phrase
+    | History
+    | Assessed
+)
 
 
 def nodes(
-    root: Condition | Expr, *, into_history: bool = True, into_phrases: bool = True
+    root: Condition | Expr,
+    *,
+    into_history: bool = True,
+    into_phrases: bool = True,
+    into_scores: bool | None = None,
 ) -> Iterator[Condition | Expr]:
-    """Every node under `root`, itself included, through defined phrases.
+    """Every node under `root`, itself included, through defined phrases, scores and assessments.
 
-    A phrase's condition is shared by all its uses, so it is walked once,
-    at its first use: the walk is linear in the program, however the
-    defines nest. The walk keeps its own stack, so no depth is too deep.
+    A phrase's condition, a declared score and an assessment are each shared
+    by all their uses, so each is walked once, at its first use: the walk is
+    linear in the program, however they nest. The items of a `count of` are
+    walked where it stands. The walk keeps its own stack, so no depth is too deep.
 
     Args:
         root: a condition or an expression.
         into_history: also go inside session forms (`had ...`).
         into_phrases: also go inside defined phrases (else yield the
             `Phrase` node and stop there).
+        into_scores: also go inside declared scores and assessments (else
+            yield their `ScoreValue`, `Assessed` or `AssessValue` and stop
+            there); None: as `into_phrases`.
     """
+    scores = into_phrases if into_scores is None else into_scores
     stack: list[Condition | Expr] = [root]
-    shared: set[int] = set()  # ids of the phrase conditions walked; `root` keeps them alive
+    shared: set[int] = set()  # ids of the shared parts walked; `root` keeps them alive
     while stack:
         node = stack.pop()
         yield node
         match node:
+            case ScoreValue(score=score):
+                if (score.id is None or scores) and id(score) not in shared:
+                    shared.add(id(score))
+                    stack.extend(item.condition for item in score.items)
+            case Assessed(assessment=assessment) | AssessValue(assessment=assessment):
+                if scores and id(assessment) not in shared:
+                    shared.add(id(assessment))
+                    stack.extend(b.condition for b in assessment.branches if b.condition is not None)
             case And(items=items) | Or(items=items):
                 stack.extend(items)
             case Phrase(condition=inner):

@@ -7,13 +7,13 @@ point at (`Where`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
 from clinrules.base.span import Span
 from clinrules.base.vocabulary import Care
-from clinrules.ir.nodes import Condition, History
+from clinrules.ir.nodes import Assessment, Condition, History, Score
 from clinrules.schema import types as t
 from clinrules.schema.reader import Schema
 from clinrules.syntax.ast import ScopeKind
@@ -230,12 +230,16 @@ class Program:
     sources_text: tuple[tuple[str, str], ...]
     where: Where
     safety_net: str | None = None
+    scores: Mapping[str, Score] = field(default_factory=dict)
+    """The declared scores, by id, in declaration order (language-2.md section 5)."""
+    assessments: Mapping[str, Assessment] = field(default_factory=dict)
+    """The declared assessments, by id, in declaration order (language-2.md section 6)."""
 
     def __post_init__(self) -> None:
         # Read-only copies: a caller that changed a mapping of a loaded
         # program (a parameter's bounds, say) would change every later
         # evaluation, and the checker keeps the dicts it built.
-        for name in ("sources", "parameters", "exercises", "ladders"):
+        for name in ("sources", "parameters", "exercises", "ladders", "scores", "assessments"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
 
