@@ -15,15 +15,16 @@ import clinrules
 from tests.property.test_safety import cases, decide, run_with_premise
 from tests.strategies import AS_OF, GeneratedRuleset
 
-_HEADER_UNKNOWN = re.compile(r"^  unknown ", re.MULTILINE)
+_HEADER_UNKNOWN = re.compile(r"^  unknown \w+\n", re.MULTILINE)
 
 
 def test_when_unknown_ignore_changes_no_decision_where_nothing_else_is_said() -> None:
     def prop(case: tuple[GeneratedRuleset, clinrules.RuleSet, dict[str, Any]]) -> bool:
-        generated, ruleset, patient = case
-        text = generated.text()
-        if "when unknown ignore" not in text or _HEADER_UNKNOWN.search(text):
+        generated, _, patient = case
+        text = _HEADER_UNKNOWN.sub("", generated.text())  # where the header says nothing either
+        if "when unknown ignore" not in text:
             return False
+        ruleset = clinrules.compile(text, allow_draft=True)
         silent = clinrules.compile(text.replace("\n  when unknown ignore", ""), allow_draft=True)
         written, unsaid = decide(ruleset, patient), decide(silent, patient)
         for decision in (written, unsaid):
@@ -31,7 +32,7 @@ def test_when_unknown_ignore_changes_no_decision_where_nothing_else_is_said() ->
         assert written == unsaid
         return True
 
-    run_with_premise(prop, cases(), share=0.1, ci=60)
+    run_with_premise(prop, cases(), share=0.05, ci=60)
 
 
 def test_every_missing_field_is_asked_and_no_patient_text_names_a_path() -> None:
@@ -51,18 +52,24 @@ def test_every_missing_field_is_asked_and_no_patient_text_names_a_path() -> None
             assert all(f"[{path}]" in explained for path in decision.missing)  # the clinician's text
         return bool(decision.missing)
 
-    run_with_premise(prop, cases(), ci=60)
+    run_with_premise(prop, cases(), share=0.1, ci=60)
+
+
+NET = "Stop and get help if both legs go weak."
 
 
 def test_the_safety_net_is_given_whatever_the_triage() -> None:
     def prop(case: tuple[GeneratedRuleset, clinrules.RuleSet, dict[str, Any]]) -> bool:
         generated, ruleset, patient = case
-        decision = decide(ruleset, patient)
-        found = re.search(r'^  safety net "(.*)"$', generated.text(), re.MULTILINE)
-        assert decision["safety_net"] == (found.group(1) if found else None)
+        text = generated.text()
+        if "  safety net " not in text:  # the header of every generated ruleset names its model
+            assert decide(ruleset, patient)["safety_net"] is None
+            text = text.replace("  model sciatica\n", f'  model sciatica\n  safety net "{NET}"\n', 1)
+        decision = decide(clinrules.compile(text, allow_draft=True), patient)
+        assert decision["safety_net"] == NET
         if decision["triage"] == "urgent":
             fired = [f for f in ruleset.program.red_flags if decision["red_flags"][f.id] == "fired"]
             assert {f.care for f in fired if f.messages.say in decision["say"]} == {decision["care"]}
-        return found is not None and decision["triage"] != "clear"
+        return decision["triage"] != "clear"
 
-    run_with_premise(prop, cases(), share=0.1, ci=60)
+    run_with_premise(prop, cases(), share=0.05, ci=60)
