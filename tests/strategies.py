@@ -238,7 +238,11 @@ def rulesets(draw: st.DrawFn) -> GeneratedRuleset:
     otherwise = draw(st.sampled_from(["otherwise allow", "otherwise check", "otherwise avoid", ""]))
     if otherwise:
         blocks.append(otherwise)
-    header = "ruleset generated\n  version 1.0.0\n  status draft\n  model sciatica\n\n"
+    # The header's `unknown` (which a rule's own `when unknown`, `ignore` included, overrides)
+    # and a safety net (shown whatever the triage) now and then.
+    unknown = draw(st.sampled_from(["", "", "  unknown check\n", "  unknown avoid\n"]))
+    net = draw(st.sampled_from(["", '  safety net "Stop and get help if both legs go weak."\n']))
+    header = f"ruleset generated\n  version 1.0.0\n  status draft\n  model sciatica\n{unknown}{net}\n"
     return GeneratedRuleset(header, tuple(blocks), exercises, tuple(sorted(used - negated)))
 
 
@@ -327,8 +331,16 @@ def _rule(
         )
     if draw(st.booleans()):
         clauses.append(f'say "Rule {index} says so."')
-    if word not in ("allow", "progress") and draw(st.booleans()):
-        clauses.append(f"when unknown {draw(st.sampled_from(UNKNOWN_VERDICTS))}")
+    if draw(st.booleans()):
+        clauses.append(f'assumption "Rule {index} rests on this."')
+    if draw(st.booleans()):
+        # `ignore` fits every verdict; a verdict never fits allow and progress (CR405).
+        choices = ["ignore", *(UNKNOWN_VERDICTS if word not in ("allow", "progress") else ())]
+        chosen = draw(st.sampled_from(choices))
+        own_words = chosen != "ignore" and draw(st.booleans())
+        clauses.append(
+            f"when unknown {chosen}" + (f'\n  say "Rule {index}: answer first."' if own_words else "")
+        )
     if draw(st.booleans()):
         clauses.append(f'note "Rule {index} note."')
     if draw(st.booleans()):

@@ -254,7 +254,9 @@ def _diagnostics_of(code: str, section: str, rules: str, namespace: dict[str, ob
     named = re.search(r"model=(\w+)", section)
     try:
         if named:
-            clinrules.check_file("example.rules", model=namespace[named.group(1)])  # type: ignore[arg-type]
+            # A warning (CR5xx) is returned, not raised.
+            found = clinrules.check_file("example.rules", model=namespace[named.group(1)])  # type: ignore[arg-type]
+            return [render(d, rules) for d in found if d.code == code]
         else:
             clinrules.load("example.rules")
     except clinrules.RulesetError as error:

@@ -85,6 +85,7 @@ class _Page:
             f"- Files: {files}",
             f"- SHA-256 of the text reviewed: `{sha256_of(p.sources_text)}`",
             f"- When an answer is missing: {self._unknown_default()}",
+            *([f"- Safety net, shown with every decision: {md(p.safety_net)}"] if p.safety_net else []),
             "",
         )
         if p.status == "retired":
@@ -238,7 +239,10 @@ class _Page:
         if rule.verdict == "modify":
             self.out(f"  - Dose: {dose(rule.dose) if rule.dose else 'the default dose'}")
         if rule.when_unknown:
-            self.out(f"  - If this cannot be judged: {rule.when_unknown}")
+            said = f': "{md(rule.unknown_say)}"' if rule.unknown_say else ""
+            self.out(f"  - If this cannot be judged: {rule.when_unknown}{said}")
+        elif rule.unknown_from is ir.UnknownFrom.IGNORE:
+            self.out("  - If this cannot be judged: it does not apply (`when unknown ignore`)")
         self._messages(rule.messages, indent="  ")
 
     def _scopes(self, rule: ir.Rule, e: ir.Exercise) -> None:

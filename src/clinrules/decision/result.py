@@ -257,7 +257,11 @@ class Decision(BaseModel):
         return data
 
     def explain(self) -> str:
-        """The decision as text a clinician reads, ending with the disclaimer."""
+        """The decision as text, ending with the disclaimer.
+
+        Without a trace it is for the patient (questions, never field paths);
+        with one (`explain=True`) for the clinician (each question with its path).
+        """
         return explain_text(self)
 
 
