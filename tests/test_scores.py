@@ -162,7 +162,9 @@ def test_explain_names_scores_and_assessments_by_title_and_says_what_is_unsettle
     text = _ruleset().evaluate({"symptoms": {"leg_pain": 1}}, as_of=AS_OF).explain()
     assert "Pain points (z_pain): 0 to 2 (not settled)" in text
     assert "Risk group (risk): not settled: high, medium or low" in text
-    assert "    missing: symptoms.back_pain, symptoms.night_pain, symptoms.numbness" in text
+    assert "symptoms.back_pain" not in text  # a patient's text asks; the paths are the clinician's
+    for_clinician = _ruleset().evaluate({"symptoms": {"leg_pain": 1}}, as_of=AS_OF, explain=True).explain()
+    assert "    missing: symptoms.back_pain, symptoms.night_pain, symptoms.numbness" in for_clinician
     settled = _ruleset().evaluate({"symptoms": {"back_pain": 8}}, as_of=AS_OF).explain()
     assert "Risk group (risk): high" in settled
     assert "    say: Your pain needs a closer look." in settled
@@ -178,6 +180,10 @@ def test_clinrules_eval_shows_scores_and_assessments_as_text_and_json(tmp_path: 
         "Scores:\n  Nerve signs (a_nerve): 0 to 1 (not settled)\n  Pain points (z_pain): 2 to 3"
         in out.getvalue()
     )
+    assert "Assessments:\n  Risk group (risk): high\n" in out.getvalue()
+    assert "because: high if z_pain >= 2" not in out.getvalue()  # conditions as written: for the clinician
+    out = io.StringIO()
+    assert main([*argv, "--as-of", AS_OF, "--explain"], out, io.StringIO()) == 0
     assert "Assessments:\n  Risk group (risk): high\n    because: high if z_pain >= 2" in out.getvalue()
     out = io.StringIO()
     assert main([*argv, "--as-of", AS_OF, "--format", "json"], out, io.StringIO()) == 0

@@ -165,6 +165,8 @@ class Combination:
                         missing |= self._rule_missing(index, ex)
         exercises, recheck_at = self._rechecked(triage, exercises)
         scores, assessments, titles = results(self.ev, self.inputs, self.env)
+        for assessed in assessments.values():  # an unsettled result is part of the decision: ask for it too
+            missing.update(assessed.missing)
         made = built(
             Decision,
             ruleset=self.info,

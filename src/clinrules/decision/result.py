@@ -389,7 +389,7 @@ def explain_text(decision: Decision) -> str:
             f"Warnings: {count} {'value' if count == 1 else 'values'} in the data could not be counted "
             "(recorded after the time of this decision)"
         )
-    lines.extend(_scored(d))
+    lines.extend(_scored(d, clinician))
     lines.extend(_exercises(d))
     if d.trace is not None:
         asks = {q.field: q.ask for q in d.questions}
@@ -439,8 +439,12 @@ def _unsettled(possible: list[str]) -> str:
     return f"not settled: {listed}"
 
 
-def _scored(d: Decision) -> list[str]:
-    """The scores and assessments, each on a line with what it rests on."""
+def _scored(d: Decision, clinician: bool) -> list[str]:
+    """The scores and assessments, each on a line; for the clinician, with what it rests on.
+
+    `because` holds conditions as written and `missing` field paths: words
+    for the clinician only; a patient's unanswered items are asked above.
+    """
     out: list[str] = []
     titles: dict[str, str] = (d.__pydantic_private__ or {}).get("_titles", {})
 
@@ -454,9 +458,9 @@ def _scored(d: Decision) -> list[str]:
         out += ["", "Assessments:"]
         for name, a in d.assessments.items():
             out.append(f"  {named(name)}: {a.value or _unsettled(a.possible)}")
-            if a.because:
+            if a.because and clinician:
                 out.append(f"    because: {'; '.join(a.because)}")
-            if a.missing:
+            if a.missing and clinician:
                 out.append(f"    missing: {', '.join(a.missing)}")
             if a.say:
                 out.append(f"    say: {a.say}")
