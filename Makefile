@@ -45,11 +45,15 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q -n auto --dist worksteal
 
-# examples/ottawa has its own model, not registered: it is checked with --model
-# from its directory (docs/models.md); its case file names the model itself.
+# examples/ottawa, examples/startback and examples/parq have their own models,
+# not registered: each is checked with --model from its directory
+# (docs/models.md, docs/published-tools.md); their case files name the model.
+OWN_MODELS := examples/ottawa/% examples/startback/% examples/parq/%
 rules: $(STAMP)
-	$(BIN)/clinrules check $(filter-out examples/ottawa/%,$(shell find examples -name '*.rules')) rulesets/
+	$(BIN)/clinrules check $(filter-out $(OWN_MODELS),$(shell find examples -name '*.rules')) rulesets/
 	cd examples/ottawa && $(CURDIR)/$(BIN)/clinrules check --model ottawa_model:Patient ottawa.rules
+	cd examples/startback && $(CURDIR)/$(BIN)/clinrules check --model startback_model:Patient screen.rules startback.rules
+	cd examples/parq && $(CURDIR)/$(BIN)/clinrules check --model parq_model:Patient parq.rules
 	$(BIN)/clinrules fmt --check rulesets/ examples/
 	$(BIN)/clinrules test --min-coverage 100 rulesets/
 	$(BIN)/clinrules test examples/

@@ -276,7 +276,7 @@ def test_listing_models_includes_the_built_ins_beside_a_users_own(monkeypatch: p
 def test_the_ottawa_case_file_passes_with_the_model_it_names() -> None:
     code, out, err = run("test", "--min-coverage", "100", str(OTTAWA / "ottawa.cases.yaml"))
     assert code == 0, out + err
-    assert "12 passed, 0 failed" in out
+    assert "13 passed, 0 failed" in out
 
 
 def test_the_ottawa_rules_check_with_their_model(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -305,16 +305,30 @@ def test_the_ottawa_rules_hold_the_ankle_back_for_each_criterion(monkeypatch: py
     monkeypatch.setitem(sys.modules, spec.name, module)  # pydantic resolves annotations in it
     spec.loader.exec_module(module)
     ruleset = clinrules.load(OTTAWA / "ottawa.rules", model=module.Patient, allow_draft=True)
-    assert ruleset.evaluate(clear).triage == "clear"
-    for finding in clear["bone_tenderness"]:
+
+    def xrays(patient: dict[str, object]) -> tuple[str | None, str | None, str]:
+        decision = ruleset.evaluate(patient)
+        assessed = decision.assessments
+        return (
+            assessed["ankle_xray"].value,
+            assessed["foot_xray"].value,
+            decision.exercises["ankle_rom"].verdict,
+        )
+
+    assert xrays(clear) == ("not_indicated", "not_indicated", "allow")
+    series = {"lateral_malleolus": 0, "medial_malleolus": 0, "fifth_metatarsal": 1, "navicular": 1}
+    for finding, which in series.items():
         patient = {**clear, "bone_tenderness": {**clear["bone_tenderness"], finding: True}}
-        assert ruleset.evaluate(patient).exercises["ankle_rom"].verdict == "urgent", finding
-    assert (
-        ruleset.evaluate({**clear, "weight_bearing": {"immediately": False, "in_department": False}}).triage
-        == "urgent"
-    )
-    assert ruleset.evaluate({**clear, "age": 17}).triage == "urgent"
-    assert ruleset.evaluate({**clear, "age": None}).triage == "check"
+        ankle, foot, verdict = xrays(patient)
+        assert ((ankle, foot)[which], (ankle, foot)[1 - which], verdict) == (
+            "indicated",
+            "not_indicated",
+            "avoid",
+        )
+    unable = {**clear, "weight_bearing": {"immediately": False, "in_department": False}}
+    assert xrays(unable) == ("indicated", "indicated", "avoid")
+    assert xrays({**clear, "age": 17}) == ("not_applicable", "not_applicable", "avoid")
+    assert xrays({**clear, "age": None}) == (None, None, "check")  # an unknown age is never an adult's
 
 
 # ---------------------------------------------------------------- docs/models.md

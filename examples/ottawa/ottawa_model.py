@@ -12,6 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 
+def _examined(question: str) -> dict[str, str]:
+    """A finding of the examination: the clinician's question, in the words of the rules."""
+    return {"ask": "Examination: " + question[0].lower() + question[1:], "answered_by": "clinician"}
+
+
 class Pain(BaseModel):
     """Where the patient has pain."""
 
@@ -45,7 +50,10 @@ class WeightBearing(BaseModel):
     in_department: bool | None = Field(
         default=None,
         description="could take four steps when examined in the emergency department",
-        json_schema_extra={"answered_by": "clinician"},  # the description is its question
+        json_schema_extra={
+            "ask": "When examined in the emergency department, could the patient take four steps, even limping?",
+            "answered_by": "clinician",
+        },
     )
 
 
@@ -55,13 +63,29 @@ class BoneTenderness(BaseModel):
     model_config = _STRICT
 
     lateral_malleolus: bool | None = Field(
-        default=None, description="at the posterior edge or tip of the lateral malleolus (distal 6 cm)"
+        default=None,
+        description="at the posterior edge or tip of the lateral malleolus (distal 6 cm)",
+        json_schema_extra=_examined(
+            "Is the posterior edge or tip of the lateral malleolus (distal 6 cm) tender?"
+        ),
     )
     medial_malleolus: bool | None = Field(
-        default=None, description="at the posterior edge or tip of the medial malleolus (distal 6 cm)"
+        default=None,
+        description="at the posterior edge or tip of the medial malleolus (distal 6 cm)",
+        json_schema_extra=_examined(
+            "Is the posterior edge or tip of the medial malleolus (distal 6 cm) tender?"
+        ),
     )
-    fifth_metatarsal: bool | None = Field(default=None, description="at the base of the fifth metatarsal")
-    navicular: bool | None = Field(default=None, description="at the navicular bone")
+    fifth_metatarsal: bool | None = Field(
+        default=None,
+        description="at the base of the fifth metatarsal",
+        json_schema_extra=_examined("Is the base of the fifth metatarsal tender?"),
+    )
+    navicular: bool | None = Field(
+        default=None,
+        description="at the navicular bone",
+        json_schema_extra=_examined("Is the navicular bone tender?"),
+    )
 
 
 class Patient(BaseModel):

@@ -28,7 +28,7 @@ from clinrules.base.shown import short_repr
 from clinrules.base.span import Span
 from clinrules.check.checker import check
 from clinrules.check.loader import load_files
-from clinrules.decision.result import Decision
+from clinrules.decision.result import Decision, TraceEntry
 from clinrules.ruleset import RuleSet
 from clinrules.syntax import ast
 
@@ -310,19 +310,54 @@ class Coverage:
         """Start with nothing seen, for every red flag and rule of `program`."""
         flags = sorted(program.red_flags, key=lambda f: f.id)
         rules = sorted(program.rules, key=lambda r: r.id)
+        self._branch_values = {
+            a.id: tuple(b.value for b in a.branches if b.condition is not None)
+            for a in program.assessments.values()
+        }
         self.items: dict[tuple[str, str], CoverageItem] = {
             **{
                 ("red_flag", f.id): CoverageItem("red_flag", f.id, can_be_unknown(f.condition)) for f in flags
             },
             **{("rule", r.id): CoverageItem("rule", r.id, can_be_unknown(r.condition)) for r in rules},
         }
+        # A score by its items and an assessment by its branches, each seen counting, not and unknown.
+        for score in program.scores.values():
+            for index, item in enumerate(score.items, 1):
+                key = f"{score.id} item {index}"
+                self.items[("score", key)] = CoverageItem("score", key, can_be_unknown(item.condition))
+        for assessment in program.assessments.values():
+            for index, branch in enumerate(assessment.branches, 1):
+                if branch.condition is None:  # `otherwise`, always last: no condition to cover
+                    continue
+                key = _branch_key(assessment.id, index, branch.value)
+                self.items[("assessment", key)] = CoverageItem(
+                    "assessment", key, can_be_unknown(branch.condition)
+                )
 
     def add(self, decision: Decision) -> None:
         """Count the outcomes in a decision's trace."""
         for entry in decision.trace or ():
+            if entry.kind in ("score", "assessment"):
+                self._parts(entry)
+                continue
             item = self.items.get((entry.kind, entry.id))
             if item is not None and entry.outcome in OUTCOMES:
                 item.seen.add(entry.outcome)
+
+    def _parts(self, entry: TraceEntry) -> None:
+        values = self._branch_values.get(entry.id, ()) if entry.kind == "assessment" else ()
+        for index, part in enumerate(entry.parts or (), 1):
+            if entry.kind == "score":
+                key = f"{entry.id} item {index}"
+            elif index <= len(values):
+                key = _branch_key(entry.id, index, values[index - 1])
+            else:
+                continue  # the `otherwise` branch: it has no condition to cover
+            item = self.items.get((entry.kind, key))
+            # A branch after the one that decided gave no result: for coverage it did not fire.
+            outcome = "not_fired" if part.outcome == "not_tried" else part.outcome
+            if item is not None and outcome in OUTCOMES:
+                item.seen.add(outcome)
 
     @property
     def required(self) -> int:
@@ -333,3 +368,7 @@ class Coverage:
     def covered(self) -> int:
         """How many of them some case reached."""
         return sum(len(i.required) - len(i.missing) for i in self.items.values())
+
+
+def _branch_key(assessment: str, index: int, value: str) -> str:
+    return f"{assessment} branch {index} ({value})"

@@ -263,13 +263,15 @@ def _table(shown: str, coverage: Coverage, mark: str, out: TextIO) -> None:
     )
     items = list(coverage.items.values())
     width = max([len("id"), *(len(i.id) for i in items)])
-    print(f"  {'id':<{width}}  {'kind':<8}  {'fired':<5}  {'not fired':<9}  unknown", file=out)
+    print(f"  {'id':<{width}}  {'kind':<10}  {'fired':<5}  {'not fired':<9}  unknown", file=out)
     for item in items:
         cells = [mark if o in item.seen else "-" for o in ("fired", "not_fired", "unknown")]
         if not item.unknown_possible:
             cells[2] = "n/a"
         kind = item.kind.replace("_", " ")
-        print(f"  {item.id:<{width}}  {kind:<8}  {cells[0]:<5}  {cells[1]:<9}  {cells[2]}".rstrip(), file=out)
+        print(
+            f"  {item.id:<{width}}  {kind:<10}  {cells[0]:<5}  {cells[1]:<9}  {cells[2]}".rstrip(), file=out
+        )
 
 
 def _words(outcomes: Sequence[str]) -> list[str]:
