@@ -176,11 +176,11 @@ class Declarations:
             move = " one rung"
         lines += [f"{_VERB.get(rule.verdict, rule.verdict.capitalize())}{move} if {condition}.", ""]
         if all(name in self.p.exercises for name in rule.targets.names):
-            lines.append("- For: " + self._names(rule.targets.exercises))
+            lines.append("- For: " + self._names(self.by_name(rule.targets.exercises)))
         else:
             lines += [
                 "- Written for: " + ", ".join(self._written(name) for name in rule.targets.names),
-                "- Applies to: " + self._names(rule.targets.exercises),
+                "- Applies to: " + self._names(self.by_name(rule.targets.exercises)),
             ]
         if rule.verdict in ("regress", "progress") and not rule.to:
             lines.append("- Moves: " + self._moves(rule))
@@ -219,7 +219,7 @@ class Declarations:
         """Where a one-rung `progress` or `regress` takes each target."""
         step = 1 if rule.verdict == "progress" else -1
         moves = []
-        for target in rule.targets.exercises:
+        for target in self.by_name(rule.targets.exercises):
             e = self.p.exercises[target]
             if e.ladder is None or e.rung is None:
                 moves.append(f"{self.words.exercise(target)}: on no ladder, no move")
@@ -308,10 +308,10 @@ class Declarations:
             case ScopeKind.ANY:
                 return "of any exercise"
             case ScopeKind.TAGGED:
-                tagged = [e.id for e in self.p.exercises.values() if h.tag in e.tags]
+                tagged = self.by_name(e.id for e in self.p.exercises.values() if h.tag in e.tags)
                 return f"of the exercises tagged {code(h.tag or '')} ({self._names(tagged)})"
         groups: dict[tuple[str, ...], list[str]] = {}
-        for target in targets or ():
+        for target in self.by_name(targets or ()):
             ids = ir.scope_exercises(self.p.exercises, self.p.ladders, h, target) or frozenset()
             e = self.p.exercises[target]
             rungs = tuple(r for r in (self.p.ladders[e.ladder].rungs if e.ladder else ()) if r in ids)
@@ -320,6 +320,16 @@ class Declarations:
             f"for {self._names(group)}: {self._names(rungs) if rungs else 'none'}" for rungs, group in groups.items()
         )
         return f"{SCOPE_WORDS[h.scope or ScopeKind.LADDER]} ({per})"
+
+    def by_name(self, exercises: Iterable[str]) -> list[str]:
+        """Exercise ids where their order changes no decision: rungs easiest first, ladder by ladder,
+        then the exercises on no ladder by name, so that the page does not follow the declarations."""
+
+        def key(x: str) -> tuple[bool, str, int, str, str]:
+            e = self.p.exercises[x]
+            return (e.ladder is None, e.ladder or "", e.rung or 0, e.name, x)
+
+        return sorted(exercises, key=key)
 
     def _names(self, exercises: Iterable[str]) -> str:
         names = [self.words.exercise(x) for x in exercises]
