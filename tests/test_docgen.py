@@ -182,21 +182,26 @@ def test_each_rule_is_written_once_under_its_verdict_with_its_sentence(tmp_path:
     assert "- Written for: tagged `strengthening`" in sore
     assert "- Applies to: *Gluteal squeeze*, *Glute bridge*" in sore
     assert "says nothing about a missing answer" in text.split("## Sign-off checklist")[1]
-    assert "Check first, before the exercise, if `red_flags.screened_at` is before `screen_max_age` ago." in text
+    assert (
+        "Check first, before the exercise, if `red_flags.screened_at` is before `screen_max_age` ago." in text
+    )
     assert (
         "Move up one rung if every one of the last 3 sessions had `sessions.pain_during` at most "
         "`pain_ceiling`." in text
     )
     assert "- Moves: *Gluteal squeeze* → *Glute bridge*" in text
     assert (
-        "Step down one rung if `age` is at least 80 years and `symptoms.side` is one of `both` or `left`." in text
+        "Step down one rung if `age` is at least 80 years and `symptoms.side` is one of `both` or `left`."
+        in text
     )
     assert (
         "Avoid the exercise if `exam.weakness` includes any of `dorsiflexion` or `knee_extension` "
         "or `exam.weakest_grade` is between 0 and 3." in text
     )
     assert "and **otherwise**: when no rule fires, the exercise is *allow*." in text
-    assert '- **"flare"** means: `sessions.next_morning_pain` is at least `sessions.pain_before` plus 2.' in text
+    assert (
+        '- **"flare"** means: `sessions.next_morning_pain` is at least `sessions.pain_before` plus 2.' in text
+    )
 
 
 def test_red_flags_ask_their_questions_and_the_catalogues_follow(tmp_path: Path) -> None:
@@ -258,7 +263,10 @@ def test_the_language_example_with_its_library() -> None:
     text = out.getvalue()
     assert "# Glute bridge safety in sciatica" in text
     flag = blocks(text)["red-flag-cauda_equina"][1]
-    assert 'Stop all exercise and get emergency care now if "cauda equina signs" or `symptoms.bilateral_new`.' in flag
+    assert (
+        'Stop all exercise and get emergency care now if "cauda equina signs" or `symptoms.bilateral_new`.'
+        in flag
+    )
     start_low = blocks(text)["rule-start_low"][1]
     assert 'Step down one rung if "radiating pain below knee".' in start_low
     assert "- For: *Glute bridge with brace*" in start_low
@@ -451,11 +459,15 @@ def test_each_rule_says_what_history_it_reads(rule: str, words: str) -> None:
 def test_when_unknown_is_said_for_every_rule_in_its_own_words() -> None:
     found = blocks(golden_page())
     unknown = {
-        rule: next(line for line in block.splitlines() if line.startswith("- If an answer it needs is missing: "))
+        rule: next(
+            line for line in block.splitlines() if line.startswith("- If an answer it needs is missing: ")
+        )
         for (rule, (_section, block)) in found.items()
         if rule.startswith("rule-")
     }
-    assert unknown["rule-provoked"].endswith("it does not fire (`when unknown ignore`: the author's decision)")
+    assert unknown["rule-provoked"].endswith(
+        "it does not fire (`when unknown ignore`: the author's decision)"
+    )
     assert unknown["rule-earn_the_rung"].endswith(
         'it counts as **avoid** (its own `when unknown`); the patient is told: "Tell us how the easier exercise went."'
     )
@@ -489,8 +501,14 @@ def test_every_assumption_is_in_the_checklist_with_its_declaration_and_line() ->
 
 def test_parameters_show_their_titles_and_yes_no_as_yes_no() -> None:
     text = golden_page()
-    assert "| `pain_ceiling` | Highest local pain allowed during a session | 2 | 2 to 5 | none (whole number) |" in text
-    assert "| `harder_approved` | A clinician approved the harder rungs | no | yes or no | none (yes/no) |" in text
+    assert (
+        "| `pain_ceiling` | Highest local pain allowed during a session | 2 | 2 to 5 | none (whole number) |"
+        in text
+    )
+    assert (
+        "| `harder_approved` | A clinician approved the harder rungs | no | yes or no | none (yes/no) |"
+        in text
+    )
 
 
 def test_no_field_path_is_cut_to_its_leaf() -> None:

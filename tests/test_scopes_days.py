@@ -190,7 +190,10 @@ def test_the_review_page_names_the_rungs_a_scope_reads() -> None:
         "- Written for: ladder `bridge` above *Partial-range glute bridge* (*Glute bridge* → *Single-leg bridge*)"
         in page
     )
-    assert "on the rung below (for *Glute bridge*: *Partial-range glute bridge*; for *Single-leg bridge*: " in page
+    assert (
+        "on the rung below (for *Glute bridge*: *Partial-range glute bridge*; for *Single-leg bridge*: "
+        in page
+    )
     assert "on a lower rung (for *Lying glute squeeze*: none; for *Partial-range glute bridge*: " in page
 
 

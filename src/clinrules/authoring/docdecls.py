@@ -115,7 +115,12 @@ class Declarations:
         low = sum(min(item.points, 0) for item in score.items)
         high = sum(max(item.points, 0) for item in score.items)
         lines = heading("score", score.id or "", score.title)
-        lines += ["A whole number: the points of the items that hold.", "", "| points | if |", "| --- | --- |"]
+        lines += [
+            "A whole number: the points of the items that hold.",
+            "",
+            "| points | if |",
+            "| --- | --- |",
+        ]
         lines += [f"| {item.points} | {self.words.condition(item.condition)} |" for item in score.items]
         lines += [
             "",
@@ -212,7 +217,9 @@ class Declarations:
                 rungs = rungs[rungs.index(above) + 1 :]
             else:
                 above_words = ""
-            return f"ladder `{ladder}`{above_words} (" + " → ".join(self.words.exercise(r) for r in rungs) + ")"
+            return (
+                f"ladder `{ladder}`{above_words} (" + " → ".join(self.words.exercise(r) for r in rungs) + ")"
+            )
         return self.words.exercise(name)
 
     def _moves(self, rule: ir.Rule) -> str:
@@ -237,8 +244,10 @@ class Declarations:
             return "it reads no answer (only parameters, times and the session log), so it is never unknown"
         match rule.unknown_from:
             case ir.UnknownFrom.RULE | ir.UnknownFrom.HEADER:
-                whose = "its own `when unknown`" if rule.unknown_from is ir.UnknownFrom.RULE else (
-                    f"the header's `unknown {rule.when_unknown}`"
+                whose = (
+                    "its own `when unknown`"
+                    if rule.unknown_from is ir.UnknownFrom.RULE
+                    else (f"the header's `unknown {rule.when_unknown}`")
                 )
                 told = (
                     f'; the patient is told: "{md(rule.unknown_say)}"'
@@ -317,7 +326,8 @@ class Declarations:
             rungs = tuple(r for r in (self.p.ladders[e.ladder].rungs if e.ladder else ()) if r in ids)
             groups.setdefault(rungs, []).append(target)
         per = "; ".join(
-            f"for {self._names(group)}: {self._names(rungs) if rungs else 'none'}" for rungs, group in groups.items()
+            f"for {self._names(group)}: {self._names(rungs) if rungs else 'none'}"
+            for rungs, group in groups.items()
         )
         return f"{SCOPE_WORDS[h.scope or ScopeKind.LADDER]} ({per})"
 

@@ -63,7 +63,9 @@ class _Page:
         self.words = Words(_exercise_words(program))
         self.decls = Declarations(program, self.words)
         self.lines: list[str] = []
-        self.rules = {v: sorted((r for r in program.rules if r.verdict == v), key=lambda r: r.id) for v in VERDICTS}
+        self.rules = {
+            v: sorted((r for r in program.rules if r.verdict == v), key=lambda r: r.id) for v in VERDICTS
+        }
 
     def out(self, *lines: str) -> None:
         self.lines.extend(lines)
@@ -149,7 +151,9 @@ class _Page:
         step = 2
         if p.scores or p.assessments:
             parts = [f"[{n} {'score' if n == 1 else 'scores'}](#scores)" for n in [len(p.scores)] if n]
-            parts += [f"[{n} assessment{'' if n == 1 else 's'}](#assessments)" for n in [len(p.assessments)] if n]
+            parts += [
+                f"[{n} assessment{'' if n == 1 else 's'}](#assessments)" for n in [len(p.assessments)] if n
+            ]
             self.out(
                 f"{step}. **Scores and assessments** ({' and '.join(parts)}): worked out from the answers. "
                 "An assessment is a result of its own, whatever the exercises; a score or an assessment "
@@ -172,10 +176,14 @@ class _Page:
             if verdict == "allow":
                 break
             count = f"[{len(rules)} rule{'' if len(rules) == 1 else 's'}](#{slug(_SECTION[verdict])})"
-            self.out(f"{step}. **{verdict.capitalize()}** ({count if rules else 'no rule'}): {_STEP[verdict]}")
+            self.out(
+                f"{step}. **{verdict.capitalize()}** ({count if rules else 'no rule'}): {_STEP[verdict]}"
+            )
             step += 1
         allow = self.rules["allow"]
-        allowing = f" ([{len(allow)} rule{'' if len(allow) == 1 else 's'}](#rules-that-allow))" if allow else ""
+        allowing = (
+            f" ([{len(allow)} rule{'' if len(allow) == 1 else 's'}](#rules-that-allow))" if allow else ""
+        )
         self.out(
             f"{step}. **Allow**{allowing} and **otherwise**: when no rule fires, the exercise is "
             f"*{p.otherwise}*.",
@@ -269,7 +277,9 @@ class _Page:
     def _ladders(self) -> None:
         if not self.p.ladders:
             return
-        self.out("## Ladders", "", "Easiest first; a `progress` moves one rung up, a `regress` one rung down.", "")
+        self.out(
+            "## Ladders", "", "Easiest first; a `progress` moves one rung up, a `regress` one rung down.", ""
+        )
         for ladder in sorted(self.p.ladders.values(), key=lambda x: x.id):
             self.out(f"- `{ladder.id}`: " + " → ".join(self.words.exercise(r) for r in ladder.rungs))
         self.out("")
@@ -331,7 +341,9 @@ class _Page:
                 "sign-off, on a `reviewed` line."
             )
         if not p.reviews:
-            points.append(f'- [ ] No `reviewed DATE by "NAME"` line: no clinician has signed this {self._noun()}.')
+            points.append(
+                f'- [ ] No `reviewed DATE by "NAME"` line: no clinician has signed this {self._noun()}.'
+            )
         for verdict in VERDICTS[: VERDICTS.index("progress")]:  # missing data never allows or advances
             for rule in self.rules[verdict]:
                 if rule.unknown_from is ir.UnknownFrom.NONE and reads_answers(rule.condition):
