@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import re
 from pathlib import Path
@@ -9,9 +10,13 @@ from pathlib import Path
 import pytest
 
 import clinrules
-from clinrules.authoring.docgen import page
+from clinrules import ir
+from clinrules.authoring.cases import check_program
+from clinrules.authoring.docdecls import VERDICTS
+from clinrules.authoring.docgen import _SECTION, page, slug
 from clinrules.authoring.docwords import duration, quantity
 from clinrules.cli import main
+from clinrules.cli.args import chosen_model
 from clinrules.decision.result import DISCLAIMER
 from tests.conftest import ROOT
 
@@ -82,77 +87,148 @@ def doc(text: str, tmp_path: Path, name: str = "bridge.rules") -> str:
     return out.getvalue()
 
 
-def test_the_page_has_every_section(tmp_path: Path) -> None:
+SECTIONS = [
+    "## Review",
+    "## Overview",
+    "## Red flags",
+    "## Rules that stop",
+    "## Rules that avoid",
+    "## Rules that check first",
+    "## Rules that step down",
+    "## Rules that lower the dose",
+    "## Rules that move up",
+    "## Defined terms",
+    "## Parameters",
+    "## Exercises",
+    "## Ladders",
+    "## Sources",
+    "## Sign-off checklist",
+]
+
+
+def headings(text: str, level: str = "##") -> list[str]:
+    return re.findall(rf"^({level} .*)$", text, re.MULTILINE)
+
+
+def blocks(text: str) -> dict[str, tuple[str, str]]:
+    """Each declaration's block by its anchor, with the section (##) it stands in."""
+    found: dict[str, tuple[str, str]] = {}
+    section = ""
+    for part in re.split(r"(?m)^(?=<a id=\"|## )", text):
+        if part.startswith("## "):
+            section = part.splitlines()[0]
+            continue
+        match = re.match(r'<a id="([^"]+)"></a>', part)
+        if match:
+            assert match.group(1) not in found, match.group(1)
+            found[match.group(1)] = (section, part)
+    return found
+
+
+def test_the_sections_come_in_the_order_the_decision_is_made(tmp_path: Path) -> None:
     text = doc(RULES, tmp_path)
-    headings = re.findall(r"^(#+ .*)$", text, re.MULTILINE)
-    assert headings[0] == "# Bridge review"
-    for section in (
-        "## Review",
-        "## Sources",
-        "## Parameters",
-        "## Exercises",
-        "## Ladders",
-        "## Red flags",
-        "## Rules by exercise",
-        "## Defined terms",
-    ):
-        assert section in headings, section
-    assert "### Glute bridge (`glute_bridge`)" in headings
-    assert "### `cauda_equina`: Possible cauda equina syndrome" in headings
+    assert headings(text, "#")[0] == "# Bridge review"
+    assert headings(text) == SECTIONS
+    assert "### `cauda_equina`: Possible cauda equina syndrome" in headings(text, "###")
     assert "- Version: 1.2.0" in text
     assert "- Status: draft" in text
     assert "**Not signed off.**" in text
     assert "None: no clinician has reviewed this ruleset yet." in text
     assert DISCLAIMER.replace("*", "") in text.replace("\\", "")
+    assert "- Safety net, shown with every decision: none" in text
+    # The overview's steps: red flags, which exercises, then each verdict, most restrictive first.
+    overview = text.split("## Overview", 1)[1].split("## Red flags", 1)[0]
+    steps = re.findall(r"^\d+\. \*\*([^*]+)\*\*", overview, re.MULTILINE)
+    assert steps == [
+        "[Red flags](#red-flags)",
+        "Which exercises.",
+        "Stop",
+        "Avoid",
+        "Check",
+        "Regress",
+        "Modify",
+        "Progress",
+        "Allow",
+    ]
+    for link in re.findall(r"\]\(#([^)]+)\)", overview):
+        assert f"## {link.replace('-', ' ')}".lower() in [h.lower() for h in SECTIONS], link
 
 
-def test_rules_read_as_sentences(tmp_path: Path) -> None:
+def test_each_rule_is_written_once_under_its_verdict_with_its_sentence(tmp_path: Path) -> None:
     text = doc(RULES, tmp_path)
+    found = blocks(text)
+    section = {
+        "provoked": "## Rules that stop",
+        "weak": "## Rules that avoid",
+        "stale": "## Rules that check first",
+        "easier": "## Rules that step down",
+        "sore": "## Rules that lower the dose",
+        "ready": "## Rules that move up",
+    }
+    for rule, heading in section.items():
+        assert found[f"rule-{rule}"][0] == heading, rule
+        assert text.count(f'<a id="rule-{rule}">') == 1
+    provoked = found["rule-provoked"][1]
+    assert "Stop the exercise if the last session had `sessions.shooting_pain`." in provoked
+    assert "- For: *Glute bridge*\n" in provoked
+    assert "- Instead: *Gluteal squeeze*, *Walking*" in provoked
+    assert "- If an answer it needs is missing: it counts as **check** (its own `when unknown`)" in provoked
+    assert '- Tell the patient: "Stop the bridge for today."' in provoked
+    assert "- Note for the clinician: Check the nerve signs." in provoked
+    assert "- Sources: `guide` (A guide to sciatica)" in provoked
+    sore = found["rule-sore"][1]
+    assert 'Lower the dose if 2 of the last 3 sessions had "flare".' in sore
+    assert "- Dose: 5 repetitions, partial range of movement" in sore
+    assert "- Written for: tagged `strengthening`" in sore
+    assert "- Applies to: *Gluteal squeeze*, *Glute bridge*" in sore
+    assert "says nothing about a missing answer" in text.split("## Sign-off checklist")[1]
     assert (
-        "- **`provoked`** (Leg symptoms): Stop *Glute bridge* if the last session had shooting pain." in text
-    )
-    assert "  - Instead: Gluteal squeeze (`glute_squeeze`), Walking (`walking`)" in text
-    assert "  - If this cannot be judged: check" in text
-    assert '  - Tell the patient: "Stop the bridge for today."' in text
-    assert "  - Note for the clinician: Check the nerve signs." in text
-    assert "  - Sources: `guide` (A guide to sciatica)" in text
-    assert 'Lower the dose of *Glute bridge* if 2 of the last 3 sessions had "flare".' in text
-    assert "  - Dose: 5 repetitions, partial range of movement" in text
-    assert (
-        "Check first (ask the missing questions) before *Walking* if screened at is before "
-        "screen max age ago." in text
+        "Check first, before the exercise, if `red_flags.screened_at` is before `screen_max_age` ago." in text
     )
     assert (
-        "Move up from *Gluteal squeeze* to *Glute bridge* if every one of the last 3 sessions "
-        "had pain during at most pain ceiling." in text
+        "Move up one rung if every one of the last 3 sessions had `sessions.pain_during` at most "
+        "`pain_ceiling`." in text
+    )
+    assert "- Moves: *Gluteal squeeze* → *Glute bridge*" in text
+    assert (
+        "Step down one rung if `age` is at least 80 years and `symptoms.side` is one of `both` or `left`."
+        in text
     )
     assert (
-        "Step down from *Glute bridge* to *Gluteal squeeze* if age is at least 80 years "
-        "and side is one of both or left." in text
+        "Avoid the exercise if `exam.weakness` includes any of `dorsiflexion` or `knee_extension` "
+        "or `exam.weakest_grade` is between 0 and 3." in text
     )
+    assert "and **otherwise**: when no rule fires, the exercise is *allow*." in text
     assert (
-        "Avoid *Glute bridge* if weakness includes any of dorsiflexion or knee extension "
-        "or weakest grade is between 0 and 3." in text
+        '- **"flare"** means: `sessions.next_morning_pain` is at least `sessions.pain_before` plus 2.' in text
     )
-    assert "**Otherwise**, when no rule applies: Allow *Walking*." in text
-    assert '- **"flare"** means: next morning pain is at least pain before plus 2.' in text
 
 
-def test_red_flags_catalogue_and_parameters(tmp_path: Path) -> None:
+def test_red_flags_ask_their_questions_and_the_catalogues_follow(tmp_path: Path) -> None:
     text = doc(RULES, tmp_path)
-    assert "Stop all exercise and get emergency care now if saddle anaesthesia or urinary retention." in text
+    flag = blocks(text)["red-flag-cauda_equina"][1]
+    assert (
+        "Stop all exercise and get emergency care now if `red_flags.saddle_anaesthesia` or "
+        "`red_flags.urinary_retention`." in flag
+    )
+    asked = re.findall(r"^    - (.*)$", flag, re.MULTILINE)
+    assert [re.search(r"\[`([^`]+)`\]", q).group(1) for q in asked] == [  # type: ignore[union-attr]
+        "red_flags.saddle_anaesthesia",
+        "red_flags.urinary_retention",
+    ]
+    assert all(q.endswith("(answered by the patient)") for q in asked)
     assert "| `guide` | A guide to sciatica | Praxis | 2024 | https://example.org/guide |" in text
     assert "| `pain_ceiling` | - | 2 | 2 to 5 | none (whole number) |" in text
     assert "| `screen_max_age` | - | 24 | 1 to 48 | hours (whole number) |" in text
     assert (
-        "| `glute_squeeze` | Gluteal squeeze | `isometric`, `strengthening` | "
+        "| Gluteal squeeze | `glute_squeeze` | `isometric`, `strengthening` | "
         "10 repetitions, hold 6 to 7 seconds, rest 2 to 3 seconds |" in text
     )
     assert (
-        "| `glute_bridge` | Glute bridge | `strengthening` | "
+        "| Glute bridge | `glute_bridge` | `strengthening` | "
         "8 to 10 repetitions, 2 sets, 1 to 2 times a day, full range of movement |" in text
     )
-    assert "- `bridge`: `glute_squeeze` → `glute_bridge`" in text
+    assert "- `bridge`: *Gluteal squeeze* → *Glute bridge*" in text
 
 
 def test_the_page_is_deterministic_whatever_the_order_of_declarations(tmp_path: Path) -> None:
@@ -186,18 +262,22 @@ def test_the_language_example_with_its_library() -> None:
     assert main(["doc", str(LANGUAGE / "glute_bridge.rules")], out, err) == 0, err.getvalue()
     text = out.getvalue()
     assert "# Glute bridge safety in sciatica" in text
-    assert 'Stop all exercise and get emergency care now if "cauda equina signs" or bilateral new.' in text
+    flag = blocks(text)["red-flag-cauda_equina"][1]
     assert (
-        'Step down from *Glute bridge with brace* to *Partial-range glute bridge* if "radiating pain below knee".'
-        in text
+        'Stop all exercise and get emergency care now if "cauda equina signs" or `symptoms.bilateral_new`.'
+        in flag
     )
+    start_low = blocks(text)["rule-start_low"][1]
+    assert 'Step down one rung if "radiating pain below knee".' in start_low
+    assert "- For: *Glute bridge with brace*" in start_low
+    assert "- Moves: *Glute bridge with brace* → *Partial-range glute bridge*" in start_low
     rs = clinrules.load(LANGUAGE / "glute_bridge.rules", allow_draft=True)
     assert page(rs.program).splitlines()[0] == "# Glute bridge safety in sciatica"
 
 
 def test_text_from_the_rule_file_is_escaped(tmp_path: Path) -> None:
     text = doc(RULES.replace('"Leg symptoms"', '"Leg *symptoms* | <b>"'), tmp_path)
-    assert "(Leg \\*symptoms\\* \\| \\<b\\>)" in text
+    assert "### `provoked`: Leg \\*symptoms\\* \\| \\<b\\>\n" in text
 
 
 def test_output_file(tmp_path: Path) -> None:
@@ -251,12 +331,11 @@ rule recent for walking:
 otherwise allow
 """
     text = doc(rules, tmp_path)
-    assert "Avoid *Walking* if *osteoporosis or steroids* and new episode." in text
-    assert "  - Instead: Cycling (`cycling`)" in text  # never the exercise itself
-    assert "  - Instead: Walking (`walking`)" in text
+    assert "Avoid the exercise if `red_flags.osteoporosis_or_steroids` and `new_episode`." in text
+    assert "- Instead: *Walking*, *Cycling*" in text  # each target is offered the others, never itself
     assert (
-        "Avoid *Walking* if any session within 4 days had "
-        "(the session time at or after 24 hours ago and shooting pain)." in text
+        "Avoid the exercise if any session within 4 days had "
+        "(the session time at or after 24 hours ago and `sessions.shooting_pain`)." in text
     )
 
 
@@ -280,3 +359,213 @@ def test_quantities_in_words(value: float, unit: str | None, words: str) -> None
     assert quantity(value, unit) == words
     if unit == "s":
         assert duration(value) == words
+
+
+# ---------------------------------------------------------------- the page as the algorithm a clinician signs
+
+GOLDEN = ROOT / "tests" / "golden" / "doc"
+SHIPPED = ROOT / "rulesets" / "sciatica" / "glute_bridge.rules"
+OLD_SHIPPED_LINES = 1465  # the page of the shipped ruleset when it listed the rules under every exercise
+
+
+def golden_page() -> str:
+    program, _warnings = check_program(GOLDEN / "review.rules", "tests/golden/doc/review.rules")
+    return page(program)
+
+
+def shipped() -> tuple[ir.Program, str]:
+    program, _warnings = check_program(SHIPPED, "rulesets/sciatica/glute_bridge.rules")
+    return program, page(program)
+
+
+def test_the_golden_review_page_is_the_page_whole() -> None:
+    # After a deliberate change of the page: write golden_page() to tests/golden/doc/review.md and read the diff.
+    assert golden_page() == (GOLDEN / "review.md").read_text(encoding="utf-8")
+
+
+def test_the_shipped_page_is_shorter_and_names_every_rule_once_under_its_verdict() -> None:
+    program, text = shipped()
+    assert len(text.splitlines()) < OLD_SHIPPED_LINES // 2
+    found = blocks(text)
+    for rule in program.rules:
+        assert text.count(f'<a id="rule-{rule.id}">') == 1
+        assert text.count(f"### `{rule.id}`") == 1
+        section, block = found[f"rule-{rule.id}"]
+        assert section == "## " + _SECTION[rule.verdict], rule.id
+        # Every target by its name, on the rule's own lines.
+        targets = next(line for line in block.splitlines() if line.startswith(("- For: ", "- Applies to: ")))
+        named = targets.split(": ", 1)[1].split(", ")
+        names = [f"*{program.exercises[x].name}*" for x in rule.targets.exercises]
+        assert sorted(named) == sorted(names), rule.id  # each once, in rung order (no decision depends on it)
+    order = [h for h in headings(text) if h.startswith("## Rules that")]
+    assert order == ["## " + _SECTION[v] for v in VERDICTS if any(r.verdict == v for r in program.rules)]
+
+
+def test_every_target_form_is_listed_as_written_and_resolved() -> None:
+    text = golden_page()
+    found = blocks(text)
+    assert "- Written for: every exercise, except *Walking*" in found["rule-provoked"][1]
+    assert (
+        "- Written for: ladder `bridge` above *Lying glute squeeze* (*Partial bridge* → *Glute bridge with brace*)"
+        in found["rule-earn_the_rung"][1]
+    )
+    assert "- Applies to: *Partial bridge*, *Glute bridge with brace*" in found["rule-earn_the_rung"][1]
+    assert "- Written for: tagged `strengthening`, except tagged `gentle`" in found["rule-painful_days"][1]
+    assert "- Move up to *Glute bridge with brace*" not in text  # a `to` is a sentence, not a list item
+    assert "Move up to *Glute bridge with brace* if" in found["rule-ready"][1]
+    # No exercise that has a name is ever named by its id alone.
+    program, _ = check_program(GOLDEN / "review.rules", "review.rules")
+    prose = re.sub(r"(?m)^\| .*$", "", text)  # the exercise table gives each id beside its name
+    for exercise in program.exercises:
+        assert f"`{exercise}`" not in prose, exercise
+
+
+@pytest.mark.parametrize(
+    ("rule", "words"),
+    [
+        ("provoked", "the sessions within 24 hours of the exercise itself"),
+        ("step_down", "the last session of *Walking*"),
+        ("any_flare", "the last 3 sessions of any exercise"),
+        (
+            "after_adverse",
+            "the sessions within 48 hours on this ladder (for *Lying glute squeeze*, *Partial bridge*, "
+            "*Glute bridge with brace*: *Lying glute squeeze*, *Partial bridge*, *Glute bridge with brace*)",
+        ),
+        (
+            "after_adverse",
+            "the sessions within 48 hours on a lower rung (for *Lying glute squeeze*: none; for *Partial bridge*: "
+            "*Lying glute squeeze*; for *Glute bridge with brace*: *Lying glute squeeze*, *Partial bridge*)",
+        ),
+        (
+            "earn_the_rung",
+            "the sessions within `retrial_days` on the rung below (for *Partial bridge*: *Lying glute squeeze*; "
+            "for *Glute bridge with brace*: *Partial bridge*)",
+        ),
+        (
+            "painful_days",
+            "the last 3 calendar days (each session's own date) of the exercises tagged `strengthening` "
+            "(*Lying glute squeeze*, *Partial bridge*, *Glute bridge with brace*)",
+        ),
+        ("ready", "the last 3 calendar days (each session's own date) of the exercise itself"),
+        ("gate", "none (it reads no session)"),
+    ],
+)
+def test_each_rule_says_what_history_it_reads(rule: str, words: str) -> None:
+    block = blocks(golden_page())[f"rule-{rule}"][1]
+    read = next(line for line in block.splitlines() if line.startswith("- History read: "))
+    assert words in read, read
+
+
+def test_when_unknown_is_said_for_every_rule_in_its_own_words() -> None:
+    found = blocks(golden_page())
+    unknown = {
+        rule: next(
+            line for line in block.splitlines() if line.startswith("- If an answer it needs is missing: ")
+        )
+        for (rule, (_section, block)) in found.items()
+        if rule.startswith("rule-")
+    }
+    assert unknown["rule-provoked"].endswith(
+        "it does not fire (`when unknown ignore`: the author's decision)"
+    )
+    assert unknown["rule-earn_the_rung"].endswith(
+        'it counts as **avoid** (its own `when unknown`); the patient is told: "Tell us how the easier exercise went."'
+    )
+    assert "(the header's `unknown check`)" in unknown["rule-step_down"]
+    assert "so it is never unknown" in unknown["rule-gate"]  # a yes/no parameter is never unknown
+    assert "never allow or advance" in unknown["rule-ready"]
+
+
+def test_every_assumption_is_in_the_checklist_with_its_declaration_and_line() -> None:
+    text = golden_page()
+    checklist = text.split("## Sign-off checklist", 1)[1]
+    boxes = re.findall(r"^- \[ \] (.*)$", checklist, re.MULTILINE)
+    program, _ = check_program(GOLDEN / "review.rules", "tests/golden/doc/review.rules")
+    source = (GOLDEN / "review.rules").read_text(encoding="utf-8").splitlines()
+    written = [
+        *((f.id, "red-flag", a.text) for f in program.red_flags for a in f.assumptions),
+        *((s.id, "score", a) for s in program.scores.values() for a in s.assumptions),
+        *((a.id, "assessment", x) for a in program.assessments.values() for x in a.assumptions),
+        *((r.id, "rule", a.text) for r in program.rules for a in r.assumptions),
+    ]
+    assert len(written) == 4
+    for ident, kind, assumption in written:
+        box = next(b for b in boxes if b.startswith(assumption))
+        assert f"](#{kind}-{ident})" in box
+        line = int(re.search(r":(\d+)`\)$", box).group(1))  # type: ignore[union-attr]
+        assert f'assumption "{assumption}"' in source[line - 1]
+        assert text.count(f"- Assumption: {assumption}") == 1  # and beside its declaration
+    assert any(b.startswith("The status is `draft`") for b in boxes)
+    assert any(b.startswith("No `reviewed") for b in boxes)
+
+
+def test_parameters_show_their_titles_and_yes_no_as_yes_no() -> None:
+    text = golden_page()
+    assert (
+        "| `pain_ceiling` | Highest local pain allowed during a session | 2 | 2 to 5 | none (whole number) |"
+        in text
+    )
+    assert (
+        "| `harder_approved` | A clinician approved the harder rungs | no | yes or no | none (yes/no) |"
+        in text
+    )
+
+
+def test_no_field_path_is_cut_to_its_leaf() -> None:
+    program, text = shipped()
+    read = {
+        n.path
+        for decl in (*program.red_flags, *program.rules)
+        for n in ir.nodes(decl.condition)
+        if isinstance(n, ir.FieldRef) and n.path != "sessions.at"  # the session's time: "the session time"
+    }
+    nested = {path for path in read if path.count(".") >= 1}
+    assert len(nested) > 20
+    shown = set(re.findall(r"`([a-z_][a-z0-9_.]*)`", text))
+    assert read <= shown  # each field read, by its whole path
+    whole = {*program.schema.fields, *(f"sessions.{leaf}" for leaf in program.schema.session_fields)}
+    leaves = {path.rsplit(".", 1)[-1] for path in nested} - whole
+    assert leaves
+    assert not shown & leaves, shown & leaves  # and never by its leaf alone
+
+
+@pytest.mark.parametrize("source", ["golden", "shipped", "language"])
+def test_anchors_are_unique_and_every_link_of_the_page_finds_its_anchor(source: str) -> None:
+    if source == "golden":
+        text = golden_page()
+    elif source == "shipped":
+        text = shipped()[1]
+    else:
+        text = page(clinrules.load(LANGUAGE / "glute_bridge.rules", allow_draft=True).program)
+    ids = re.findall(r'<a id="([^"]+)"></a>', text)
+    assert len(ids) == len(set(ids))
+    slugs = {slug(h.lstrip("#").strip()) for h in headings(text)}
+    assert not slugs & set(ids)
+    for target in re.findall(r"\]\(#([^)]+)\)", text):
+        assert target in slugs or target in ids, target
+
+
+def test_the_examples_with_assessments_get_pages_that_show_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    examples = [
+        ("ottawa", "ottawa_model:Patient", "ottawa.rules"),
+        ("startback", "startback_model:Patient", "screen.rules"),
+    ]
+    built = 0
+    for folder, model, rules in examples:
+        if not (ROOT / "examples" / folder / rules).is_file():
+            continue  # examples/startback joins the repository with the STarT Back example
+        monkeypatch.chdir(ROOT / "examples" / folder)  # as the Makefile checks them: --model from the folder
+        out, err = io.StringIO(), io.StringIO()
+        assert main(["doc", "--model", model, rules], out, err) == 0, err.getvalue()
+        text = out.getvalue()
+        found = blocks(text)
+        program, _ = check_program(Path(rules), rules, model=chosen_model(argparse.Namespace(model=model)))
+        for assessment in program.assessments.values():
+            section, block = found[f"assessment-{assessment.id}"]
+            assert section == "## Assessments"
+            assert all(f"**`{branch.value}`**" in block for branch in assessment.branches)
+        for flag in program.red_flags:
+            assert found[f"red-flag-{flag.id}"][0] == "## Red flags"
+        assert program.red_flags or program.assessments
+        built += 1
+    assert built >= 1

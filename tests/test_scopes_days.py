@@ -186,9 +186,15 @@ def test_the_review_page_names_the_rungs_a_scope_reads() -> None:
     out, err = io.StringIO(), io.StringIO()
     assert main(["doc", str(EXAMPLE)], out, err) == 0, err.getvalue()
     page = out.getvalue()
-    assert "Written for: ladder bridge above bridge\\_partial" in page
-    assert "  - Sessions on the rung below: Glute bridge (`glute_bridge`)" in page
-    assert "  - Sessions on a lower rung: none (no rung below this one)" in page
+    assert (
+        "- Written for: ladder `bridge` above *Partial-range glute bridge* (*Glute bridge* → *Single-leg bridge*)"
+        in page
+    )
+    assert (
+        "on the rung below (for *Glute bridge*: *Partial-range glute bridge*; for *Single-leg bridge*: "
+        in page
+    )
+    assert "on a lower rung (for *Lying glute squeeze*: none; for *Partial-range glute bridge*: " in page
 
 
 @pytest.mark.parametrize(

@@ -90,23 +90,23 @@ def ankle_page() -> str:
 
 def test_the_review_page_names_an_exercise_by_its_declared_name() -> None:
     text = ankle_page()
-    assert "- **`lateral`**: Avoid *Ankle range of motion* if " in text
-    assert "**Otherwise**, when no rule applies: Allow *Calf raise*." in text
+    assert "- For: *Ankle range of motion*\n" in text
+    assert "| Calf raise | `calf_raise` |" in text
     assert "ankle rom" not in text  # the id in words, which no one declared
     # Two exercises with one name are told apart by their ids.
-    assert "Allow *Walking* (`walking`)." in text
-    assert "Allow *Walking* (`walking_2`)." in text
+    assert "- Instead: *Walking* (`walking_2`)" in text
+    assert "| Walking | `walking` |" in text
 
 
 def test_two_nested_fields_with_one_leaf_never_read_the_same() -> None:
     lines = ankle_page().splitlines()
-    lateral = next(line for line in lines if line.startswith("- **`lateral`**"))
-    medial = next(line for line in lines if line.startswith("- **`medial`**"))
-    assert lateral.endswith("if exam.lateral malleolus.tender.")
-    assert medial.endswith("if exam.medial malleolus.tender.")
-    assert lateral.split(": ", 1)[1] != medial.split(": ", 1)[1]
-    # A leaf no other field has keeps its short name.
-    assert any(line.endswith("if not can bear weight.") for line in lines)
+    sentences = [line for line in lines if line.startswith("Avoid the exercise if ")]
+    # Every field by its whole path, never its leaf: a leaf no other field has is whole too.
+    assert sentences == [
+        "Avoid the exercise if `exam.lateral_malleolus.tender`.",
+        "Avoid the exercise if `exam.medial_malleolus.tender`.",
+        "Avoid the exercise if not `exam.can_bear_weight`.",
+    ]
 
 
 # ---------------------------------------------------------------- the text of an urgent decision

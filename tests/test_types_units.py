@@ -272,5 +272,5 @@ def test_the_patient_schema_marks_an_int_enum_ordinal_in_value_order_and_keeps_o
 
 def test_the_review_page_says_years_and_months_of_a_date_in_words(ward: clinrules.RuleSet) -> None:
     text = review_page(ward.program)
-    assert "if the time since birth date is at least 65 years." in text
-    assert "if the time since admitted on is less than wait." in text
+    assert "if the time since `birth_date` is at least 65 years." in text
+    assert "if the time since `admitted_on` is less than `wait`." in text

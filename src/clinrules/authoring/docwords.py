@@ -5,12 +5,16 @@ decision: the words come from the IR, where every name is resolved and every
 number is in its unit, so the page says what the evaluator does, not what the
 author meant to write; defined phrases stay by name (in quotes) and are
 collected so the page can define each one once. Everything returned is
-Markdown, escaped where it comes from the rule file.
+Markdown, escaped where it comes from the rule file. A field, a parameter
+and a value are set as code, by their whole names (`exam.lateral_malleolus.tip_tender`,
+never its leaf): the page is for the clinician who signs it, who must be able
+to find each name in the model and the rule text, and a name in code cannot
+be read as two words joined by `or`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 
 from clinrules import ir
 from clinrules.syntax.ast import SCOPE_WORDS, Quantifier, ScopeKind
@@ -38,9 +42,6 @@ _UNITS = {
 }
 
 
-_CONNECTIVES = frozenset({"and", "or", "not", "is", "in", "between", "includes", "had"})
-
-
 def md(text: str) -> str:
     """Text from a rule file, safe in Markdown (and in a table cell)."""
     for char in "\\`*_[]<>|":
@@ -48,30 +49,14 @@ def md(text: str) -> str:
     return text
 
 
-def words(name: str) -> str:
-    """An id or a dotted path in words, part by part: `exam.lateral_malleolus` -> `exam.lateral malleolus`."""
-    return name.replace("_", " ")
+def code(name: str) -> str:
+    """A name of the model or the ruleset (a field path, a parameter, a value, a tag), whole, as code."""
+    return f"`{name}`"
 
 
-def name_md(name: str) -> str:
-    """A field, parameter or value in words, as Markdown: in italics when its words
-    hold a connective (`osteoporosis_or_steroids`), so it cannot be misread as two."""
-    text = words(name)
-    return f"*{md(text)}*" if _CONNECTIVES & set(text.replace(".", " ").split()) else md(text)
-
-
-def shared_leaves(program: ir.Program) -> frozenset[str]:
-    """The leaf names that more than one field, or a field and a parameter, end in.
-
-    A field whose leaf is one of these is named by its whole path on the page
-    (and a session field as the session's), so that two different fields
-    never read the same: `exam.lateral_malleolus.tender` and
-    `exam.medial_malleolus.tender` are not both "tender".
-    """
-    schema = program.schema
-    shared = {leaf for leaf, paths in schema.leaves.items() if len(paths) > 1}
-    names = [*schema.leaves, *schema.session_fields, *program.parameters]
-    return frozenset(shared | {n for n in set(names) if names.count(n) > 1})
+def link(name: str, anchor: str) -> str:
+    """A name as code, linked to its section of the page."""
+    return f"[`{name}`](#{anchor})"
 
 
 def number(value: float) -> str:
@@ -152,16 +137,14 @@ def _counted(a: ir.Amount, word: str) -> str:
 class Words:
     """Renders conditions in words, as Markdown, and remembers the defined phrases it named."""
 
-    def __init__(self, exercises: Mapping[str, str] | None = None, shared: Collection[str] = ()) -> None:
+    def __init__(self, exercises: Mapping[str, str] | None = None) -> None:
         """Start with no phrase named.
 
         Args:
             exercises: each exercise id's words on the page (its declared name).
-            shared: the leaf names more than one field ends in (`shared_leaves`).
         """
         self.phrases: dict[str, ir.Condition] = {}
         self.exercises = exercises or {}
-        self.shared = shared
         self._had = 0  # inside `had`: "had pain during more than 2", without "is"
 
     def exercise(self, exercise: str) -> str:
@@ -211,14 +194,14 @@ class Words:
             case ir.Assessed(assessment=assessment, members=members, negated=negated):
                 listed = _listed(members, "or")
                 verb = ("is not" if negated else "is") if len(members) == 1 else "is one of"
-                return f"{name_md(assessment.id)} {verb} {listed}"
+                return f"{link(assessment.id, 'assessment-' + assessment.id)} {verb} {listed}"
         return "(a condition)"
 
     def _history(self, h: ir.History) -> str:
         pre = f"{self.exercise(h.exercise)} " if h.scope is ScopeKind.EXERCISE and h.exercise else ""
         of = ""
         if h.scope is not None and h.scope is not ScopeKind.EXERCISE:
-            of = " " + SCOPE_WORDS[h.scope].format(name_md(h.tag or ""))
+            of = " " + SCOPE_WORDS[h.scope].format(code(h.tag or ""))
         self._had += 1
         try:
             inner = self.condition(h.condition, nested=True)
@@ -252,17 +235,14 @@ class Words:
         match e:
             case ir.FieldRef(path=path, session=True) if path.rsplit(".", 1)[-1] == "at":
                 return "the session time"
-            case ir.FieldRef(path=path, session=session):
-                leaf = path.rsplit(".", 1)[-1]
-                if leaf not in self.shared:
-                    return name_md(leaf)
-                return f"the session's {name_md(leaf)}" if session else name_md(path)
+            case ir.FieldRef(path=path):
+                return code(path)
             case ir.ParamRef(name=name):
-                return name_md(name)
+                return code(name)
             case ir.Const(value=value, type=t):
                 return quantity(value, t.unit.name if t.unit else None)
             case ir.EnumConst(member=member):
-                return name_md(member)
+                return code(member)
             case ir.Now():
                 return "now"
             case ir.Scale(expr=inner):
@@ -270,12 +250,12 @@ class Words:
             case ir.Arith():
                 return self._arith(e)
             case ir.ScoreValue(score=score) if score.id is not None:
-                return name_md(score.id)
+                return link(score.id, "score-" + score.id)
             case ir.ScoreValue(score=score):
                 items = "; ".join(self.condition(item.condition) for item in score.items)
                 return f"the number of ({items}) that hold"
             case ir.AssessValue(assessment=assessment):
-                return name_md(assessment.id)
+                return link(assessment.id, "assessment-" + assessment.id)
         return "(a value)"
 
     def _arith(self, a: ir.Arith) -> str:
@@ -294,5 +274,5 @@ class Words:
 
 
 def _listed(members: frozenset[str], last: str) -> str:
-    names = [name_md(m) for m in sorted(members)]
+    names = [code(m) for m in sorted(members)]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {last} {names[-1]}"

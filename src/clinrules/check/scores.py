@@ -100,7 +100,7 @@ class ScoreRules(TypeRules):
             depth = max(depth, below)
             items.append(ir.ScoreItem(item.points, condition, item.span))
         self.scored_depth[node.id.name] = depth
-        cite, assumptions = self._own_clauses(node.clauses, source.file)
+        cite, assumptions, spans = self._own_clauses(node.clauses, source.file)
         return ir.Score(
             node.id.name,
             node.title.value if node.title else None,
@@ -110,6 +110,7 @@ class ScoreRules(TypeRules):
             cite,
             assumptions,
             source.file,
+            spans,
         )
 
     def _assessment(self, node: ast.Assess, source: ScoredSource) -> ir.Assessment:
@@ -128,7 +129,7 @@ class ScoreRules(TypeRules):
                 text = f"{value} if {_words(source.text, branch.condition.span)}"
             branches.append(ir.Branch(branch.value.name, condition, text, branch.span, say, note))
         self.scored_depth[node.id.name] = depth
-        cite, assumptions = self._own_clauses(node.clauses, source.file)
+        cite, assumptions, spans = self._own_clauses(node.clauses, source.file)
         values = tuple(dict.fromkeys(b.value for b in branches))
         return ir.Assessment(
             node.id.name,
@@ -139,6 +140,7 @@ class ScoreRules(TypeRules):
             cite,
             assumptions,
             source.file,
+            spans,
         )
 
     def _branch_clauses(self, branch: ast.Branch, file: str) -> tuple[str | None, str | None]:
@@ -157,13 +159,15 @@ class ScoreRules(TypeRules):
 
     def _own_clauses(
         self, clauses: tuple[ast.Clause, ...], file: str
-    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        """The sources a declaration cites (checked, sorted) and its assumptions, in order."""
+    ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Span, ...]]:
+        """The sources a declaration cites (checked, sorted), and its assumptions and their spans, in order."""
         cited: set[str] = set()
         assumptions: list[str] = []
+        spans: list[Span] = []
         for clause in clauses:
             if isinstance(clause, ast.Assumption):
                 assumptions.append(clause.text.value)
+                spans.append(clause.span)
             elif isinstance(clause, ast.Cite):
                 for source in clause.sources:
                     if source.name in self.sources:
@@ -175,7 +179,7 @@ class ScoreRules(TypeRules):
                         (file, source.span),
                         did_you_mean(source.name, self.sources) or 'declare it: source ID "TITLE"',
                     )
-        return tuple(sorted(cited)), tuple(assumptions)
+        return tuple(sorted(cited)), tuple(assumptions), tuple(spans)
 
     # ------------------------------------------------------------ uses
 

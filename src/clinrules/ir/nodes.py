@@ -309,6 +309,8 @@ class Score:
     cite: tuple[str, ...] = ()
     assumptions: tuple[str, ...] = ()
     file: str = ""
+    assumption_spans: tuple[Span, ...] = ()
+    """Where each of `assumptions` is written, in the same order (for the review page's checklist)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -346,6 +348,8 @@ class Assessment:
     cite: tuple[str, ...] = ()
     assumptions: tuple[str, ...] = ()
     file: str = ""
+    assumption_spans: tuple[Span, ...] = ()
+    """Where each of `assumptions` is written, in the same order."""
 
 
 TARGET_RELATIVE = frozenset({None, ScopeKind.LADDER, ScopeKind.LOWER, ScopeKind.BELOW})
