@@ -304,6 +304,12 @@ class _Page:
             "Each assumption is what a declaration rests on that no cited source states: confirm it, "
             "or have it changed, before signing.",
             "",
+            # The page is also written outside the docs site (clinrules doc -o), so the hazard log is
+            # named, not linked: a relative link would break there.
+            "Before signing, read the hazard log of clinrules (the page `clinical-safety.md` of its "
+            'documentation, "Clinical safety: the hazard log"): each hazard, its controls and tests, '
+            "and what is left for the clinical reviewer.",
+            "",
         )
         assumptions = self._assumptions()
         self.out(*(assumptions or ["No declaration states an assumption."]))
