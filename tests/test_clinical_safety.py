@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -220,14 +222,47 @@ def test_the_log_is_in_the_site_under_for_clinicians_and_on_the_review_page() ->
     assert "`clinical-safety.md`" in checklist
 
 
+_SHIPPED_VERSION = clinrules.load(SHIPPED, allow_draft=True).program.version
+
+
+DEMO = ROOT / "rulesets" / "sciatica" / "patients"
+
+
+@pytest.mark.xfail(
+    not _SHIPPED_VERSION.startswith("2."),
+    strict=True,
+    reason="ruleset 2.0.0 (model sciatica version 2) lands with the content branch",
+)
+def test_the_demo_patients_tell_the_story_of_2_0_0() -> None:
+    shipped = clinrules.load(SHIPPED, allow_draft=True)
+
+    def decide(name: str) -> dict[str, Any]:
+        decision = shipped.evaluate(json.loads((DEMO / name).read_text(encoding="utf-8")))
+        result: dict[str, Any] = decision.model_dump(mode="json")
+        return result
+
+    flare = decide("demo_a_flare_on_one_rung.json")
+    verdicts = {ident: entry["verdict"] for ident, entry in flare["exercises"].items()}
+    assert verdicts["glute_bridge"] == "regress"
+    assert flare["exercises"]["glute_bridge"]["regress_to"] == "bridge_partial"
+    assert all(
+        verdicts[rung] == "avoid" for rung in ("single_leg_bridge", "ball_rollout", "kb_deadlift", "kb_swing")
+    )
+    clear = decide("demo_b_clear_with_safety_net_and_recheck.json")
+    assert clear["triage"] == "clear"
+    assert clear["safety_net"]
+    assert clear["recheck_at"] is not None
+    startback = decide("demo_c_startback_unanswered_item_still_high.json")
+    assert startback["scores"]["startback_total"] == {"low": 6, "high": 7}
+    assert startback["scores"]["startback_psychosocial"] == {"low": 4, "high": 5}
+    assert startback["assessments"]["startback_risk"]["value"] == "high"
+
+
 def _shipped_declarations() -> tuple[str, set[str]]:
     program = clinrules.load(SHIPPED, allow_draft=True).program
     ids = {flag.id for flag in program.red_flags} | {rule.id for rule in program.rules}
     ids |= {score.id for score in program.scores.values() if score.id} | set(program.assessments)
     return program.version, ids
-
-
-_SHIPPED_VERSION = clinrules.load(SHIPPED, allow_draft=True).program.version
 
 
 @pytest.mark.xfail(

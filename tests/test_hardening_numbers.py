@@ -288,7 +288,8 @@ def test_flaw7_every_type_error_is_told_in_one_style(shipped: clinrules.RuleSet)
 
 def test_flaw7_what_json_can_say_is_still_accepted(shipped: clinrules.RuleSet) -> None:
     # Times as ISO text with an offset, choices by their value, instances of the model.
-    for path in sorted(PATIENTS.glob("*.json")):
+    # The demo_ patients are written for model version 2 (ruleset 2.0.0): test_clinical_safety.py reads them.
+    for path in sorted(p for p in PATIENTS.glob("*.json") if not p.name.startswith("demo_")):
         data = json.loads(path.read_text(encoding="utf-8"))
         from_dict = shipped.evaluate(data).model_dump(mode="json")
         assert shipped.evaluate(Patient.model_validate(data)).model_dump(mode="json") == from_dict
