@@ -32,7 +32,7 @@ def test_sciatica_fields_and_types() -> None:
     assert isinstance(schema.fields["exam.weakness"].type, t.EnumListType)
     assert schema.fields["red_flags.screened_at"].type == t.DATETIME
     assert schema.fields["exam.weakest_grade"].type == t.NumberType(True, None, 0, 5)
-    assert schema.groups == {"symptoms", "red_flags", "exam"}
+    assert schema.groups == {"symptoms", "red_flags", "exam", "startback"}
     assert schema.leaves["fever"] == ("red_flags.fever",)
 
 

@@ -1,4 +1,8 @@
-"""The built-in `sciatica` patient model, version 1 (contracts.md section 6).
+"""The built-in `sciatica` patient model, version 2 (clinical policy section 10).
+
+Version 2 adds fields to version 1 (contracts.md section 6) and removes none,
+so a version 1 document still validates; two fields keep their type with a
+sharper meaning (`red_flags.recent_trauma`, `red_flags.gait_disturbance`).
 
 JSON field names are the contract. Every field may be absent or null, which
 means unknown, except a session's `exercise` and `at`. Unknown is never read
@@ -15,6 +19,10 @@ from typing import Annotated, Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
 
 from clinrules.models.ordinal import OrdinalEnum
+from clinrules.models.startback import StartBack
+
+MODEL_VERSION = 2
+"""The version of the model; `clinrules schema patient` shows it as `version`."""
 
 
 class Extent(OrdinalEnum):
@@ -52,6 +60,18 @@ class Muscle(StrEnum):
     GREAT_TOE_EXTENSION = "great_toe_extension"
     PLANTARFLEXION = "plantarflexion"
     EVERSION = "eversion"
+
+
+class CesItem(StrEnum):
+    """The cauda equina screen items a clinician may record as longstanding and unchanged."""
+
+    DIFFICULTY_URINATING = "difficulty_urinating"
+    REDUCED_URINARY_SENSATION = "reduced_urinary_sensation"
+    URINARY_INCONTINENCE = "urinary_incontinence"
+    FAECAL_INCONTINENCE = "faecal_incontinence"
+    REDUCED_RECTAL_SENSATION = "reduced_rectal_sensation"
+    SADDLE_ANAESTHESIA = "saddle_anaesthesia"
+    SEXUAL_DYSFUNCTION = "sexual_dysfunction"
 
 
 class Range(StrEnum):
@@ -124,6 +144,16 @@ class Symptoms(BaseModel):
             "Are you in a flare-up right now, much worse than usual over the last day or two?"
         ),
     )
+    reported_at: AwareDatetime | None = Field(
+        default=None,
+        description="when today's symptoms were reported",
+        json_schema_extra=_ask("When were today's symptoms reported?", "device"),
+    )
+    not_improving: bool | None = Field(
+        default=None,
+        description="no better after four weeks of treatment",
+        json_schema_extra=_ask("After four weeks of treatment, is your back or leg no better?"),
+    )
 
 
 class RedFlags(BaseModel):
@@ -176,7 +206,10 @@ class RedFlags(BaseModel):
     )
     gait_disturbance: bool | None = Field(
         default=None,
-        json_schema_extra=_ask("Have you had new trouble walking because your legs do not work properly?"),
+        description="new difficulty walking because the legs do not work properly (not limping from pain)",
+        json_schema_extra=_ask(
+            "Have you had new trouble walking because your legs do not work properly, not just limping from pain?"
+        ),
     )
     sexual_dysfunction: bool | None = Field(
         default=None,
@@ -201,7 +234,16 @@ class RedFlags(BaseModel):
         default=None, json_schema_extra=_ask("Have you lost weight recently without trying to?")
     )
     recent_trauma: bool | None = Field(
-        default=None, json_schema_extra=_ask("Have you had a fall or an injury to your back recently?")
+        default=None,
+        description="any fall or injury in the last 6 weeks",
+        json_schema_extra=_ask("Have you had any fall or injury in the last 6 weeks?"),
+    )
+    major_trauma: bool | None = Field(
+        default=None,
+        description="a major injury (road accident, fall from height) in the last 6 weeks",
+        json_schema_extra=_ask(
+            "In the last 6 weeks, have you had a major injury, such as a road accident or a fall from a height?"
+        ),
     )
     osteoporosis_or_steroids: bool | None = Field(
         default=None,
@@ -217,6 +259,29 @@ class RedFlags(BaseModel):
         json_schema_extra=_ask(
             "Does your foot drop or slap when you walk, or do your toes catch on the ground?"
         ),
+    )
+    longstanding: list[CesItem] | None = Field(
+        default=None,
+        description="bladder, bowel, saddle or sexual symptoms a clinician recorded as longstanding and unchanged",
+        json_schema_extra=_ask(
+            "Which bladder, bowel, saddle or sexual symptoms have you recorded as longstanding and unchanged?",
+            "clinician",
+        ),
+    )
+    longstanding_reviewed_at: AwareDatetime | None = Field(
+        default=None,
+        json_schema_extra=_ask("When did you record those longstanding symptoms?", "clinician"),
+    )
+    ces_worse: bool | None = Field(
+        default=None,
+        description="any bladder, bowel, saddle or sexual symptom new or worse in the last 14 days",
+        json_schema_extra=_ask(
+            "In the last 14 days, has any bladder, bowel, bottom-numbness or sexual problem started or got worse?"
+        ),
+    )
+    cancer_history_reviewed_at: AwareDatetime | None = Field(
+        default=None,
+        json_schema_extra=_ask("When did you last review the cancer history for this episode?", "clinician"),
     )
 
 
@@ -252,6 +317,14 @@ class Exam(BaseModel):
         description="lowest MRC grade found",
         json_schema_extra=_ask(
             "Muscle testing: what is the lowest MRC grade found, from 0 to 5?", "clinician"
+        ),
+    )
+    progression_cleared: bool | None = Field(
+        default=None,
+        description="the examining clinician allows progression despite stable weakness",
+        json_schema_extra=_ask(
+            "Do you allow this patient to move up the exercise levels despite the stable weakness?",
+            "clinician",
         ),
     )
 
@@ -321,6 +394,14 @@ class Session(BaseModel):
         default=None,
         json_schema_extra=_ask("How far did you lift: holding still, part of the way, or all the way?"),
     )
+    load: float | None = Field(
+        default=None,
+        ge=0,
+        description="load lifted, as a percentage of body weight",
+        json_schema_extra=_ask(
+            "How heavy was the weight you lifted, as a percentage of your body weight?", unit="%"
+        ),
+    )
     form_ok: bool | None = Field(
         default=None, json_schema_extra=_ask("Did you keep good form throughout, with your back steady?")
     )
@@ -333,9 +414,9 @@ class Session(BaseModel):
 
 
 class Patient(BaseModel):
-    """A patient with sciatica: the state a ruleset with `model sciatica` reads."""
+    """A patient with sciatica: the state a ruleset with `model sciatica` reads (model version 2)."""
 
-    model_config = _STRICT
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"version": MODEL_VERSION})
 
     as_of: AwareDatetime | None = Field(
         default=None, json_schema_extra=_ask("When were these answers given?", "device")
@@ -361,8 +442,9 @@ class Patient(BaseModel):
     red_flags: RedFlags = Field(default_factory=RedFlags)
     exam: Exam = Field(default_factory=Exam)
     sessions: list[Session] = Field(default_factory=list)
+    startback: StartBack = Field(default_factory=StartBack)
 
-    @field_validator("symptoms", "red_flags", "exam", "sessions", mode="before")
+    @field_validator("symptoms", "red_flags", "exam", "sessions", "startback", mode="before")
     @classmethod
     def _null_means_empty(cls, value: Any, info: Any) -> Any:
         # A null group is a group whose every answer is unknown; no sessions is an empty log.
