@@ -20,15 +20,11 @@ $(STAMP): pyproject.toml
 # hence --allow-draft; see rulesets/sciatica/glute_bridge.rules. Each run
 # prints the decision text, which ends by saying it is decision support.
 DEMO_RULESET := rulesets/sciatica/glute_bridge.rules
-DEMO_PATIENTS := rulesets/sciatica/patients/01_first_session_all_exercises.json \
-	rulesets/sciatica/patients/16_one_delayed_flare.json \
-	rulesets/sciatica/patients/02_saddle_numbness.json
-# The story of ruleset 2.0.0 (model sciatica version 2; these files do not
-# validate against model version 1): a flare on one rung holds the harder
-# rungs; a clear patient with the safety net and a recheck time; STarT Back
-# with an unanswered item that still settles the group. Once 2.0.0 ships,
-# this line replaces the one above:
-# DEMO_PATIENTS := $(addprefix rulesets/sciatica/patients/,demo_a_flare_on_one_rung.json demo_b_clear_with_safety_net_and_recheck.json demo_c_startback_unanswered_item_still_high.json)
+# The story of ruleset 2.0.0 (model sciatica version 2): a flare on one rung
+# holds the harder rungs; a clear patient with the safety net and a recheck
+# time; STarT Back with an unanswered item that still settles the group.
+DEMO_PATIENTS := $(addprefix rulesets/sciatica/patients/,demo_a_flare_on_one_rung.json \
+	demo_b_clear_with_safety_net_and_recheck.json demo_c_startback_unanswered_item_still_high.json)
 
 demo: $(STAMP)
 	$(BIN)/clinrules check rulesets/

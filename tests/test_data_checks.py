@@ -120,7 +120,7 @@ def test_a_future_session_is_not_counted_and_warned(shipped: clinrules.RuleSet) 
         {"path": "sessions[0].at", "reason": "after as_of (2026-11-21T08:00:00Z): not counted"}
     ]
     # As if the session were not there, in the fast path too; the caller's data is not changed.
-    without = {**kept, "sessions": []}
+    without = {**kept, "sessions": kept["sessions"][1:]}  # the earlier session still counts
     assert decision.exercises == shipped.evaluate(without).exercises
     assert shipped.outcomes(state) == shipped.outcomes(without)
     assert shipped.outcomes(Patient.model_validate(state)) == shipped.outcomes(without)

@@ -168,8 +168,8 @@ def test_the_python_examples_of_getting_started_run(
     for block in blocks:
         exec(compile(block, "getting-started.md", "exec"), namespace)
     printed = capsys.readouterr().out
-    assert "glute_bridge_sciatica 1.0.0 review" in printed
-    assert "regress bridge_partial" in printed
+    assert "glute_bridge_sciatica 2.0.0 review" in printed
+    assert "avoid ['harder_after_adverse', 'single_adverse_step_down']" in printed
     assert "(('age', 'must be less than or equal to 120, got 300'),)" in printed
     assert "parameter 'pain_ceiling' must be between 2 and 5, got 9" in printed
 

@@ -246,8 +246,10 @@ def test_flaw7_true_is_not_an_age(shipped: clinrules.RuleSet) -> None:
 
 def test_flaw7_false_is_not_an_mrc_grade(shipped: clinrules.RuleSet) -> None:
     patient = fixture("16_one_delayed_flare.json")
-    # A real grade 0 fires the weakness red flag: `false` read as 0 once did too.
-    zero = shipped.evaluate({**patient, "exam": {**patient["exam"], "weakest_grade": 0}})
+    # A real grade 0 of a leg muscle fires the weakness red flag: `false` read as 0 once did too.
+    zero = shipped.evaluate(
+        {**patient, "exam": {**patient["exam"], "weakest_grade": 0, "weakness": ["dorsiflexion"]}}
+    )
     assert zero.triage is clinrules.Triage.URGENT
     assert set(refused(shipped, {**patient, "exam": {**patient["exam"], "weakest_grade": False}})) == {
         "exam.weakest_grade"
