@@ -193,3 +193,53 @@ def test_a_directory_without_case_files_is_a_usage_error(tmp_path: Path) -> None
     code, _, err = run("test", str(tmp_path))
     assert code == 2
     assert "no *.cases.yaml files under" in err
+
+
+REFUSED = """\
+ruleset: small.rules
+cases:
+  - name: a misspelt session exercise is refused, never ignored
+    patient: {age: 30, sessions: [{exercise: walkng, at: "2026-11-20T18:00:00Z"}]}
+    as_of: "2026-11-21T08:00:00Z"
+    expect:
+      refused: [{path}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("path", "code", "shown"),
+    [
+        ('"sessions[0].exercise"', 0, "1 passed, 0 failed"),
+        (
+            '"sessions[1].exercise"',
+            1,
+            'refused: expected ["sessions[1].exercise"], got ["sessions[0].exercise"]',
+        ),
+    ],
+)
+def test_a_case_can_expect_the_data_to_be_refused_at_its_paths(
+    tmp_path: Path, path: str, code: int, shown: str
+) -> None:
+    (tmp_path / "small.rules").write_text(SMALL, encoding="utf-8")
+    (tmp_path / "small.cases.yaml").write_text(REFUSED.replace("{path}", path), encoding="utf-8")
+    got, out, err = run("test", str(tmp_path / "small.cases.yaml"))
+    assert got == code, out + err
+    assert shown in out + err
+
+
+def test_a_case_that_expects_a_refusal_fails_when_the_data_is_used(tmp_path: Path) -> None:
+    (tmp_path / "small.rules").write_text(SMALL, encoding="utf-8")
+    good = REFUSED.replace("walkng", "walking").replace("{path}", '"sessions[0].exercise"')
+    (tmp_path / "small.cases.yaml").write_text(good, encoding="utf-8")
+    code, out, err = run("test", str(tmp_path / "small.cases.yaml"))
+    assert code == 1
+    assert "the data was not refused" in out + err
+
+
+def test_refused_stands_alone_in_expect(tmp_path: Path) -> None:
+    (tmp_path / "small.rules").write_text(SMALL, encoding="utf-8")
+    mixed = REFUSED.replace("{path}", '"sessions[0].exercise"') + "      triage: clear\n"
+    (tmp_path / "small.cases.yaml").write_text(mixed, encoding="utf-8")
+    code, _, err = run("test", str(tmp_path / "small.cases.yaml"))
+    assert code != 0
+    assert "'expect.refused' stands alone" in err

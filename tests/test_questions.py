@@ -278,5 +278,8 @@ def test_no_text_for_a_patient_names_a_field_path(
         argv += [a for name, value in settings.items() for a in ("--set", f"{name}={value}")]
         argv += [a for exercise in case.exercises or () for a in ("--exercise", exercise)]
         code, out, err = run(*argv)
+        if "refused" in case.expect:  # bad data: an error for the app, which names the path to fix
+            assert code == 3, (case.label, err)
+            continue
         assert code == 0, (case.label, err)
         assert _named(out, paths) == [], (case.label, out)

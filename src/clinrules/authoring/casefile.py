@@ -430,6 +430,18 @@ def _as_of(raw: object, problems: list[str]) -> dt.datetime | None:
 
 
 def _expect_problems(expect: dict[Any, Any]) -> list[str]:
+    if "refused" in expect:  # the patient data must be refused, at these paths: nothing else to compare
+        refused = expect["refused"]
+        if (
+            len(expect) > 1
+            or not isinstance(refused, list)
+            or not refused
+            or not all(isinstance(p, str) for p in refused)
+        ):
+            return [
+                "'expect.refused' stands alone and lists the paths the data is refused at, such as [sessions[0].exercise]"
+            ]
+        return []
     problems = [f"'expect': {p}" for p in _unknown_keys(expect, _DECISION_KEYS, "key of the decision")]
     if "trace" in expect:
         problems.append("'expect': the trace is not compared; expect 'because', 'red_flags' or 'missing'")

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from clinrules import ir
 from clinrules.authoring.casefile import Case, CaseFile, CaseFileError, read_case_file, show
 from clinrules.base.diagnostics import Diagnostic, make
-from clinrules.base.errors import ClinrulesError, RulesetError
+from clinrules.base.errors import ClinrulesError, PatientDataError, RulesetError
 from clinrules.base.shown import short_repr
 from clinrules.base.span import Span
 from clinrules.check.checker import check
@@ -194,10 +194,23 @@ def _not_in(what: str, names: Iterable[Any], known: Iterable[str], where: str) -
 
 def run_case(ruleset: RuleSet, case: Case) -> CaseResult:
     """Evaluate one case with its trace and compare the decision with `expect`."""
+    refused = case.expect.get("refused")
     try:
         decision = ruleset.evaluate(case.patient, case.exercises, case.parameters, case.as_of, explain=True)
-    except ClinrulesError as error:  # bad patient data, a parameter or an exercise: the case fails
+    except PatientDataError as error:
+        if refused is None:  # bad patient data the case did not expect: the case fails
+            return CaseResult(case, error=str(error))
+        paths = sorted({path for path, _ in error.problems})
+        return CaseResult(case, tuple(compare({"refused": sorted(refused)}, {"refused": paths})))
+    except ClinrulesError as error:  # a parameter or an exercise: the case fails
         return CaseResult(case, error=str(error))
+    if refused is not None:  # data the engine should have refused was used for a decision
+        return CaseResult(
+            case,
+            (Mismatch("refused", sorted(refused), "a decision: the data was not refused"),),
+            None,
+            decision,
+        )
     actual = decision.model_dump(mode="json")
     actual.pop("trace", None)
     return CaseResult(case, tuple(compare(case.expect, actual)), None, decision)
