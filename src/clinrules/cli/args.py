@@ -78,6 +78,11 @@ def _add_eval(commands: argparse._SubParsersAction[Any]) -> None:
     command.add_argument("patient", metavar="PATIENT", help="a JSON file with the patient, or - for stdin")
     _add_model(command, "use this model")
     command.add_argument(
+        "--fhir",
+        action="store_true",
+        help="PATIENT is a FHIR R4 Bundle, imported with the ruleset's model (needs clinrules[fhir])",
+    )
+    command.add_argument(
         "--exercise", action="append", metavar="ID", help="report this exercise (repeatable)"
     )
     command.add_argument(

@@ -17,6 +17,7 @@ from clinrules.api import load
 from clinrules.base.errors import ExerciseError, ParameterError, PatientDataError, RulesetError
 from clinrules.base.files import FileTooLargeError, NotRegularFileError, read_bounded
 from clinrules.base.limits import MAX_PATIENT_BYTES
+from clinrules.base.terminal import printable
 from clinrules.cli.args import chosen_model, with_model_hint
 from clinrules.cli.common import EXIT_DATA, EXIT_FAILED, EXIT_OK, UsageError, print_diagnostics
 from clinrules.engine.inputs import as_of_problem
@@ -35,8 +36,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None
     except RulesetError as error:
         print_diagnostics(with_model_hint(error.diagnostics), err)
         return EXIT_FAILED
+    provenance: dict[str, str] = {}
     try:
         patient = _patient(args.patient, stdin)
+        if args.fhir:
+            model = chosen[0] if chosen else ruleset.program.model
+            patient, provenance = _from_fhir(patient, model, as_of)
         decision = ruleset.evaluate(patient, args.exercise, parameters, as_of, explain=args.explain)
     except ExerciseError as error:
         raise UsageError(str(error)) from None
@@ -47,7 +52,27 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None
         print(json.dumps(decision.model_dump(mode="json"), indent=2, ensure_ascii=False), file=out)
     else:
         print(decision.explain(), end="", file=out)
+        if args.explain and provenance:
+            print("\nWhere the FHIR data came from:", file=out)
+            for path, ref in provenance.items():
+                print(f"  {path}: {printable(ref)}", file=out)
     return EXIT_OK
+
+
+def _from_fhir(
+    bundle: object, model: object, as_of: dt.datetime | None
+) -> tuple[dict[str, object], dict[str, str]]:
+    """The patient of a FHIR Bundle (exit 2 without the extra or with a bad mapping, 3 for bad data)."""
+    try:
+        from clinrules.fhir import from_fhir
+    except ImportError as error:
+        raise UsageError(str(error)) from None
+    from clinrules.base.errors import ArgumentError
+
+    try:
+        return from_fhir(bundle, model, as_of)  # type: ignore[arg-type]
+    except ArgumentError as error:
+        raise UsageError(f"--fhir: {error}") from None
 
 
 def _parameters(settings: list[str]) -> dict[str, float | int | bool]:
