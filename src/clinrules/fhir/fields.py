@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 
 Kind = Literal["boolean", "integer", "decimal", "coding", "codings", "dateTime", "string"]
 
@@ -63,7 +63,7 @@ def _leaf(path: str, annotation: Any) -> Field | None:
         return Field(path, "integer")
     if issubclass(kind, float):
         return Field(path, "decimal")
-    if issubclass(kind, dt.datetime):
+    if kind is AwareDatetime or issubclass(kind, dt.datetime):
         return Field(path, "dateTime")
     if issubclass(kind, str):
         return Field(path, "string")
