@@ -21,11 +21,11 @@ from clinrules.models.sciatica import Patient
 from tests.conftest import ROOT
 from tests.support.fhir import (
     ABSENT,
+    BACK,
     EXERCISE,
     LOINC,
     PHASE,
     SNOMED,
-    BACK,
     bundle,
     concept,
     condition,
@@ -333,7 +333,7 @@ def test_a_realistic_ehr_bundle_maps_age_and_weight_and_leaves_the_rest_unknown(
 def test_no_bundle_with_values_absent_gives_false_for_a_red_flag(flags, findings, how) -> None:
     resources: list[dict[str, Any]] = []
     silent = [] if how == "unanswered" else [{"valueCoding": {"system": ABSENT, "code": "asked-unknown"}}]
-    resources.append(response("q", {flag: silent for flag in flags}))
+    resources.append(response("q", dict.fromkeys(flags, silent)))
     for index, (_, code) in enumerate(findings):
         system, value = code.split("|")
         more = (
