@@ -295,3 +295,42 @@ def test_a_field_the_questionnaire_cannot_express_is_refused_with_its_path(
     with pytest.raises(q.QuestionnaireError) as raised:
         q.build(__import__(name).Patient, "checkin", name, q.dt.date(2026, 3, 1))
     assert raised.value.problems[0].startswith(f"{path}: ")
+
+
+def test_an_int_enum_a_literal_a_date_and_an_own_unit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = f"quest_kinds_{tmp_path.name.replace('-', '_')}"
+    (tmp_path / f"{name}.py").write_text(
+        textwrap.dedent("""
+            import datetime as dt
+            from enum import IntEnum
+            from typing import Literal
+            from pydantic import BaseModel, Field
+
+            class Grade(IntEnum):
+                LOW = 0
+                HIGH = 2
+                MIDDLE = 1
+
+            class Patient(BaseModel):
+                grade: Grade | None = Field(default=None, json_schema_extra={"ask": "Which grade?"})
+                mood: Literal["good", "bad"] | None = Field(default=None, description="how the patient feels")
+                born: dt.date | None = Field(default=None, json_schema_extra={"ask": "When were you born?"})
+                pressure: float | None = Field(default=None, json_schema_extra={"ask": "Pressure?", "unit": "mmHg"})
+        """),
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    items = {item["linkId"]: item for item in made("checkin", f"{name}:Patient")["item"]}
+    grades = [option["valueCoding"] for option in items["grade"]["answerOption"]]
+    assert [(c["code"], c["display"]) for c in grades] == [
+        ("LOW", "low"),
+        ("MIDDLE", "middle"),
+        ("HIGH", "high"),
+    ]
+    assert items["mood"]["text"] == "how the patient feels"
+    assert [o["valueCoding"]["code"] for o in items["mood"]["answerOption"]] == ["good", "bad"]
+    assert items["born"]["type"] == "date"
+    assert items["pressure"]["extension"] == [{"url": q.UNIT_URL, "valueCoding": {"display": "mmHg"}}]
+    assert not any("extension" in items[path] for path in ("grade", "mood", "born"))  # no answered_by given
