@@ -1,4 +1,4 @@
-"""The command line: `clinrules check|eval|test|fmt|doc|schema`, on top of every other stage.
+"""The command line: `clinrules check|eval|test|fmt|doc|schema|questionnaire`, on top of every other stage.
 
 In: `argv`. Out: an exit code, text or JSON on stdout, diagnostics on stderr.
 `args.py` declares every command's arguments (cheap to import); `main.py`

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 import os
 import sys
 from collections.abc import Sequence
@@ -42,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _ArgumentParser(
         prog="clinrules",
         description="Clinical decision-support rules: check rule files, evaluate patients, "
-        "test case files, write a review page, format rule files, print JSON Schema. "
+        "test case files, write a review page, format rule files, print JSON Schema or a FHIR "
+        "Questionnaire. "
         "Decision support, not diagnosis.",
     )
     parser.add_argument("--version", action="version", version=f"clinrules {__version__}")
@@ -62,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_doc(commands)
     _add_schema(commands)
     _add_fmt(commands)
+    _add_questionnaire(commands)
     return parser
 
 
@@ -229,3 +232,56 @@ def _add_fmt(commands: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="change nothing; list the files that are not formatted and exit 1 if there are any",
     )
+
+
+QUESTIONNAIRE_PARTS = ("checkin", "screen", "session", "startback", "exam", "all")
+"""The parts `questionnaire --part` takes (authoring/questionnaire.py, which this module must not import)."""
+
+
+def _add_questionnaire(commands: argparse._SubParsersAction[Any]) -> None:
+    """Declare the `questionnaire` command."""
+    command = commands.add_parser(
+        "questionnaire",
+        help="print a FHIR R4 Questionnaire of a model's questions",
+        description="Print FHIR R4 Questionnaire JSON made from a patient model's fields and their "
+        "questions (docs/integration.md): one part, or with --part all a Bundle of every part. "
+        "Exit 0 with the JSON, 1 when the model cannot be written as a Questionnaire or the output "
+        "cannot be written, 2 for a usage error.",
+    )
+    command.add_argument(
+        "--model",
+        required=True,
+        metavar="NAME|MODULE:CLASS",
+        help="a registered model, or a pydantic class as module:Class, imported from the current "
+        "directory first, then from the installed packages",
+    )
+    command.add_argument(
+        "--part",
+        type=_part,
+        default="all",
+        metavar="PART",
+        help="checkin (symptoms and the patient's own fields), screen (red_flags), session, "
+        "startback, exam (the clinician's fields), or all (default: a Bundle of every part)",
+    )
+    command.add_argument("-o", "--output", metavar="FILE", help="write the JSON to FILE (default: stdout)")
+    command.add_argument(
+        "--date",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="the Questionnaire's date (default: today, in UTC)",
+    )
+
+
+def _part(raw: str) -> str:
+    if raw not in QUESTIONNAIRE_PARTS:
+        raise argparse.ArgumentTypeError(
+            f"'{raw}' is not a part; give one of {', '.join(QUESTIONNAIRE_PARTS[:-1])}, or all for every one"
+        )
+    return raw
+
+
+def _date(raw: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{raw}' is not a date such as 2026-11-21") from None

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import stat
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, TextIO, cast
 
 from clinrules.base.diagnostics import Diagnostic, render
-from clinrules.base.files import read_bounded
+from clinrules.base.files import kind_of, read_bounded
 from clinrules.base.limits import MAX_FILE_BYTES
 from clinrules.base.terminal import encodable, printable
 
@@ -135,3 +138,60 @@ def _text_of(file: str) -> str | None:
         return read_bounded(file, MAX_FILE_BYTES).decode("utf-8", errors="replace")
     except (OSError, ValueError):
         return None
+
+
+def refuse_unwritable_output(output: str, command: str, example: str) -> None:
+    """Refuse an `-o` output that exists and is not a regular file (symbolic links not followed).
+
+    Args:
+        output: the path `-o` gave.
+        command: the command writing it, as the message names it (`doc`).
+        example: a file name to suggest (`ruleset.md`).
+
+    Raises:
+        UsageError: a directory, a symbolic link, a FIFO, a device or a socket.
+    """
+    try:
+        status = os.lstat(output)
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError):
+        return  # the write reports it (a name too long, a directory that is not there)
+    if stat.S_ISDIR(status.st_mode):
+        raise UsageError(f"-o '{output}' is a directory; give a file name such as {example}")
+    if not stat.S_ISREG(status.st_mode):
+        raise UsageError(
+            f"-o '{output}' is {kind_of(status.st_mode)}, not a regular file; {command} writes only a new "
+            "file or replaces a regular one: give another name"
+        )
+
+
+def write_whole(target: Path, text: str, command: str, example: str) -> None:
+    """Write a file whole or not at all (a temporary file beside it, then a rename).
+
+    The file keeps the permissions of the file it replaces, and a new file
+    gets the umask's (`0666 & ~umask`), as any file a command writes: the
+    temporary file's own (0600) would hide it from the people who share it.
+    """
+    directory = target.parent if str(target.parent) else Path(".")
+    mode = _mode_for(target)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
+    try:
+        os.chmod(temporary, mode)  # before any text is in it
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        refuse_unwritable_output(str(target), command, example)  # once more, just before the rename
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _mode_for(target: Path) -> int:
+    """The permission bits for a written file: the existing file's, else `0666` less the umask."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except (OSError, ValueError):
+        umask = os.umask(0o022)  # the only way to read it; set back at once
+        os.umask(umask)
+        return 0o666 & ~umask
