@@ -144,6 +144,7 @@ def test_a_screen_of_assessments_alone_speaks_without_exercises(
     ("kind", "path"),
     [
         ("python", "examples/startback/startback_model.py"),
+        ("python", "src/clinrules/models/startback.py"),
         ("python", "examples/startback/reference.py"),
         ("clinrules", "examples/startback/startback.rules"),
         ("clinrules", "examples/startback/screen.rules"),

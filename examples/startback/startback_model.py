@@ -1,94 +1,22 @@
 """A patient model for the STarT Back Screening Tool: the answers to its nine questions.
 
-Not clinical content: nobody has reviewed it. The items and their order are
-those of the published tool (Hill et al., Arthritis & Rheumatism 2008); each
-answer may be missing or null, which means unknown, and unknown is never
-read as no. The same group is planned for the `sciatica` model version 2
-(`startback.*`).
+Not clinical content: nobody has reviewed it. The nine items, with their
+questions, are the `startback` group that the `sciatica` model version 2
+holds too (`clinrules.models.startback`), so that this example's library and
+the shipped ruleset's `startback.rules` read the same fields. Each answer may
+be missing or null, which means unknown, and unknown is never read as no.
 """
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from clinrules.models.ordinal import OrdinalEnum
-
-_STRICT = ConfigDict(extra="forbid", frozen=True)
-
-
-def _asked(question: str) -> dict[str, str]:
-    return {"ask": question, "answered_by": "patient"}
-
-
-class Bothersome(OrdinalEnum):
-    """Item 9: how bothersome the back pain has been in the last two weeks, least first."""
-
-    not_at_all = "not_at_all"
-    slightly = "slightly"
-    moderately = "moderately"
-    very_much = "very_much"
-    extremely = "extremely"
-
-
-class StartBack(BaseModel):
-    """The nine STarT Back items, in the tool's order: agree (true) or disagree (false), then item 9."""
-
-    model_config = _STRICT
-
-    leg_pain_spread: bool | None = Field(
-        default=None,
-        json_schema_extra=_asked(
-            "Has your back pain spread down your leg(s) at some time in the last 2 weeks?"
-        ),
-    )
-    shoulder_or_neck_pain: bool | None = Field(
-        default=None,
-        json_schema_extra=_asked(
-            "Have you had pain in the shoulder or neck at some time in the last 2 weeks?"
-        ),
-    )
-    walked_short_distances_only: bool | None = Field(
-        default=None,
-        json_schema_extra=_asked("Have you only walked short distances because of your back pain?"),
-    )
-    dressed_slowly: bool | None = Field(
-        default=None,
-        json_schema_extra=_asked(
-            "In the last 2 weeks, have you dressed more slowly than usual because of back pain?"
-        ),
-    )
-    not_safe_to_be_active: bool | None = Field(
-        default=None,
-        json_schema_extra=_asked(
-            "Do you think it is not really safe for a person with a condition like yours to be physically active?"
-        ),
-    )
-    worrying_thoughts: bool | None = Field(
-        default=None,
-        json_schema_extra=_asked("Have worrying thoughts been going through your mind a lot of the time?"),
-    )
-    terrible_never_better: bool | None = Field(
-        default=None,
-        json_schema_extra=_asked(
-            "Do you feel that your back pain is terrible and it is never going to get any better?"
-        ),
-    )
-    not_enjoyed_things: bool | None = Field(
-        default=None,
-        json_schema_extra=_asked("In general, have you not enjoyed all the things you used to enjoy?"),
-    )
-    bothersome: Bothersome | None = Field(
-        default=None,
-        json_schema_extra=_asked(
-            "Overall, how bothersome has your back pain been in the last 2 weeks: not at all, slightly, "
-            "moderately, very much or extremely?"
-        ),
-    )
+from clinrules.models.startback import StartBack
 
 
 class Patient(BaseModel):
-    """A patient with low back pain, as the STarT Back tool screens one."""
+    """A patient with low back pain, as the STarT Back tool screens one: only its answers."""
 
-    model_config = _STRICT
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     startback: StartBack = Field(default_factory=StartBack)
