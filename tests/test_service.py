@@ -33,9 +33,10 @@ START_SECONDS = 30
 
 
 class Server:
-    def __init__(self, url: str, audit: Path) -> None:
+    def __init__(self, url: str, audit: Path, log: Path) -> None:
         self.url = url
         self.audit = audit
+        self.log = log
         self.client = httpx.Client(base_url=url, timeout=10)
 
     def call(self, body: object, service: str = SERVICE) -> httpx.Response:
@@ -51,7 +52,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    audit = tmp_path_factory.mktemp("service") / "audit.jsonl"
+    folder = tmp_path_factory.mktemp("service")
+    audit, log = folder / "audit.jsonl", folder / "server.log"
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
     command = [
@@ -66,13 +68,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "--audit-log",
         str(audit),
     ]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    log_file = log.open("wb")
+    process = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + START_SECONDS
         while True:
             if process.poll() is not None:
-                pytest.fail(f"clinrules serve exited {process.returncode}: {process.stderr.read()!r}")  # type: ignore[union-attr]
+                pytest.fail(f"clinrules serve exited {process.returncode}: {log.read_text()!r}")
             try:
                 if httpx.get(url + "/cds-services", timeout=1).status_code == 200:
                     break
@@ -81,7 +84,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             if time.monotonic() > deadline:
                 pytest.fail(f"clinrules serve did not answer within {START_SECONDS} s")
             time.sleep(0.1)
-        yield Server(url, audit)
+        yield Server(url, audit, log)
     finally:
         os.kill(process.pid, signal.SIGTERM)
         try:
@@ -89,8 +92,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
-        process.stdout.close()  # type: ignore[union-attr]
-        process.stderr.close()  # type: ignore[union-attr]
+        log_file.close()
 
 
 def request(hook_instance: str = "d3f1c0de-0000-4000-8000-000000000001", **prefetch: Any) -> dict[str, Any]:
@@ -268,3 +270,18 @@ def test_serve_without_the_extra_exits_2_with_the_install_hint(monkeypatch: pyte
     out, err = io.StringIO(), io.StringIO()
     assert main(["serve", str(RULESET), "--allow-draft"], out, err) == 2
     assert "clinrules[service]" in err.getvalue()
+
+
+def test_the_server_log_holds_no_patient_data(server: Server) -> None:
+    marker = "7c1e-unique-patient-marker"
+    patient = {"resourceType": "Patient", "id": marker, "birthDate": "1970-01-01"}
+    grams = {"value": 70000, "unit": "g", "system": "http://unitsofmeasure.org", "code": "g"}
+    weight = observation(marker + "-w", LOINC, "29463-7", valueQuantity=grams)
+    assert server.call(request(marker, patient=patient)).status_code == 200
+    assert server.call(request(marker, vitals=bundle(weight))).status_code == 422
+    assert (
+        server.call(request(marker, patient={"resourceType": "NoSuchType", "id": marker})).status_code == 422
+    )
+    time.sleep(0.2)  # the server writes its log as it goes
+    assert marker not in server.log.read_text()
+    assert "serving glute_bridge_sciatica" in server.log.read_text()
