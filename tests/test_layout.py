@@ -31,6 +31,7 @@ LAYERS = {
     "clinrules.api": 8,
     "clinrules.authoring": 9,
     "clinrules.fhir": 9,
+    "clinrules.service": 9,
     "clinrules.lexer": 9,
     "clinrules.cli": 10,
     "clinrules": 11,  # the facade: lazy names, imported by no module of the package

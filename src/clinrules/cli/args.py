@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="clinrules",
         description="Clinical decision-support rules: check rule files, evaluate patients, "
         "test case files, write a review page, format rule files, print JSON Schema or a FHIR "
-        "Questionnaire. "
+        "Questionnaire, serve CDS Hooks. "
         "Decision support, not diagnosis.",
     )
     parser.add_argument("--version", action="version", version=f"clinrules {__version__}")
@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_schema(commands)
     _add_fmt(commands)
     _add_questionnaire(commands)
+    _add_serve(commands)
     return parser
 
 
@@ -285,3 +286,31 @@ def _date(raw: str) -> dt.date:
         return dt.date.fromisoformat(raw)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{raw}' is not a date such as 2026-11-21") from None
+
+
+def _add_serve(commands: argparse._SubParsersAction[Any]) -> None:
+    """Declare the `serve` command."""
+    command = commands.add_parser(
+        "serve",
+        help="serve rulesets as a CDS Hooks 2.0 service",
+        description="Serve rulesets as CDS Hooks 2.0 patient-view services (docs/integration.md), one "
+        "per ruleset, until interrupted. Needs the extra clinrules[service]. Exit 0 when stopped, 1 when "
+        "a ruleset has errors or may not be served, 2 for a usage error or without the extra.",
+    )
+    command.add_argument("rulesets", nargs="+", metavar="RULESET", help="a .rules file to serve")
+    command.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)")
+    command.add_argument("--port", type=_port, default=8080, help="the port to listen on (default: 8080)")
+    command.add_argument(
+        "--allow-draft",
+        action="store_true",
+        help="serve rulesets whose status is not approved (for testing; their titles say so)",
+    )
+    command.add_argument(
+        "--audit-log", metavar="FILE", help="append one JSON line per decision to FILE (no patient data)"
+    )
+
+
+def _port(raw: str) -> int:
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise argparse.ArgumentTypeError(f"a port is a whole number from 1 to 65535, got '{raw}'")
+    return int(raw)

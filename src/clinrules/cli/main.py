@@ -140,6 +140,10 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
         from clinrules.cli import questionnaire
 
         return questionnaire.run(args, out, err)
+    if args.command == "serve":
+        from clinrules.cli import serve
+
+        return serve.run(args, out, err)
     raise UsageError(f"unknown command '{args.command}'")  # argparse already refuses these
 
 

@@ -1,0 +1,204 @@
+"""The CDS Hooks 2.0 service: `create_app(rulesets, *, audit_log=None)` -> a FastAPI app.
+
+In: checked rulesets (one `patient-view` service each, id = ruleset id) and
+an optional audit-log path. Out: the ASGI app `clinrules serve` runs.
+
+Design decisions (docs/integration.md, "CDS Hooks out"):
+- Every prefetch template key must arrive. A key that is absent, an
+  OperationOutcome, or a searchset with a `next` page left unfollowed gives
+  412: the service does not fetch from a `fhirServer` (not yet), so data it
+  was not sent would silently read as "no data". `null` is "no data": the
+  fields stay unknown, which gives triage `check`, never a clear.
+- Errors are OperationOutcomes, and no handler logs a request or a patient
+  value: an unexpected failure is a 500 naming only the exception's type.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from clinrules.base.errors import ArgumentError, PatientDataError
+from clinrules.ruleset import RuleSet
+from clinrules.service.audit import AuditLog
+from clinrules.service.cards import Names, cards, pruned_object
+
+HOOK = "patient-view"
+PATIENT = "{{context.patientId}}"
+PREFETCH = {
+    "patient": f"Patient/{PATIENT}",
+    "pain": f"Observation?patient={PATIENT}&code=http://loinc.org|72514-3&_sort=-date&_count=100",
+    "conditions": f"Condition?patient={PATIENT}",
+    "screen": f"QuestionnaireResponse?patient={PATIENT}&status=completed&_sort=-authored",
+    "sessions": f"Procedure?patient={PATIENT}&code=http://snomed.info/sct|229065009",
+    "vitals": f"Observation?patient={PATIENT}&code=http://loinc.org|29463-7&_sort=-date&_count=10",
+}
+DRAFT_MARK = " (draft: not for patient care)"
+_LOG = logging.getLogger("clinrules.service")
+
+
+def create_app(rulesets: Sequence[RuleSet], *, audit_log: str | Path | None = None) -> FastAPI:
+    """The service for these rulesets; a ruleset not `approved` shows the draft mark in its title.
+
+    Which rulesets to serve is the caller's choice (`clinrules serve` leaves
+    out those not approved unless `--allow-draft`).
+    """
+    by_id = {ruleset.id: ruleset for ruleset in rulesets}
+    for ruleset in rulesets:
+        _check_mapping(ruleset)
+    names = {ruleset.id: Names.of(ruleset) for ruleset in rulesets}
+    audit = AuditLog(Path(audit_log)) if audit_log is not None else None
+    app = FastAPI(title="clinrules CDS Hooks service", docs_url=None, redoc_url=None)
+
+    @app.get("/cds-services")
+    def discovery() -> dict[str, Any]:
+        return {"services": [_service(r) for r in by_id.values()]}
+
+    @app.post("/cds-services/{service_id}")
+    async def invoke(service_id: str, request: Request) -> JSONResponse:
+        ruleset = by_id.get(service_id)
+        if ruleset is None:
+            return outcome(404, "not-found", f"no CDS service '{service_id}'; GET /cds-services lists them")
+        body = await _body(request)
+        if isinstance(body, JSONResponse):
+            return body
+        resources = _prefetched(body.get("prefetch"))
+        if isinstance(resources, JSONResponse):
+            return resources
+        return _decide(ruleset, names[service_id], audit, body, resources)
+
+    @app.post("/cds-services/{service_id}/feedback")
+    async def feedback(service_id: str, request: Request) -> JSONResponse:
+        if service_id not in by_id:
+            return outcome(404, "not-found", f"no CDS service '{service_id}'; GET /cds-services lists them")
+        body = await _json(request)
+        if not isinstance(body, dict) or not isinstance(body.get("feedback"), list):
+            return outcome(400, "invalid", "feedback takes a JSON object with a 'feedback' array")
+        return JSONResponse({"accepted": len(body["feedback"])})
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        # Only the type: the message or the request may hold patient data.
+        _LOG.error("unexpected failure: %s", type(error).__name__)
+        return outcome(500, "exception", "an unexpected failure in clinrules; please report it")
+
+    return app
+
+
+def _check_mapping(ruleset: RuleSet) -> None:
+    """Refuse at start-up, not per request, a ruleset whose model has no valid FHIR mapping."""
+    from clinrules.fhir import from_fhir
+
+    try:
+        from_fhir([], ruleset.program.model, dt.datetime.now(dt.UTC))
+    except ArgumentError as error:
+        raise ArgumentError(f"ruleset {ruleset.id}: {error}") from None
+
+
+def outcome(status: int, code: str, text: str) -> JSONResponse:
+    """An HTTP error with a FHIR OperationOutcome body."""
+    issues = [{"severity": "error", "code": code, "diagnostics": text}]
+    return JSONResponse({"resourceType": "OperationOutcome", "issue": issues}, status_code=status)
+
+
+def _service(ruleset: RuleSet) -> dict[str, Any]:
+    title = ruleset.program.title or ruleset.id
+    if ruleset.status != "approved":
+        title += DRAFT_MARK
+    description = (
+        f"Exercise-safety decision support by clinrules ruleset {ruleset.id} {ruleset.version} "
+        f"(status {ruleset.status}): red-flag triage and one piece of advice per exercise."
+    )
+    return pruned_object(
+        {
+            "hook": HOOK,
+            "id": ruleset.id,
+            "title": title,
+            "description": description,
+            "prefetch": dict(PREFETCH),
+        }
+    )
+
+
+async def _json(request: Request) -> Any:
+    try:
+        return json.loads(await request.body())
+    except (ValueError, RecursionError):
+        return None
+
+
+async def _body(request: Request) -> dict[str, Any] | JSONResponse:
+    body = await _json(request)
+    if not isinstance(body, dict):
+        return outcome(400, "invalid", "the request body is not a JSON object")
+    absent = [key for key in ("hook", "hookInstance", "context") if key not in body]
+    if absent:
+        return outcome(400, "required", "the request has no " + ", ".join(absent))
+    if body["hook"] != HOOK:
+        return outcome(400, "not-supported", f"this service answers the hook '{HOOK}', not '{body['hook']}'")
+    if not isinstance(body["hookInstance"], str) or not body["hookInstance"]:
+        return outcome(400, "invalid", "hookInstance must be a non-empty string (a UUID)")
+    if not isinstance(body["context"], dict):
+        return outcome(400, "invalid", "context must be a JSON object")
+    return body
+
+
+def _prefetched(prefetch: object) -> list[Any] | JSONResponse:
+    """The resources of every prefetch key, or a 412 naming the keys that did not arrive."""
+    given: Mapping[str, Any] = prefetch if isinstance(prefetch, dict) else {}
+    if prefetch is not None and not isinstance(prefetch, dict):
+        return outcome(400, "invalid", "prefetch must be a JSON object")
+    unsatisfied = [key for key in PREFETCH if _unsatisfied(key, given)]
+    if unsatisfied:
+        return outcome(
+            412,
+            "incomplete",
+            "prefetch did not deliver "
+            + ", ".join(unsatisfied)
+            + "; send each key of the discovery's prefetch (null for no data): this service does "
+            "not fetch from fhirServer",
+        )
+    return [given[key] for key in PREFETCH if given[key] is not None]
+
+
+def _unsatisfied(key: str, given: Mapping[str, Any]) -> bool:
+    if key not in given:
+        return True
+    value = given[key]
+    if value is None:
+        return False
+    if not isinstance(value, dict) or value.get("resourceType") == "OperationOutcome":
+        return True
+    links = value.get("link") if value.get("resourceType") == "Bundle" else None
+    return isinstance(links, list) and any(isinstance(x, dict) and x.get("relation") == "next" for x in links)
+
+
+def _decide(
+    ruleset: RuleSet, names: Names, audit: AuditLog | None, body: dict[str, Any], resources: list[Any]
+) -> JSONResponse:
+    from clinrules.fhir import from_fhir
+
+    as_of = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    try:
+        patient, _ = from_fhir(resources, ruleset.program.model, as_of)
+        decision = ruleset.evaluate(patient, as_of=as_of)
+    except PatientDataError as error:
+        issues = [
+            pruned_object(
+                {"severity": "error", "code": "invalid", "diagnostics": reason, "expression": [path]}
+            )
+            for path, reason in error.problems
+        ]
+        body_422 = {"resourceType": "OperationOutcome", "issue": issues}
+        return JSONResponse(body_422, status_code=422)
+    hook_instance = body["hookInstance"]
+    if audit is not None:
+        audit.write(decision, hook_instance)
+    return JSONResponse({"cards": cards(decision, hook_instance, names)})
