@@ -52,7 +52,11 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    folder = tmp_path_factory.mktemp("service")
+    yield from running(tmp_path_factory.mktemp("service"))
+
+
+def running(folder: Path, *extra: str) -> Iterator[Server]:
+    """`clinrules serve` with these extra arguments, until the generator is closed."""
     audit, log = folder / "audit.jsonl", folder / "server.log"
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
@@ -67,6 +71,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "--allow-draft",
         "--audit-log",
         str(audit),
+        *extra,
     ]
     log_file = log.open("wb")
     process = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT)
@@ -77,7 +82,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             if process.poll() is not None:
                 pytest.fail(f"clinrules serve exited {process.returncode}: {log.read_text()!r}")
             try:
-                if httpx.get(url + "/cds-services", timeout=1).status_code == 200:
+                # 401: a service with --auth answers, but not without a token.
+                if httpx.get(url + "/cds-services", timeout=1).status_code in (200, 401):
                     break
             except httpx.TransportError:
                 pass

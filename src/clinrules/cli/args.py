@@ -308,6 +308,9 @@ def _add_serve(commands: argparse._SubParsersAction[Any]) -> None:
     command.add_argument(
         "--audit-log", metavar="FILE", help="append one JSON line per decision to FILE (no patient data)"
     )
+    command.add_argument(
+        "--auth", metavar="FILE", help="require a bearer JWT per call, verified with this JSON/YAML config"
+    )
 
 
 def _port(raw: str) -> int:

@@ -1,4 +1,4 @@
-"""`clinrules serve RULESET... [--host H] [--port P] [--allow-draft] [--audit-log FILE]`: CDS Hooks.
+"""`clinrules serve RULESET... [--host H] [--port P] [--allow-draft] [--audit-log FILE] [--auth FILE]`.
 
 Stage: the command line over `service/`; runs uvicorn until interrupted.
 Design decision: a ruleset that is not `approved` is refused (exit 1)
@@ -49,7 +49,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if twice:
         raise UsageError(f"two rulesets have the id {', '.join(twice)}; a service id must be unique")
     try:
-        app = create_app(rulesets, audit_log=args.audit_log)
+        auth = None
+        if args.auth is not None:
+            from clinrules.service.auth import load_auth
+
+            auth = load_auth(args.auth)
+        app = create_app(rulesets, audit_log=args.audit_log, auth=auth)
     except ArgumentError as error:
         print(f"clinrules: error: {error}", file=err)
         return EXIT_FAILED

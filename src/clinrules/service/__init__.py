@@ -14,9 +14,10 @@ INSTALL_HINT = "pip install 'clinrules[service]'"
 try:
     import fastapi  # noqa: F401  (the app is a FastAPI app)
     import fhir.resources.R4B  # noqa: F401  (prefetch is imported with clinrules.fhir)
+    import jwt  # noqa: F401  (callers' tokens are verified with PyJWT and cryptography)
 except ImportError:
     raise ImportError(
-        f"the CDS Hooks service needs FastAPI, uvicorn and fhir.resources, which are not all installed; "
+        f"the CDS Hooks service needs FastAPI, uvicorn, fhir.resources and PyJWT, which are not all installed; "
         f"install them with {INSTALL_HINT}"
     ) from None
 

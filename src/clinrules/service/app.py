@@ -18,16 +18,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from clinrules.base.errors import ArgumentError, PatientDataError
 from clinrules.ruleset import RuleSet
 from clinrules.service.audit import AuditLog
+from clinrules.service.auth import Verifier
 from clinrules.service.cards import Names, cards, pruned_object
 
 HOOK = "patient-view"
@@ -44,7 +45,9 @@ DRAFT_MARK = " (draft: not for patient care)"
 _LOG = logging.getLogger("clinrules.service")
 
 
-def create_app(rulesets: Sequence[RuleSet], *, audit_log: str | Path | None = None) -> FastAPI:
+def create_app(
+    rulesets: Sequence[RuleSet], *, audit_log: str | Path | None = None, auth: Verifier | None = None
+) -> FastAPI:
     """The service for these rulesets; a ruleset not `approved` shows the draft mark in its title.
 
     Which rulesets to serve is the caller's choice (`clinrules serve` leaves
@@ -56,6 +59,8 @@ def create_app(rulesets: Sequence[RuleSet], *, audit_log: str | Path | None = No
     names = {ruleset.id: Names.of(ruleset) for ruleset in rulesets}
     audit = AuditLog(Path(audit_log)) if audit_log is not None else None
     app = FastAPI(title="clinrules CDS Hooks service", docs_url=None, redoc_url=None)
+    if auth is not None:
+        _require_tokens(app, auth)
 
     @app.get("/cds-services")
     def discovery() -> dict[str, Any]:
@@ -90,6 +95,23 @@ def create_app(rulesets: Sequence[RuleSet], *, audit_log: str | Path | None = No
         return outcome(500, "exception", "an unexpected failure in clinrules; please report it")
 
     return app
+
+
+def _require_tokens(app: FastAPI, auth: Verifier) -> None:
+    """Every call, discovery included, needs a good bearer JWT whose `aud` is the URL called."""
+
+    @app.middleware("http")
+    async def authenticate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        base = auth.base_url or str(request.base_url).rstrip("/")
+        reason = auth.check(request.headers.get("authorization"), base + request.url.path)
+        if reason is None:
+            return await call_next(request)
+        refused = outcome(401, "login", reason)
+        challenge = 'Bearer realm="clinrules"'
+        if request.headers.get("authorization"):
+            challenge += ', error="invalid_token"'
+        refused.headers["WWW-Authenticate"] = challenge
+        return refused
 
 
 def _check_mapping(ruleset: RuleSet) -> None:
