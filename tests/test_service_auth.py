@@ -237,3 +237,11 @@ def test_serve_with_a_bad_auth_config_exits_1(tmp_path: Path) -> None:
     assert code == 1
     assert "HS256" in err.getvalue()
     assert "Traceback" not in err.getvalue()
+
+
+def test_serve_with_a_missing_auth_config_exits_1(tmp_path: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["serve", str(RULESET), "--allow-draft", "--auth", str(tmp_path / "absent.yaml")], out, err)
+    assert code == 1
+    assert "absent.yaml" in err.getvalue()
+    assert "Traceback" not in err.getvalue()
