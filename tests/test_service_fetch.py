@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from clinrules.service.app import PATIENT, PREFETCH
-from clinrules.service.fetch import REQUEST_SECONDS
+from clinrules.service.fetch import MAX_PAGES, REQUEST_SECONDS
 from tests.support.fhir import bundle
 from tests.test_service import Server, _free_port, assert_outcome, empties, fixture, request, server
 
@@ -230,3 +230,24 @@ def test_the_token_never_appears_in_the_output_or_audit_log(server: Server, fhir
     for text in [answer.text for answer in answers] + [server.log.read_text(), server.audit.read_text()]:
         assert TOKEN not in text
         assert "saddle-4" not in text
+
+
+@pytest.mark.parametrize(
+    ("answer", "why"),
+    [
+        pytest.param("endless", f"more than {MAX_PAGES} pages", id="over-the-page-bound"),
+        pytest.param({"resourceType": "Patient", "id": "p"}, "not a Bundle", id="not-a-bundle"),
+        pytest.param({"resourceType": "OperationOutcome", "issue": []}, "OperationOutcome", id="outcome"),
+    ],
+)
+def test_a_search_over_the_bound_or_not_a_bundle_is_412(
+    server: Server, fhir: Fhir, answer: Any, why: str
+) -> None:
+    base = fhir.serve("bad-" + why[:4].strip(), "p", {})
+    split = urlsplit(urlsplit(base).path + "/" + PREFETCH["screen"].replace(PATIENT, "p"))
+    endless = searchset([], f"{base}/{PREFETCH['screen'].replace(PATIENT, 'p')}")
+    fhir.answers[_key(split.path, split.query)] = endless if answer == "endless" else answer
+    outcome = assert_outcome(server.call(fetching(base)), 412)
+    text = outcome["issue"][0]["diagnostics"]
+    assert "screen" in text
+    assert why in text
