@@ -4,10 +4,11 @@ In: checked rulesets (one `patient-view` service each, id = ruleset id) and
 an optional audit-log path. Out: the ASGI app `clinrules serve` runs.
 
 Design decisions (docs/integration.md, "CDS Hooks out"):
-- Every prefetch template key must arrive. A key that is absent, an
-  OperationOutcome, or a searchset with a `next` page left unfollowed gives
-  412: the service does not fetch from a `fhirServer` (not yet), so data it
-  was not sent would silently read as "no data". `null` is "no data": the
+- Every prefetch template key must be had. A key that is absent, an
+  OperationOutcome, or a searchset with a `next` page left unfollowed is
+  fetched from the request's `fhirServer` with its bearer token
+  (`service/fetch.py`); without a token, or if a fetch fails, 412 naming the
+  key, so data not had never reads as "no data". `null` is "no data": the
   fields stay unknown, which gives triage `check`, never a clear.
 - Errors are OperationOutcomes, and no handler logs a request or a patient
   value: an unexpected failure is a 500 naming only the exception's type.
@@ -30,6 +31,7 @@ from clinrules.ruleset import RuleSet
 from clinrules.service.audit import AuditLog
 from clinrules.service.auth import Verifier
 from clinrules.service.cards import Names, cards, pruned_object
+from clinrules.service.fetch import FetchFailure, fetch
 
 HOOK = "patient-view"
 PATIENT = "{{context.patientId}}"
@@ -58,6 +60,8 @@ def create_app(
         _check_mapping(ruleset)
     names = {ruleset.id: Names.of(ruleset) for ruleset in rulesets}
     audit = AuditLog(Path(audit_log)) if audit_log is not None else None
+    # httpx logs each URL it gets at INFO, and a fetch URL holds the patient id.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     app = FastAPI(title="clinrules CDS Hooks service", docs_url=None, redoc_url=None)
     if auth is not None:
         _require_tokens(app, auth)
@@ -74,7 +78,7 @@ def create_app(
         body = await _body(request)
         if isinstance(body, JSONResponse):
             return body
-        resources = _prefetched(body.get("prefetch"))
+        resources = await _prefetched(body)
         if isinstance(resources, JSONResponse):
             return resources
         return _decide(ruleset, names[service_id], audit, body, resources)
@@ -172,22 +176,54 @@ async def _body(request: Request) -> dict[str, Any] | JSONResponse:
     return body
 
 
-def _prefetched(prefetch: object) -> list[Any] | JSONResponse:
-    """The resources of every prefetch key, or a 412 naming the keys that did not arrive."""
-    given: Mapping[str, Any] = prefetch if isinstance(prefetch, dict) else {}
+async def _prefetched(body: Mapping[str, Any]) -> list[Any] | JSONResponse:
+    """The resources of every prefetch key, fetched from fhirServer where not delivered, or a 412."""
+    prefetch = body.get("prefetch")
     if prefetch is not None and not isinstance(prefetch, dict):
         return outcome(400, "invalid", "prefetch must be a JSON object")
+    given: dict[str, Any] = dict(prefetch) if isinstance(prefetch, dict) else {}
     unsatisfied = [key for key in PREFETCH if _unsatisfied(key, given)]
-    if unsatisfied:
+    if not unsatisfied:
+        return [given[key] for key in PREFETCH if given[key] is not None]
+    server, token = body.get("fhirServer"), _access_token(body.get("fhirAuthorization"))
+    if not isinstance(server, str) or token is None:
         return outcome(
             412,
             "incomplete",
             "prefetch did not deliver "
             + ", ".join(unsatisfied)
-            + "; send each key of the discovery's prefetch (null for no data): this service does "
-            "not fetch from fhirServer",
+            + "; send each key of the discovery's prefetch (null for no data), or fhirServer with "
+            "fhirAuthorization (a bearer access_token) so that this service fetches them",
         )
-    return [given[key] for key in PREFETCH if given[key] is not None]
+    context = body["context"]
+    fetched = await fetch(
+        {key: PREFETCH[key] for key in unsatisfied}, PATIENT, server, token, context.get("patientId")
+    )
+    if isinstance(fetched, FetchFailure):
+        return outcome(
+            412,
+            "incomplete",
+            f"prefetch key {fetched.key} could not be fetched from fhirServer: {fetched.reason}",
+        )
+    resources: list[Any] = []
+    for key in PREFETCH:
+        if key in fetched:
+            resources.extend(fetched[key])
+        elif given[key] is not None:
+            resources.append(given[key])
+    return resources
+
+
+def _access_token(authorization: object) -> str | None:
+    """The bearer token of fhirAuthorization, or None (no fetch) if it is not a usable bearer token."""
+    if not isinstance(authorization, dict):
+        return None
+    token, kind = authorization.get("access_token"), authorization.get("token_type", "Bearer")
+    if not isinstance(token, str) or not token or not isinstance(kind, str) or kind.lower() != "bearer":
+        return None
+    if any(c in token for c in "\r\n"):
+        return None
+    return token
 
 
 def _unsatisfied(key: str, given: Mapping[str, Any]) -> bool:
