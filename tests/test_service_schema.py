@@ -18,11 +18,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
 
-schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-
-from tests.support.service import Server, empties, serving  # noqa: E402
+from tests.support.service import Server, empties, serving
 
 ALLOWED_STATUSES = frozenset({200, 400, 404, 412, 422})
 EXAMPLES = 25
