@@ -1,7 +1,7 @@
 """The benchmark entry point: runs every section, prints one table, writes `benchmarks/results/latest.json`.
 
 Usage: `python -m benchmarks [SECTION ...]` with sections `flat`, `evaluate`,
-`load`, `large`, `streaming` and `recheck` (default: all). `BENCH_QUICK=1` shrinks every
+`load`, `large`, `streaming`, `recheck` and `service` (default: all). `BENCH_QUICK=1` shrinks every
 count for a smoke run. A disagreement between evaluators fails the run; a
 missed goal is a finding, reported as MISSED, and the run still succeeds.
 """
@@ -19,7 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks import evaluate, flat, large, load, recheck, streaming
+from benchmarks import evaluate, flat, large, load, recheck, service, streaming
 from benchmarks.timing import QUICK, REPEATS, Row
 
 SECTIONS: dict[str, Callable[[], tuple[list[Row], dict[str, Any]]]] = {
@@ -29,6 +29,7 @@ SECTIONS: dict[str, Callable[[], tuple[list[Row], dict[str, Any]]]] = {
     "large": large.run,
     "streaming": streaming.run,
     "recheck": recheck.run,
+    "service": service.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 

@@ -1,17 +1,12 @@
 """`clinrules serve` over real HTTP: discovery, the prefetch states, cards, errors, the audit log.
 
-A module fixture starts the command as a subprocess on 127.0.0.1 with a free
-port, waits (bounded) until it answers, and stops it by its pid.
+A module fixture starts the command as a subprocess (`tests.support.service.serving`).
 """
 
 from __future__ import annotations
 
 import io
 import json
-import os
-import signal
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -25,80 +20,21 @@ from clinrules.cli.main import main
 from clinrules.service.app import DRAFT_MARK, PREFETCH
 from tests.conftest import ROOT
 from tests.support.fhir import LOINC, bundle, observation
+from tests.support.service import RULESET, SERVICE, Server, empties, serving
 
-RULESET = ROOT / "rulesets" / "sciatica" / "glute_bridge.rules"
 HERE = ROOT / "tests" / "fhir"
-SERVICE = "glute_bridge_sciatica"
-START_SECONDS = 30
-
-
-class Server:
-    def __init__(self, url: str, audit: Path, log: Path) -> None:
-        self.url = url
-        self.audit = audit
-        self.log = log
-        self.client = httpx.Client(base_url=url, timeout=10)
-
-    def call(self, body: object, service: str = SERVICE) -> httpx.Response:
-        content = body if isinstance(body, bytes) else json.dumps(body).encode()
-        return self.client.post(f"/cds-services/{service}", content=content)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    yield from running(tmp_path_factory.mktemp("service"))
+    with serving(tmp_path_factory.mktemp("service")) as started:
+        yield started
 
 
 def running(folder: Path, *extra: str) -> Iterator[Server]:
     """`clinrules serve` with these extra arguments, until the generator is closed."""
-    audit, log = folder / "audit.jsonl", folder / "server.log"
-    port = _free_port()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
-    command = [
-        sys.executable,
-        "-c",
-        "from clinrules.cli import main; raise SystemExit(main())",
-        "serve",
-        str(RULESET),
-        "--port",
-        str(port),
-        "--allow-draft",
-        "--audit-log",
-        str(audit),
-        *extra,
-    ]
-    log_file = log.open("wb")
-    process = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_SECONDS
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"clinrules serve exited {process.returncode}: {log.read_text()!r}")
-            try:
-                # 401: a service with --auth answers, but not without a token.
-                if httpx.get(url + "/cds-services", timeout=1).status_code in (200, 401):
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"clinrules serve did not answer within {START_SECONDS} s")
-            time.sleep(0.1)
-        yield Server(url, audit, log)
-    finally:
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
-        log_file.close()
+    with serving(folder, *extra) as started:
+        yield started
 
 
 def request(hook_instance: str = "d3f1c0de-0000-4000-8000-000000000001", **prefetch: Any) -> dict[str, Any]:
@@ -115,17 +51,6 @@ def request(hook_instance: str = "d3f1c0de-0000-4000-8000-000000000001", **prefe
 def fixture(name: str) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads((HERE / f"{name}.json").read_text())
     return loaded
-
-
-def empties(value: Any, path: str = "$") -> list[str]:
-    """Every null or empty member of a JSON value, by path (`cards: []` is the spec's one exception)."""
-    if value is None or (isinstance(value, (str, list, dict)) and not value and path != "$.cards"):
-        return [path]
-    if isinstance(value, dict):
-        return [p for k, v in value.items() for p in empties(v, f"{path}.{k}")]
-    if isinstance(value, list):
-        return [p for i, v in enumerate(value) for p in empties(v, f"{path}[{i}]")]
-    return []
 
 
 def assert_outcome(response: httpx.Response, status: int) -> dict[str, Any]:
@@ -291,3 +216,7 @@ def test_the_server_log_holds_no_patient_data(server: Server) -> None:
     time.sleep(0.2)  # the server writes its log as it goes
     assert marker not in server.log.read_text()
     assert "serving glute_bridge_sciatica" in server.log.read_text()
+
+
+def test_feedback_with_an_item_not_an_object_is_400(server: Server) -> None:
+    assert_outcome(server.client.post(f"/cds-services/{SERVICE}/feedback", json={"feedback": [1]}), 400)

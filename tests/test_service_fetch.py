@@ -22,7 +22,8 @@ import pytest
 from clinrules.service.app import PATIENT, PREFETCH
 from clinrules.service.fetch import MAX_PAGES, REQUEST_SECONDS
 from tests.support.fhir import bundle
-from tests.test_service import Server, _free_port, assert_outcome, empties, fixture, request, server
+from tests.support.service import _free_port
+from tests.test_service import Server, assert_outcome, empties, fixture, request, server
 
 __all__ = ["server"]  # the service fixture, re-used
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi import Path as PathParameter
 from fastapi.responses import JSONResponse, Response
 
 from clinrules.base.errors import ArgumentError, PatientDataError
@@ -32,6 +33,14 @@ from clinrules.service.audit import AuditLog
 from clinrules.service.auth import Verifier
 from clinrules.service.cards import Names, cards, pruned_object
 from clinrules.service.fetch import FetchFailure, fetch
+from clinrules.service.openapi import (
+    CARDS,
+    DISCOVERY,
+    FEEDBACK_ACCEPTED,
+    feedback_body,
+    request_body,
+    responses,
+)
 
 HOOK = "patient-view"
 PATIENT = "{{context.patientId}}"
@@ -62,16 +71,22 @@ def create_app(
     audit = AuditLog(Path(audit_log)) if audit_log is not None else None
     # httpx logs each URL it gets at INFO, and a fetch URL holds the patient id.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # Documented, not enforced: any other id is a 404 OperationOutcome, not FastAPI's own 422.
+    served = PathParameter(json_schema_extra={"enum": list(by_id)})
     app = FastAPI(title="clinrules CDS Hooks service", docs_url=None, redoc_url=None)
     if auth is not None:
         _require_tokens(app, auth)
 
-    @app.get("/cds-services")
+    @app.get("/cds-services", responses=responses(DISCOVERY, "the services, one per ruleset", ()))
     def discovery() -> dict[str, Any]:
         return {"services": [_service(r) for r in by_id.values()]}
 
-    @app.post("/cds-services/{service_id}")
-    async def invoke(service_id: str, request: Request) -> JSONResponse:
+    @app.post(
+        "/cds-services/{service_id}",
+        responses=responses(CARDS, "the decision as cards", (400, 404, 412, 422)),
+        openapi_extra=request_body(PREFETCH),
+    )
+    async def invoke(request: Request, service_id: str = served) -> JSONResponse:
         ruleset = by_id.get(service_id)
         if ruleset is None:
             return outcome(404, "not-found", f"no CDS service '{service_id}'; GET /cds-services lists them")
@@ -83,14 +98,19 @@ def create_app(
             return resources
         return _decide(ruleset, names[service_id], audit, body, resources)
 
-    @app.post("/cds-services/{service_id}/feedback")
-    async def feedback(service_id: str, request: Request) -> JSONResponse:
+    @app.post(
+        "/cds-services/{service_id}/feedback",
+        responses=responses(FEEDBACK_ACCEPTED, "how many feedback items were accepted", (400, 404)),
+        openapi_extra=feedback_body(),
+    )
+    async def feedback(request: Request, service_id: str = served) -> JSONResponse:
         if service_id not in by_id:
             return outcome(404, "not-found", f"no CDS service '{service_id}'; GET /cds-services lists them")
         body = await _json(request)
-        if not isinstance(body, dict) or not isinstance(body.get("feedback"), list):
-            return outcome(400, "invalid", "feedback takes a JSON object with a 'feedback' array")
-        return JSONResponse({"accepted": len(body["feedback"])})
+        items = body.get("feedback") if isinstance(body, dict) else None
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            return outcome(400, "invalid", "feedback takes a JSON object with a 'feedback' array of objects")
+        return JSONResponse({"accepted": len(items)})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
