@@ -22,6 +22,7 @@ from clinrules.engine import interpret
 from clinrules.engine.inputs import parameter_values, patient_of, sessions_of
 from tests.conftest import ROOT, examples
 from tests.strategies import rulesets, sciatica_patients
+from tests.support.models import MODELS
 from tests.support.patients import AS_OF, patients
 
 
@@ -34,6 +35,8 @@ def _rulesets() -> list[clinrules.RuleSet]:
         data = yaml.safe_load(path.read_text())
         if "model" not in data:
             out.append(clinrules.compile(data["rules"], allow_draft=True))
+        elif data["model"] == "ward":  # dates, an IntEnum, units of the model, yes/no parameters
+            out.append(clinrules.compile(data["rules"], model=MODELS["ward"], allow_draft=True))
     return out
 
 

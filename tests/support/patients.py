@@ -27,12 +27,16 @@ def value_of(kind: t.RuleType) -> st.SearchStrategy[Any]:
             return st.integers(int(low) if low is not None else -5, int(high) if high is not None else 400)
         case t.NumberType(low=low, high=high):
             return st.floats(low if low is not None else -5.0, high if high is not None else 400.0)
+        case t.EnumType(by_name=True, members=members, python=python) if python is not None:
+            return st.sampled_from([python[m].value for m in members])  # an IntEnum's data is its value
         case t.EnumType(members=members):
             return st.sampled_from(members)
         case t.EnumListType(item=item):
             return st.lists(st.sampled_from(item.members), max_size=3, unique=True)
         case t.DateTimeType():
             return st.integers(-72 * 3600, 3600).map(lambda s: (AS_OF + dt.timedelta(seconds=s)).isoformat())
+        case t.DateType():  # around the birthdays and admissions a rule of years or months turns on
+            return st.integers(-40_000, 1).map(lambda d: (AS_OF.date() + dt.timedelta(days=d)).isoformat())
         case t.TextType():
             return st.text(max_size=5)
     return st.none()
