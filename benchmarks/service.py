@@ -13,20 +13,16 @@ Bounded: a fixed count, a start-up deadline, a per-request timeout.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
+import tempfile
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 from tests.support.fhir import to_bundle
+from tests.support.service import serving
 
 from benchmarks.evaluate import ROOT, RULESET
 from benchmarks.timing import Row, scaled
@@ -34,7 +30,6 @@ from benchmarks.timing import Row, scaled
 SECTION = "7. CDS Hooks service under load"
 CLIENTS = 8
 P99_GOAL_MS = 50
-START_SECONDS = 30
 SERVICE = "glute_bridge_sciatica"
 PATIENTS = ROOT / "rulesets" / "sciatica" / "patients"
 _LOINC_PAIN, _LOINC_WEIGHT = "72514-3", "29463-7"
@@ -77,42 +72,6 @@ def _requests() -> list[bytes]:
     return bodies
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def _serving() -> Iterator[str]:
-    port = _free_port()
-    command = [sys.executable, "-c", "from clinrules.cli import main; raise SystemExit(main())"]
-    command += ["serve", str(RULESET), "--port", str(port), "--allow-draft"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_SECONDS
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"clinrules serve exited {process.returncode}")
-            try:
-                if httpx.get(url + "/cds-services", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"clinrules serve did not answer within {START_SECONDS} s")
-            time.sleep(0.1)
-        yield url
-    finally:
-        os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
-
-
 def _client(url: str, bodies: list[bytes]) -> list[float]:
     """The latency of each request, in ms; a non-200 or an answer without cards fails the run."""
     latencies = []
@@ -146,7 +105,8 @@ def _p(latencies: list[float], percent: int) -> float:
 def run() -> tuple[list[Row], dict[str, Any]]:
     count = scaled(4_000, 400)
     shipped = _requests()
-    with _serving() as url:
+    with tempfile.TemporaryDirectory() as folder, serving(Path(folder), audit_log=False) as server:
+        url = server.url
         bodies = _served(url, shipped)
         per_client = count // CLIENTS
         shares = [

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.conftest import ROOT
 
@@ -47,8 +46,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(folder: Path, *extra: str) -> Iterator[Server]:
-    """The shipped ruleset served (`--allow-draft`, and `extra` arguments) with an audit log and the server's output in `folder`."""
+def serving(folder: Path, *extra: str, audit_log: bool = True) -> Iterator[Server]:
+    """The shipped ruleset served (`--allow-draft`, and `extra` arguments) with the server's output in `folder`.
+
+    Also used by `benchmarks/service.py` (then without the audit log): a
+    server that exits or does not answer in time raises RuntimeError, which
+    fails a test as it stops a benchmark.
+    """
     audit, log = folder / "audit.jsonl", folder / "server.log"
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
@@ -61,8 +65,7 @@ def serving(folder: Path, *extra: str) -> Iterator[Server]:
         "--port",
         str(port),
         "--allow-draft",
-        "--audit-log",
-        str(audit),
+        *(("--audit-log", str(audit)) if audit_log else ()),
         *extra,
     ]
     log_file = log.open("wb")
@@ -72,7 +75,7 @@ def serving(folder: Path, *extra: str) -> Iterator[Server]:
         deadline = time.monotonic() + START_SECONDS
         while True:
             if process.poll() is not None:
-                pytest.fail(f"clinrules serve exited {process.returncode}: {log.read_text()!r}")
+                raise RuntimeError(f"clinrules serve exited {process.returncode}: {log.read_text()!r}")
             try:
                 # 401: a service with --auth answers, but not without a token.
                 if httpx.get(url + "/cds-services", timeout=1).status_code in (200, 401):
@@ -80,7 +83,7 @@ def serving(folder: Path, *extra: str) -> Iterator[Server]:
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"clinrules serve did not answer within {START_SECONDS} s")
+                raise RuntimeError(f"clinrules serve did not answer within {START_SECONDS} s")
             time.sleep(0.1)
         yield Server(url, audit, log)
     finally:
