@@ -55,6 +55,8 @@ from clinrules.ir.program import Messages as Messages
 from clinrules.ir.program import Parameter as Parameter
 from clinrules.ir.program import Program as Program
 from clinrules.ir.program import RedFlag as RedFlag
+from clinrules.ir.program import RequireKind as RequireKind
+from clinrules.ir.program import Requirement as Requirement
 from clinrules.ir.program import Review as Review
 from clinrules.ir.program import Rule as Rule
 from clinrules.ir.program import Source as Source

@@ -192,6 +192,38 @@ class Rule:
     assumptions: tuple[Assumption, ...] = ()
 
 
+class RequireKind(StrEnum):
+    """How a `require` invariant bounds its targets' verdicts (issue 17)."""
+
+    AT_LEAST = "at least"  # `require ID: C implies TARGETS at least VERDICT`
+    AT_MOST = "at most"  # `require ID: C implies TARGETS at most VERDICT`
+    NEVER = "never"  # `require ID: no TARGETS VERDICT when C`
+
+
+@dataclass(frozen=True, eq=False)
+class Requirement:
+    """A `require` invariant: a promise about the final verdicts, proved by `clinrules prove`.
+
+    It never changes a decision. `condition` is typed like a rule's; its
+    session phrases read each target's sessions (a target-relative scope
+    resolves per target, as in a rule). The premise counts only when it is
+    definitely true: an unknown premise promises nothing.
+
+    Attributes:
+        verdict: the bound (`at least`/`at most`, the verdict order of
+            `Verdict`, `urgent` the strictest) or, for `NEVER`, the final
+            verdict no target may get.
+    """
+
+    id: str
+    title: str | None
+    condition: Condition
+    targets: Targets
+    kind: RequireKind
+    verdict: str
+    where: Where
+
+
 @dataclass(frozen=True, eq=False)
 class Review:
     """A `reviewed DATE by "WHO"` line."""
@@ -234,6 +266,8 @@ class Program:
     """The declared scores, by id, in declaration order (language-2.md section 5)."""
     assessments: Mapping[str, Assessment] = field(default_factory=dict)
     """The declared assessments, by id, in declaration order (language-2.md section 6)."""
+    requirements: tuple[Requirement, ...] = ()
+    """The `require` invariants, in declaration order; only `prove` reads them (issue 17)."""
 
     def __post_init__(self) -> None:
         # Read-only copies: a caller that changed a mapping of a loaded
