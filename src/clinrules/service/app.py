@@ -12,6 +12,9 @@ Design decisions (docs/integration.md, "CDS Hooks out"):
   fields stay unknown, which gives triage `check`, never a clear.
 - Errors are OperationOutcomes, and no handler logs a request or a patient
   value: an unexpected failure is a 500 naming only the exception's type.
+- Every response names the worker process that made it (`X-Clinrules-Worker`,
+  a random id per app, not the pid), so an operator, or a test, can tell the
+  workers of `clinrules serve --workers N` apart.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -76,6 +80,7 @@ def create_app(
     app = FastAPI(title="clinrules CDS Hooks service", docs_url=None, redoc_url=None)
     if auth is not None:
         _require_tokens(app, auth)
+    app.add_middleware(_NamesTheWorker, worker=uuid.uuid4().hex[:16])
 
     @app.get("/cds-services", responses=responses(DISCOVERY, "the services, one per ruleset", ()))
     def discovery() -> dict[str, Any]:
@@ -119,6 +124,26 @@ def create_app(
         return outcome(500, "exception", "an unexpected failure in clinrules; please report it")
 
     return app
+
+
+class _NamesTheWorker:
+    """Adds `X-Clinrules-Worker` to every response (plain ASGI: no per-request task, unlike @middleware)."""
+
+    def __init__(self, app: Any, worker: str) -> None:
+        self.app = app
+        self.header = (b"x-clinrules-worker", worker.encode())
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def named(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()), self.header]}
+            await send(message)
+
+        await self.app(scope, receive, named)
 
 
 def _require_tokens(app: FastAPI, auth: Verifier) -> None:
