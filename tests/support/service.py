@@ -28,8 +28,9 @@ START_SECONDS = 30
 
 
 class Server:
-    def __init__(self, url: str, audit: Path, log: Path) -> None:
+    def __init__(self, url: str, audit: Path, log: Path, pid: int) -> None:
         self.url = url
+        self.pid = pid
         self.audit = audit
         self.log = log
         self.client = httpx.Client(base_url=url, timeout=10)
@@ -85,7 +86,7 @@ def serving(folder: Path, *extra: str, audit_log: bool = True) -> Iterator[Serve
             if time.monotonic() > deadline:
                 raise RuntimeError(f"clinrules serve did not answer within {START_SECONDS} s")
             time.sleep(0.1)
-        yield Server(url, audit, log)
+        yield Server(url, audit, log, process.pid)
     finally:
         os.kill(process.pid, signal.SIGTERM)
         try:

@@ -32,6 +32,8 @@ from fastapi import Path as PathParameter
 from fastapi.responses import JSONResponse, Response
 
 from clinrules.base.errors import ArgumentError, PatientDataError
+from clinrules.fhir.importer import checked_mapping, from_fhir
+from clinrules.fhir.mapping import Mapping as FhirMapping
 from clinrules.ruleset import RuleSet
 from clinrules.service.audit import AuditLog
 from clinrules.service.auth import Verifier
@@ -69,8 +71,8 @@ def create_app(
     out those not approved unless `--allow-draft`).
     """
     by_id = {ruleset.id: ruleset for ruleset in rulesets}
-    for ruleset in rulesets:
-        _check_mapping(ruleset)
+    # Per ruleset, once: the checked FHIR mapping and the card texts, not per request.
+    mappings = {ruleset.id: _mapping(ruleset) for ruleset in rulesets}
     names = {ruleset.id: Names.of(ruleset) for ruleset in rulesets}
     audit = AuditLog(Path(audit_log)) if audit_log is not None else None
     # httpx logs each URL it gets at INFO, and a fetch URL holds the patient id.
@@ -101,7 +103,7 @@ def create_app(
         resources = await _prefetched(body)
         if isinstance(resources, JSONResponse):
             return resources
-        return _decide(ruleset, names[service_id], audit, body, resources)
+        return _decide(ruleset, mappings[service_id], names[service_id], audit, body, resources)
 
     @app.post(
         "/cds-services/{service_id}/feedback",
@@ -163,12 +165,10 @@ def _require_tokens(app: FastAPI, auth: Verifier) -> None:
         return refused
 
 
-def _check_mapping(ruleset: RuleSet) -> None:
-    """Refuse at start-up, not per request, a ruleset whose model has no valid FHIR mapping."""
-    from clinrules.fhir import from_fhir
-
+def _mapping(ruleset: RuleSet) -> FhirMapping:
+    """The ruleset's checked FHIR mapping; refused at start-up, not per request, if its model has none valid."""
     try:
-        from_fhir([], ruleset.program.model, dt.datetime.now(dt.UTC))
+        return checked_mapping(ruleset.program.model)
     except ArgumentError as error:
         raise ArgumentError(f"ruleset {ruleset.id}: {error}") from None
 
@@ -284,13 +284,16 @@ def _unsatisfied(key: str, given: Mapping[str, Any]) -> bool:
 
 
 def _decide(
-    ruleset: RuleSet, names: Names, audit: AuditLog | None, body: dict[str, Any], resources: list[Any]
+    ruleset: RuleSet,
+    mapping: FhirMapping,
+    names: Names,
+    audit: AuditLog | None,
+    body: dict[str, Any],
+    resources: list[Any],
 ) -> JSONResponse:
-    from clinrules.fhir import from_fhir
-
     as_of = dt.datetime.now(dt.UTC).replace(microsecond=0)
     try:
-        patient, _ = from_fhir(resources, ruleset.program.model, as_of)
+        patient, _ = from_fhir(resources, ruleset.program.model, as_of, mapping)
         decision = ruleset.evaluate(patient, as_of=as_of)
     except PatientDataError as error:
         issues = [
