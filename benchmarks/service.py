@@ -7,7 +7,7 @@ the reference machine). `python -m benchmarks.service [--workers N]` runs
 one server of N workers alone and prints its figures. Requests are realistic
 patient-view calls: each shipped patient (`rulesets/sciatica/patients/`) as
 the Bundle an app would send (`tests.support.fhir.to_bundle`), split into
-the discovery's prefetch keys. Each of 8 threads has its own httpx client
+the discovery's prefetch keys (`tests.support.service.prefetch_of`). Each of 8 threads has its own httpx client
 and sends its share of a fixed number of requests; every answer must be a
 200 with cards, or the run fails. Latency is per request, on the client.
 Bounded: a fixed count, a start-up deadline, a per-request timeout.
@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 from tests.support.fhir import to_bundle
-from tests.support.service import RULESET, serving
+from tests.support.service import RULESET, prefetch_of, serving
 
 from benchmarks.evaluate import ROOT
 from benchmarks.timing import Row, scaled
@@ -36,31 +36,6 @@ CLIENTS = 8
 P99_GOAL_MS = 50
 SERVICE = "glute_bridge_sciatica"
 PATIENTS = ROOT / "rulesets" / "sciatica" / "patients"
-_LOINC_PAIN, _LOINC_WEIGHT = "72514-3", "29463-7"
-
-
-def _key(resource: dict[str, Any]) -> str:
-    kind = resource["resourceType"]
-    if kind == "Observation":
-        codes = {coding.get("code") for coding in resource["code"]["coding"]}
-        return "pain" if _LOINC_PAIN in codes else "vitals"
-    return {"Condition": "conditions", "QuestionnaireResponse": "screen", "Procedure": "sessions"}[kind]
-
-
-def prefetch(patient: dict[str, Any]) -> dict[str, Any]:
-    """The patient's Bundle as a prefetch: Patient on its own, the rest as searchsets by key; null if none."""
-    keys = ("pain", "conditions", "screen", "sessions", "vitals")
-    found: dict[str, Any] = {"patient": None, **dict.fromkeys(keys)}
-    for entry in to_bundle(patient)["entry"]:
-        resource = entry["resource"]
-        if resource["resourceType"] == "Patient":
-            found["patient"] = resource
-            continue
-        key = _key(resource)
-        if found[key] is None:
-            found[key] = {"resourceType": "Bundle", "type": "searchset", "entry": []}
-        found[key]["entry"].append({"resource": resource})
-    return found
 
 
 def _requests() -> list[bytes]:
@@ -70,7 +45,7 @@ def _requests() -> list[bytes]:
             "hook": "patient-view",
             "hookInstance": f"00000000-0000-4000-8000-{index:012d}",
             "context": {"userId": "Practitioner/1", "patientId": "p"},
-            "prefetch": prefetch(json.loads(path.read_text(encoding="utf-8"))),
+            "prefetch": prefetch_of(to_bundle(json.loads(path.read_text(encoding="utf-8")))),
         }
         bodies.append(json.dumps(body).encode())
     return bodies

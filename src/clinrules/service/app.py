@@ -50,6 +50,16 @@ from clinrules.service.openapi import (
 
 HOOK = "patient-view"
 PATIENT = "{{context.patientId}}"
+_LOCAL = "https://clinrules.org/fhir/CodeSystem/sciatica"
+_SNOMED = "http://snomed.info/sct"
+_EXAM = ",".join(
+    f"{_LOCAL}|{code}" for code in ("straight-leg-raise", "crossed-straight-leg-raise", "mrc-grade")
+)
+_FINDINGS = ",".join(
+    [f"{_SNOMED}|{code}" for code in ("309537005", "267064002", "165232002", "72042002", "386661006")]
+    + [f"{_SNOMED}|6077001", f"{_SNOMED}|422868009", f"{_LOCAL}|saddle-anaesthesia"]
+)
+# Every resource the `sciatica` mapping can read (tests/test_service_prefetch.py derives them from it).
 PREFETCH = {
     "patient": f"Patient/{PATIENT}",
     "pain": f"Observation?patient={PATIENT}&code=http://loinc.org|72514-3&_sort=-date&_count=100",
@@ -57,18 +67,40 @@ PREFETCH = {
     "screen": f"QuestionnaireResponse?patient={PATIENT}&status=completed&_sort=-authored",
     "sessions": f"Procedure?patient={PATIENT}&code=http://snomed.info/sct|229065009",
     "vitals": f"Observation?patient={PATIENT}&code=http://loinc.org|29463-7&_sort=-date&_count=10",
+    "pregnancy": f"Observation?patient={PATIENT}&code=http://loinc.org|82810-3&_sort=-date&_count=10",
+    "exam": f"Observation?patient={PATIENT}&code={_EXAM}&_sort=-date&_count=100",
+    "findings": f"Observation?patient={PATIENT}&code={_FINDINGS}&_sort=-date&_count=100",
 }
 DRAFT_MARK = " (draft: not for patient care)"
 _LOG = logging.getLogger("clinrules.service")
 
 
+AsOf = Callable[[Request], dt.datetime]
+"""How a request's evaluation time is had: by default the server's clock."""
+
+
+def clock(request: Request) -> dt.datetime:
+    """The server's clock, UTC, whole seconds: the `as_of` of every decision `clinrules serve` makes.
+
+    Never a time the request carries (a Bundle's timestamp is when a search
+    ran, and an old one would make old answers look fresh).
+    """
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
 def create_app(
-    rulesets: Sequence[RuleSet], *, audit_log: str | Path | None = None, auth: Verifier | None = None
+    rulesets: Sequence[RuleSet],
+    *,
+    audit_log: str | Path | None = None,
+    auth: Verifier | None = None,
+    as_of: AsOf = clock,
 ) -> FastAPI:
     """The service for these rulesets; a ruleset not `approved` shows the draft mark in its title.
 
     Which rulesets to serve is the caller's choice (`clinrules serve` leaves
-    out those not approved unless `--allow-draft`).
+    out those not approved unless `--allow-draft`). `as_of` gives each
+    request's evaluation time: the clock, unless a caller replaying
+    recorded requests (the golden-card tests) gives another.
     """
     by_id = {ruleset.id: ruleset for ruleset in rulesets}
     # Per ruleset, once: the checked FHIR mapping and the card texts, not per request.
@@ -103,7 +135,8 @@ def create_app(
         resources = await _prefetched(body)
         if isinstance(resources, JSONResponse):
             return resources
-        return _decide(ruleset, mappings[service_id], names[service_id], audit, body, resources)
+        when = as_of(request)
+        return _decide(ruleset, mappings[service_id], names[service_id], audit, body, resources, when)
 
     @app.post(
         "/cds-services/{service_id}/feedback",
@@ -290,8 +323,8 @@ def _decide(
     audit: AuditLog | None,
     body: dict[str, Any],
     resources: list[Any],
+    as_of: dt.datetime,
 ) -> JSONResponse:
-    as_of = dt.datetime.now(dt.UTC).replace(microsecond=0)
     try:
         patient, _ = from_fhir(resources, ruleset.program.model, as_of, mapping)
         decision = ruleset.evaluate(patient, as_of=as_of)
