@@ -161,7 +161,9 @@ def declaration(d: ast.Declaration) -> str:
         case ast.Require(id=i, title=t, condition=c, targets=tg, bound=None, verdict=v):
             return f"require {i.name}{_title(t)}: no {_targets(tg)} {verdict(v)} when {condition(c)}"
         case ast.Require(id=i, title=t, condition=c, targets=tg, bound=b, verdict=v) if b is not None:
-            return f"require {i.name}{_title(t)}: {condition(c)} implies {_targets(tg)} {b.value} {verdict(v)}"
+            return (
+                f"require {i.name}{_title(t)}: {condition(c)} implies {_targets(tg)} {b.value} {verdict(v)}"
+            )
     raise TypeError(d)
 
 
