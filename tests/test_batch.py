@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -182,3 +183,55 @@ def test_without_the_extra_the_command_exits_2_with_the_install_hint(
     code, _, err = _batch(str(population), str(tmp_path / "o.parquet"), "--engine", engine)
     assert code == 2
     assert "pip install 'clinrules[" in err
+
+
+def test_the_core_and_the_engine_modules_import_no_engine() -> None:
+    code = (
+        "import sys, clinrules.batch, clinrules.batch.run, clinrules.spark, clinrules.dask, clinrules.cli.batch; "
+        "print(sorted(m for m in ('pyspark', 'dask', 'distributed', 'pyarrow', 'pandas') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_threads_that_share_a_process_share_one_compiled_ruleset_safely() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    from dataclasses import replace
+
+    fresh = replace(SHIPPED, id=SHIPPED.id)  # equal to SHIPPED: the cache may hold either
+    other = replace(SHIPPED, version="for-this-test")  # not equal: compiled again, once per miss
+    lines = ['{"id": "a", "age": 40}', '{"id": "b", "age": -1}']
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda s: evaluate_partition(lines, s, OPTIONS), [fresh, other] * 6))
+    assert all(r == results[0] for r in results)
+    assert compiled(other).sha256 == compiled(fresh).sha256 == RS.sha256
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_shown_on_a_terminal_only(
+    population: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clinrules.cli import batch
+
+    monkeypatch.setattr(batch, "PROGRESS_SECONDS", 0.0)
+    argv = ["batch", str(RULESET_PATH), str(population), str(tmp_path / "o.jsonl"), "--allow-draft"]
+    shown = _Terminal()
+    main([*argv, "--as-of", AS_OF, "--partition-size", "20"], io.StringIO(), shown)
+    assert "clinrules batch: 20 records" in shown.getvalue()
+    plain = io.StringIO()
+    main([*argv, "--as-of", AS_OF, "--partition-size", "20"], io.StringIO(), plain)
+    assert plain.getvalue() == ""
+
+
+def test_a_line_that_is_not_utf8_or_an_id_that_is_not_text_is_an_error_row(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b'{"id": "a\xff"}\n{"id": "\\udc80"}\n{"id": "ok", "age": 30}\n')
+    code, _, _ = _batch(str(source), str(tmp_path / "o.jsonl"), "--as-of", AS_OF)
+    rows = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text().splitlines()]
+    assert code == 3
+    assert [r["id"] for r in rows] == [None, None, "ok"]
+    assert rows[0]["error"].startswith("the record is not UTF-8") and rows[1]["error"].startswith("id: ")

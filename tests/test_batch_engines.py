@@ -1,8 +1,8 @@
 """`clinrules.spark` on Spark `local[2]` and `clinrules.dask` on a `LocalCluster` of 2 worker processes.
 
-Each engine starts once (a module-scoped fixture; pytest-xdist gives each
-module to one worker at a time, so the two engines start in parallel) and
-runs few examples: starting a job costs seconds. The rows must be those of
+Each engine starts once per test process (a session-scoped fixture; under
+`-n auto` each xdist worker that draws one of its tests starts it) and runs
+few examples: starting a job costs seconds. The rows must be those of
 `evaluate_many`, record for record, bad records included, whatever the
 partitioning.
 """
@@ -30,7 +30,7 @@ RS = ruleset()
 FEW = settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
     pytest.importorskip("pyspark")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -49,7 +49,7 @@ def spark() -> Iterator[Any]:
     session.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def dask_client() -> Iterator[Any]:
     pytest.importorskip("distributed")
     from distributed import Client, LocalCluster

@@ -25,7 +25,7 @@ def is_parquet(path: str | Path) -> bool:
 
 
 def read_partitions(path: str | Path, size: int) -> Iterator[list[object]]:
-    """The records of a file, `size` at a time: JSON lines as text (blank lines skipped), Parquet rows as dicts."""
+    """The records of a file, `size` at a time: JSON lines as bytes (blank lines skipped), Parquet rows as dicts."""
     if is_parquet(path):
         from clinrules.batch.arrow import require_pyarrow
 
@@ -35,7 +35,8 @@ def read_partitions(path: str | Path, size: int) -> Iterator[list[object]]:
         for batch in pyarrow.parquet.ParquetFile(path).iter_batches(batch_size=size):
             yield batch.to_pylist()
         return
-    with open(path, encoding="utf-8", errors="surrogateescape") as lines:
+    # Bytes: a line that is not UTF-8 becomes that record's error row, not a failed run.
+    with open(path, "rb") as lines:
         partition: list[object] = []
         for line in lines:
             if line.strip():
@@ -70,7 +71,9 @@ class RowWriter:
         """Add rows, in order."""
         if self._text is not None:
             self._text.writelines(
-                json.dumps({n: row[n] for n in self.names}, ensure_ascii=False) + "\n" for row in rows
+                # ASCII escapes: any text a record held (a lone surrogate included) can be written.
+                json.dumps({n: row[n] for n in self.names}) + "\n"
+                for row in rows
             )
             return
         self._pending.extend(rows)

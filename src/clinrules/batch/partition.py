@@ -163,7 +163,18 @@ def _split(record: object, path: list[str]) -> tuple[str | None, object, tuple[s
     if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
         shown = "missing" if value is None else f"{_kind(value)}, not a text or a whole number"
         return None, None, (where, f"the record's id is {shown} (the id field is '{where}')")
-    return str(value), _without(record, path), None
+    identity = str(value)
+    if not identity.isprintable() or not _encodable(identity):
+        return None, None, (where, "the record's id holds a control character or is not Unicode text")
+    return identity, _without(record, path), None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, from a JSON escape such as \udc80
+        return False
+    return True
 
 
 def _at(record: Mapping[str, Any], path: list[str]) -> object:
