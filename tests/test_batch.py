@@ -234,4 +234,5 @@ def test_a_line_that_is_not_utf8_or_an_id_that_is_not_text_is_an_error_row(tmp_p
     rows = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text().splitlines()]
     assert code == 3
     assert [r["id"] for r in rows] == [None, None, "ok"]
-    assert rows[0]["error"].startswith("the record is not UTF-8") and rows[1]["error"].startswith("id: ")
+    assert rows[0]["error"].startswith("the record is not UTF-8")
+    assert rows[1]["error"].startswith("id: ")
