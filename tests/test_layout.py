@@ -33,6 +33,9 @@ LAYERS = {
     "clinrules.fhir": 9,
     "clinrules.service": 9,
     "clinrules.lexer": 9,
+    "clinrules.batch": 9,
+    "clinrules.spark": 9,
+    "clinrules.dask": 9,
     "clinrules.cli": 10,
     "clinrules": 11,  # the facade: lazy names, imported by no module of the package
     "clinrules.__main__": 11,  # `python -m clinrules`: the command line, like the console script

@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="clinrules",
         description="Clinical decision-support rules: check rule files, evaluate patients, "
         "test case files, write a review page, format rule files, print JSON Schema or a FHIR "
-        "Questionnaire, serve CDS Hooks. "
+        "Questionnaire, serve CDS Hooks, evaluate a population in batch. "
         "Decision support, not diagnosis.",
     )
     parser.add_argument("--version", action="version", version=f"clinrules {__version__}")
@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_fmt(commands)
     _add_questionnaire(commands)
     _add_serve(commands)
+    _add_batch(commands)
     return parser
 
 
@@ -335,4 +336,47 @@ def _workers(raw: str) -> int:
 def _port(raw: str) -> int:
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise argparse.ArgumentTypeError(f"a port is a whole number from 1 to 65535, got '{raw}'")
+    return int(raw)
+
+
+def _add_batch(commands: argparse._SubParsersAction[Any]) -> None:
+    """Declare the `batch` command."""
+    command = commands.add_parser(
+        "batch",
+        help="evaluate a population: JSON lines or Parquet in, one result row per record out",
+        description="Evaluate every record of INPUT (JSON lines, or Parquet by its suffix) and write one "
+        "result row per record to OUTPUT (docs/batch.md). Exit 0 when every record was evaluated, 1 when "
+        "the ruleset has errors or may not be used, 2 for a usage error or a missing extra, 3 when some "
+        "records are error rows (every row is still written) or --as-of/--exercise is refused.",
+    )
+    command.add_argument("ruleset", metavar="RULESET", help="the .rules file")
+    command.add_argument(
+        "input", metavar="INPUT", help="the records: .jsonl (one JSON object a line) or .parquet"
+    )
+    command.add_argument("output", metavar="OUTPUT", help="the result rows: .jsonl or .parquet")
+    command.add_argument(
+        "--engine", choices=["local", "spark", "dask"], default="local", help="default: local"
+    )
+    command.add_argument("--workers", type=_count, default=1, help="worker processes (default: 1)")
+    command.add_argument(
+        "--partition-size", type=_count, default=2000, help="records per partition (default: 2000)"
+    )
+    command.add_argument("--id-field", default="id", metavar="PATH", help="each record's id (default: id)")
+    command.add_argument(
+        "--exercise", action="append", metavar="ID", help="report this exercise (repeatable; default: all)"
+    )
+    command.add_argument(
+        "--as-of",
+        metavar="ISO",
+        help="the evaluation time of every record, with an offset (default: now, said in the summary)",
+    )
+    command.add_argument("--decision", action="store_true", help="add the column decision (its JSON)")
+    command.add_argument(
+        "--allow-draft", action="store_true", help="use a ruleset whose status is not approved (for testing)"
+    )
+
+
+def _count(raw: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise argparse.ArgumentTypeError(f"a count is a whole number of at least 1, got '{raw}'")
     return int(raw)

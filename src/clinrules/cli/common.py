@@ -72,6 +72,13 @@ class Printer:
     def flush(self) -> None:
         self._call(self._stream.flush)
 
+    def isatty(self) -> bool:
+        """Whether the stream is a terminal (progress is shown only there)."""
+        try:
+            return bool(self._stream.isatty())
+        except (AttributeError, ValueError, OSError):  # a stream without a terminal, or closed
+            return False
+
     def stream(self) -> TextIO:
         """This printer, typed as the stream the commands write to (they use write and flush)."""
         return cast("TextIO", self)
