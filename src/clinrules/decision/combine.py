@@ -119,6 +119,7 @@ class Combination:
         self.notes: dict[tuple[int, str], str] = {}
         self.not_advised: dict[str, str] = {}  # exercise -> the note of its progress that became allow
         self._missing: dict[tuple[int, str | None], frozenset[str]] = {}
+        self._missing_envs: dict[str | None, interpret.Env] = {}
 
     @functools.cached_property
     def env(self) -> interpret.Env:
@@ -141,8 +142,12 @@ class Combination:
         flags = self.flags
         states = {program.red_flags[i].id: _FLAG_STATE[flags[i]] for i in self.ev.flag_order}
         missing: set[str] = set()
+        # A condition can miss only the fields it reads that are unknown here: once all
+        # of them are missing, asking the interpreter which were adds nothing to the union.
+        unknown = self.ev.unknown_fields(self.inputs)
+        flag_fields, rule_fields = self.ev.flag_fields, self.ev.rule_fields
         for index, value in enumerate(self.flags):
-            if value is None:
+            if value is None and not (flag_fields[index] & unknown) <= missing:
                 missing |= self._flag_missing(index)
         say: list[str] = []
         notes: list[str] = []
@@ -161,7 +166,9 @@ class Combination:
             for ex in self.wanted:
                 for index in self.ev.rules_for[ex]:
                     value = outcomes[index]
-                    if (value[ex] if type(value) is dict else value) is None:
+                    if (value[ex] if type(value) is dict else value) is None and not (
+                        (rule_fields[index] & unknown) <= missing
+                    ):
                         missing |= self._rule_missing(index, ex)
         exercises, recheck_at = self._rechecked(triage, exercises)
         scores, assessments, titles = results(self.ev, self.inputs, self.env)
@@ -401,21 +408,27 @@ class Combination:
         return self._missing[key]
 
     def _rule_missing(self, index: int, ex: str) -> frozenset[str]:
-        key = (index, ex)
-        if key not in self._missing:
-            self._missing[key] = interpret.condition(self.program.rules[index].condition, self._env_for(ex))[
-                1
-            ]
-        return self._missing[key]
+        # A rule that does not read its target's own sessions (or its ladder's) is
+        # evaluated once for every exercise, as the compiled code runs it: so is
+        # its missing set, in one env per target whose phrases every rule shares.
+        target = ex if self.ev.compiled.own_sessions[index] else None
+        key = (index, target)
+        found = self._missing.get(key)
+        if found is None:
+            env = self._missing_envs.get(target)
+            if env is None:
+                env = self._missing_envs[target] = self._env_for(target)
+            found = self._missing[key] = interpret.condition(self.program.rules[index].condition, env)[1]
+        return found
 
-    def _env_for(self, ex: str, reading: interpret.Reading | None = None) -> interpret.Env:
+    def _env_for(self, ex: str | None, reading: interpret.Reading | None = None) -> interpret.Env:
         e = self.env
         return interpret.Env(
             e.schema,
             e.patient,
             e.params,
             e.now,
-            e.by_exercise.get(ex, ()),
+            () if ex is None else e.by_exercise.get(ex, ()),
             e.by_exercise,
             reading,
             target=ex,  # a scope reads sessions relative to it (language-2.md section 1)

@@ -168,6 +168,18 @@ class Evaluator:
                 for ex, indexes in self.rules_for.items()
             }
         )
+        # The fields each condition reads, through phrases, sessions and scores: all it can miss.
+        self.flag_fields = tuple(_fields_read(f.condition) for f in program.red_flags)
+        self.rule_fields = tuple(_fields_read(r.condition) for r in program.rules)
+        read = frozenset().union(*self.flag_fields, *self.rule_fields)
+        self.patient_reads = tuple(
+            (path, schema.fields[path].attrs) for path in sorted(read) if path in schema.fields
+        )
+        self.session_reads = tuple(
+            (path, field.attrs)
+            for path, field in ((p, schema.session_fields.get(p.split(".", 1)[-1])) for p in sorted(read))
+            if field is not None and path not in schema.fields
+        )
         self.flag_order = tuple(sorted(range(len(program.red_flags)), key=lambda i: program.red_flags[i].id))
         self.defaults = parameter_values(program.parameters, None)
         self.outcomes_type = outcomes_class(
@@ -210,6 +222,34 @@ class Evaluator:
             patient, now, program.schema.has_sessions, program.exercises, found, self.session_time_fields
         )
         return (patient, params, now, sessions, by_ex), sorted_warnings(found)
+
+    def unknown_fields(self, inputs: Inputs) -> frozenset[str]:
+        """The fields the rules read that are unknown in these inputs: all any outcome can miss.
+
+        A patient field is unknown when it, or a group above it, is None; a
+        session field when it is None in a counted session. The interpreter
+        reads them the same way (`interpret._read`).
+        """
+        patient, _params, _now, sessions, _by_ex = inputs
+        unknown: list[str] = []
+        for path, attrs in self.patient_reads:
+            value = patient
+            for attr in attrs:
+                value = getattr(value, attr)
+                if value is None:
+                    unknown.append(path)
+                    break
+        for path, attrs in self.session_reads:
+            for session in sessions:
+                value = session
+                for attr in attrs:
+                    value = getattr(value, attr)
+                    if value is None:
+                        break
+                if value is None:
+                    unknown.append(path)
+                    break
+        return frozenset(unknown)
 
     def rule_outcomes(self, inputs: Inputs, wanted: tuple[str, ...]) -> Any:
         """Every rule's outcome when every exercise is reported; else only what is read (lazily)."""
@@ -316,6 +356,11 @@ def _frozen_dose(dose: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     if dose is None:
         return None
     return MappingProxyType({k: tuple(v) if isinstance(v, list) else v for k, v in dose.items()})
+
+
+def _fields_read(condition: ir.Condition) -> frozenset[str]:
+    """The path of every field a condition reads: a superset of any set of fields it misses."""
+    return frozenset(n.path for n in ir.nodes(condition) if isinstance(n, ir.FieldRef))
 
 
 def _reads_time(condition: ir.Condition) -> bool:
