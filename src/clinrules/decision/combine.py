@@ -16,8 +16,7 @@ import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from clinrules import ir
 from clinrules.check.doses import dose_json, merge_doses
@@ -50,17 +49,15 @@ _PERMITTED = frozenset({"allow", "modify", "progress"})
 _exercise = exercise_decision
 
 
-@dataclass(frozen=True, slots=True)
-class _Setter:
-    """A rule that set an exercise's verdict."""
+class _Setter(NamedTuple):
+    """A rule that set an exercise's verdict (a tuple: made for every rule that fires, at every recheck)."""
 
     rule: int
     verdict: str
     via_unknown: bool
 
 
-@dataclass(frozen=True, slots=True)
-class _Base:
+class _Base(NamedTuple):
     """An exercise's verdict before alternatives and targets are checked."""
 
     verdict: str

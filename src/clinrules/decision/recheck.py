@@ -37,7 +37,7 @@ from typing import Any
 
 from clinrules import ir
 from clinrules.decision.timed import AFTER, AT, BOTH, Summary, Test, Walk
-from clinrules.engine import interpret
+from clinrules.engine import interpret, runtime
 from clinrules.engine.evaluator import Evaluator, Inputs
 from clinrules.syntax.ast import Quantifier
 
@@ -156,6 +156,9 @@ class RecheckPlan:
         triage_done = not self.timed_flags
         patient, params, _now, sessions, by_ex = inputs
         compiled, ev = self.ev.compiled, self.ev
+        picks = runtime.Picks(sessions)  # a scope's sessions do not depend on `now`: selected once
+        # The rules the exercises still to settle read (None: all); the others are no longer run.
+        reading: frozenset[int] | None = None if every else relevant
         low = high = 0
         for moment in candidates:
             # Only a unit whose span holds this moment can differ from its last value.
@@ -169,16 +172,18 @@ class RecheckPlan:
             at = (patient, params, moment, sessions, by_ex)
             changed = False
             for kind, index, exercise in sorted(units, key=_unit_order):
+                if kind and reading is not None and index not in reading:
+                    continue
                 if kind == 0:
                     value = compiled.red_flags[index](patient, params, moment, sessions, by_ex)
                     if value is not current_flags[index]:
                         current_flags[index], changed = value, True
                 elif exercise is None:
-                    whole = ev.rule_value(index, at)
+                    whole = ev.rule_value(index, at, picks=picks)
                     if whole != current[index]:
                         current[index], changed = whole, True
                 else:
-                    value = ev.rule_value(index, at, exercise)
+                    value = ev.rule_value(index, at, exercise, picks)
                     old = current[index]
                     if type(old) is dict and old.get(exercise) is not value:
                         current[index], changed = {**old, exercise: value}, True
@@ -190,7 +195,9 @@ class RecheckPlan:
             for ex in todo:
                 if now_verdicts[ex] != verdicts[ex]:
                     done[ex] = moment
-            todo = [ex for ex in todo if ex not in done]
+            if any(ex in done for ex in todo):
+                todo = [ex for ex in todo if ex not in done]
+                reading = self._relevant(todo)
             if triage_done and not todo:
                 break
         found.update(done)
@@ -240,14 +247,16 @@ class _Instants:
     def sources(self, node: ir.History, every: Unit, rule: int | None) -> list[tuple[dt.datetime, int, Unit]]:
         """The instants of a session form in a red flag (`rule` None) or a rule, with the unit each changes.
 
-        A rule over its exercise's own sessions changes per target exercise; a scope
-        other than `of EX`, or day counting, reads (a part of) every session.
+        A rule over its exercise's own sessions (counted by session or by day) changes
+        per target exercise, at the instants of that exercise's sessions; a scope
+        other than `of EX`, or `of EX` by day, reads (a part of) every session.
         """
         _patient, _params, _now, sessions, by_ex = self.inputs
         if node.exercise is not None and _plain(node):
             seq = by_ex.get(node.exercise, ())
             return [(t, w, every) for t, w in self.history(node, "=" + node.exercise, seq)]
-        if rule is None or not _plain(node) or not self.plan.ev.compiled.own_sessions[rule]:
+        own = rule is not None and self.plan.ev.compiled.own_sessions[rule]
+        if not own or getattr(node, "scope", None) is not None:
             return [(t, w, every) for t, w in self.history(node, "*", sessions)]
         out: list[tuple[dt.datetime, int, Unit]] = []
         for x in self.plan.ev.program.rules[rule].targets.exercises:
@@ -280,6 +289,10 @@ class _Instants:
                 selected = chosen
         elif _plain(node) and node.quantifier in _LAST_FORMS:
             selected = seq[: node.last or 1]
+        if getattr(node, "days", False) and source != "*":
+            # `seq` is what the form reads (its target's own sessions): only the sessions of
+            # its last N days are tested, and no later `now` changes which days those are.
+            selected = [s for day in runtime.days(seq, node.last or 0) for s in day]
         for test in self.plan.inner[id(node)].tests:
             if test.session:
                 for session in selected:
