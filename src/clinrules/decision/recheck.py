@@ -93,6 +93,10 @@ class RecheckPlan:
             {ex: _related(program, evaluator.rules_for, ex) for ex in program.exercises}
         )
         rules_for = evaluator.rules_for
+        # The rules an exercise's verdict reads: its own, its alternatives' and its targets'.
+        self.reads: Mapping[str, frozenset[int]] = MappingProxyType(
+            {ex: frozenset(j for x in rel for j in rules_for[x]) for ex, rel in self.related.items()}
+        )
         # An exercise whose verdict reads no time comparison keeps it: nothing to wait for.
         self.can_change: Mapping[str, bool] = MappingProxyType(
             {
@@ -157,8 +161,11 @@ class RecheckPlan:
         patient, params, _now, sessions, by_ex = inputs
         compiled, ev = self.ev.compiled, self.ev
         picks = runtime.Picks(sessions)  # a scope's sessions do not depend on `now`: selected once
-        # The rules the exercises still to settle read (None: all); the others are no longer run.
+        # The rules the exercises still to settle read, and the exercises whose outcomes they
+        # read (None: all); the others are no longer run.
         reading: frozenset[int] | None = None if every else relevant
+        near: frozenset[str] | None = None
+        reads = self.reads
         low = high = 0
         for moment in candidates:
             # Only a unit whose span holds this moment can differ from its last value.
@@ -170,34 +177,54 @@ class RecheckPlan:
             if not units:
                 continue
             at = (patient, params, moment, sessions, by_ex)
-            changed = False
+            flag_changed = False
+            changed: set[int] = set()  # rules whose one outcome (for every target) changed
+            targets: set[str] = set()  # exercises of which a per-target outcome changed
             for kind, index, exercise in sorted(units, key=_unit_order):
                 if kind and reading is not None and index not in reading:
                     continue
                 if kind == 0:
                     value = compiled.red_flags[index](patient, params, moment, sessions, by_ex)
                     if value is not current_flags[index]:
-                        current_flags[index], changed = value, True
+                        current_flags[index], flag_changed = value, True
                 elif exercise is None:
                     whole = ev.rule_value(index, at, picks=picks)
-                    if whole != current[index]:
-                        current[index], changed = whole, True
-                else:
+                    old = current[index]
+                    if whole != old:
+                        current[index] = whole
+                        if type(whole) is dict and type(old) is dict:
+                            targets.update(x for x, v in whole.items() if old.get(x) is not v)
+                        else:
+                            changed.add(index)
+                elif near is None or exercise in near:
                     value = ev.rule_value(index, at, exercise, picks)
                     old = current[index]
                     if type(old) is dict and old.get(exercise) is not value:
-                        current[index], changed = {**old, exercise: value}, True
-            if not changed:
+                        current[index] = {**old, exercise: value}
+                        targets.add(exercise)
+            # A verdict whose red flags and rules kept their outcomes keeps its verdict, already
+            # compared; the triage reads the red flags only. A per-target outcome is read by
+            # its exercise's verdict and by those whose alternative or target that exercise is.
+            if flag_changed:
+                affected = todo
+            else:
+                affected = [
+                    ex
+                    for ex in todo
+                    if not (reads[ex].isdisjoint(changed) and self.related[ex].isdisjoint(targets))
+                ]
+            if not affected:
                 continue
-            now_triage, now_verdicts = settle(at, tuple(current_flags), current, tuple(todo))
-            if not triage_done and now_triage != triage:
+            now_triage, now_verdicts = settle(at, tuple(current_flags), current, tuple(affected))
+            if flag_changed and not triage_done and now_triage != triage:
                 triage_at, triage_done = moment, True
-            for ex in todo:
+            for ex in affected:
                 if now_verdicts[ex] != verdicts[ex]:
                     done[ex] = moment
-            if any(ex in done for ex in todo):
+            if any(ex in done for ex in affected):
                 todo = [ex for ex in todo if ex not in done]
                 reading = self._relevant(todo)
+                near = frozenset(x for ex in todo for x in self.related[ex])
             if triage_done and not todo:
                 break
         found.update(done)
