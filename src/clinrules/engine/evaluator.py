@@ -252,11 +252,20 @@ class Evaluator:
         return frozenset(unknown)
 
     def rule_outcomes(self, inputs: Inputs, wanted: tuple[str, ...]) -> Any:
-        """Every rule's outcome when every exercise is reported; else only what is read (lazily)."""
-        if len(wanted) == len(self.exercise_ids):
-            patient, params, now, sessions, by_ex = inputs
-            return self.compiled.all_rules(patient, params, now, by_ex, sessions)
-        return LazyOutcomes(self, inputs)
+        """Every rule's outcome, in one call; only what is read (lazily) when few exercises are reported.
+
+        One call runs every rule inlined; the lazy way runs each rule read as its own
+        function, which costs more per rule: it is taken only when the exercises
+        reported have fewer than a third of the rules, so that asking for some
+        exercises is never slower than asking for all.
+        """
+        if len(wanted) < len(self.exercise_ids):
+            rules_for = self.rules_for
+            read = set().union(*(rules_for[ex] for ex in wanted))
+            if 3 * len(read) < len(self.program.rules):
+                return LazyOutcomes(self, inputs)
+        patient, params, now, sessions, by_ex = inputs
+        return self.compiled.all_rules(patient, params, now, by_ex, sessions)
 
     def rule_value(
         self, index: int, inputs: Inputs, exercise: str | None = None, picks: runtime.Picks | None = None
