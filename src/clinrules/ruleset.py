@@ -148,7 +148,9 @@ class RuleSet:
         """Decide, for one patient, what each exercise may be today.
 
         Args:
-            state: an instance of the ruleset's model, or a plain dict (validated).
+            state: an instance of the ruleset's model, or a plain dict: both
+                validated (an instance too, frozen or not, since one made
+                with `model_construct` cannot be told apart; docs/semantics.md).
             exercises: the exercises to report (default: all); permission is
                 still judged over every exercise of the ruleset.
             parameters: overrides of the `parameter` defaults, as bare
@@ -189,7 +191,8 @@ class RuleSet:
 
         For bulk analysis and benchmarks. An instance of the ruleset's model
         is trusted as pydantic built it (not validated again, unlike in
-        `evaluate`); anything else is validated first. Apps that act on the
+        `evaluate`): the caller's promise that it was not made with
+        `model_construct`; anything else is validated first. Apps that act on the
         result should call `evaluate`, which also combines the outcomes.
 
         Raises:
