@@ -74,10 +74,12 @@ def decide(
     as_of: object,
     explain: bool,
     recheck: RecheckPlan | None = None,
+    questions: messages.Questions | None = None,
 ) -> Decision:
     """One patient's Decision: the engine's outcomes, combined; see `RuleSet.evaluate`.
 
     With `recheck` (the ruleset's plan), each `recheck_at` is worked out; without, all are null.
+    `questions`: the ruleset's, made once (else made here).
     """
     wanted = evaluator.wanted(exercises)
     inputs, warnings = evaluator.checked(state, parameters, as_of)
@@ -85,6 +87,7 @@ def decide(
     outcomes = evaluator.rule_outcomes(inputs, wanted)
     combination = Combination(evaluator, info, inputs, flags, outcomes, wanted, explain, warnings)
     combination.recheck = recheck
+    combination.given_questions = questions
     return combination.decision()
 
 
@@ -113,10 +116,17 @@ class Combination:
         self.wanted = wanted
         self.explain = explain
         self.recheck: RecheckPlan | None = None
+        self.given_questions: messages.Questions | None = None  # the ruleset's, set by `decide`
         self.notes: dict[tuple[int, str], str] = {}
         self.not_advised: dict[str, str] = {}  # exercise -> the note of its progress that became allow
         self._missing: dict[tuple[int, str | None], frozenset[str]] = {}
         self._missing_envs: dict[str | None, interpret.Env] = {}
+        self._unknown: dict[str, bool] = {}  # field path -> whether it is unknown in these inputs
+
+    @functools.cached_property
+    def questions(self) -> messages.Questions:
+        """The question of each field: the ruleset's, else made for this decision."""
+        return self.given_questions or messages.Questions(self.program.schema)
 
     @functools.cached_property
     def env(self) -> interpret.Env:
@@ -139,12 +149,9 @@ class Combination:
         flags = self.flags
         states = {program.red_flags[i].id: _FLAG_STATE[flags[i]] for i in self.ev.flag_order}
         missing: set[str] = set()
-        # A condition can miss only the fields it reads that are unknown here: once all
-        # of them are missing, asking the interpreter which were adds nothing to the union.
-        unknown = self.ev.unknown_fields(self.inputs)
         flag_fields, rule_fields = self.ev.flag_fields, self.ev.rule_fields
         for index, value in enumerate(self.flags):
-            if value is None and not (flag_fields[index] & unknown) <= missing:
+            if value is None and self._may_add(flag_fields[index], missing):
                 missing |= self._flag_missing(index)
         say: list[str] = []
         notes: list[str] = []
@@ -163,8 +170,8 @@ class Combination:
             for ex in self.wanted:
                 for index in self.ev.rules_for[ex]:
                     value = outcomes[index]
-                    if (value[ex] if type(value) is dict else value) is None and not (
-                        (rule_fields[index] & unknown) <= missing
+                    if (value[ex] if type(value) is dict else value) is None and self._may_add(
+                        rule_fields[index], missing
                     ):
                         missing |= self._rule_missing(index, ex)
         exercises, recheck_at = self._rechecked(triage, exercises)
@@ -180,7 +187,7 @@ class Combination:
             care=care,
             red_flags=states,
             missing=sorted(missing),
-            questions=messages.questions_for(program.schema, sorted(missing)),
+            questions=self.questions.all(sorted(missing)),
             say=say,
             notes=notes,
             cite=cite,
@@ -382,7 +389,7 @@ class Combination:
                         say.append(rule.unknown_say)
                 else:
                     missed = self._rule_missing(setter.rule, ex)
-                    say.append(messages.answer_first(self.program.schema, missed, "Before this exercise"))
+                    say.append(self.questions.answer_first(missed, "Before this exercise"))
                 continue
             if rule.messages.say and not silent:
                 say.append(rule.messages.say)
@@ -393,10 +400,27 @@ class Combination:
             questions = set().union(
                 *(self._flag_missing(i) for i, f in enumerate(self.program.red_flags) if f.id in flags)
             )
-            say.append(messages.answer_first(self.program.schema, questions, "Before exercising"))
+            say.append(self.questions.answer_first(questions, "Before exercising"))
         return say, notes, sorted(cite)
 
     # ------------------------------------------------------------ missing fields and the trace
+
+    def _may_add(self, fields: frozenset[str], missing: set[str]) -> bool:
+        """Whether a condition reading `fields` can miss one that is not in `missing` yet.
+
+        A condition can miss only the fields it reads that are unknown here: once
+        all of them are missing, asking the interpreter which were adds nothing.
+        """
+        unknown = self._unknown
+        for path in fields:
+            if path in missing:
+                continue
+            found = unknown.get(path)
+            if found is None:
+                found = unknown[path] = self.ev.field_unknown(self.inputs, path)
+            if found:
+                return True
+        return False
 
     def _flag_missing(self, index: int) -> frozenset[str]:
         key = (-1 - index, None)

@@ -172,13 +172,14 @@ class Evaluator:
         self.flag_fields = tuple(_fields_read(f.condition) for f in program.red_flags)
         self.rule_fields = tuple(_fields_read(r.condition) for r in program.rules)
         read = frozenset().union(*self.flag_fields, *self.rule_fields)
-        self.patient_reads = tuple(
-            (path, schema.fields[path].attrs) for path in sorted(read) if path in schema.fields
-        )
-        self.session_reads = tuple(
-            (path, field.attrs)
-            for path, field in ((p, schema.session_fields.get(p.split(".", 1)[-1])) for p in sorted(read))
-            if field is not None and path not in schema.fields
+        self.field_reads: Mapping[str, tuple[bool, tuple[str, ...]]] = MappingProxyType(
+            {
+                path: (False, schema.fields[path].attrs)
+                if path in schema.fields
+                else (True, schema.session_fields[path.split(".", 1)[-1]].attrs)
+                for path in read
+                if path in schema.fields or path.split(".", 1)[-1] in schema.session_fields
+            }
         )
         self.flag_order = tuple(sorted(range(len(program.red_flags)), key=lambda i: program.red_flags[i].id))
         self.defaults = parameter_values(program.parameters, None)
@@ -223,33 +224,25 @@ class Evaluator:
         )
         return (patient, params, now, sessions, by_ex), sorted_warnings(found)
 
-    def unknown_fields(self, inputs: Inputs) -> frozenset[str]:
-        """The fields the rules read that are unknown in these inputs: all any outcome can miss.
+    def field_unknown(self, inputs: Inputs, path: str) -> bool:
+        """Whether a field the rules read is unknown in these inputs, so that an outcome can miss it.
 
         A patient field is unknown when it, or a group above it, is None; a
         session field when it is None in a counted session. The interpreter
-        reads them the same way (`interpret._read`).
+        reads them the same way (`interpret._read`). A path the rules do not
+        read counts as unknown.
         """
+        found = self.field_reads.get(path)
+        if found is None:
+            return True
+        in_session, attrs = found
         patient, _params, _now, sessions, _by_ex = inputs
-        unknown: list[str] = []
-        for path, attrs in self.patient_reads:
-            value = patient
+        for value in sessions if in_session else (patient,):
             for attr in attrs:
                 value = getattr(value, attr)
                 if value is None:
-                    unknown.append(path)
-                    break
-        for path, attrs in self.session_reads:
-            for session in sessions:
-                value = session
-                for attr in attrs:
-                    value = getattr(value, attr)
-                    if value is None:
-                        break
-                if value is None:
-                    unknown.append(path)
-                    break
-        return frozenset(unknown)
+                    return True
+        return False
 
     def rule_outcomes(self, inputs: Inputs, wanted: tuple[str, ...]) -> Any:
         """Every rule's outcome, in one call; only what is read (lazily) when few exercises are reported.
