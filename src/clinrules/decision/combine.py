@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 from clinrules import ir
 from clinrules.check.doses import dose_json, merge_doses
 from clinrules.decision import messages
+from clinrules.decision.missing import Missing
 from clinrules.decision.recheck import RecheckPlan
 from clinrules.decision.result import (
     Care,
@@ -119,23 +120,17 @@ class Combination:
         self.given_questions: messages.Questions | None = None  # the ruleset's, set by `decide`
         self.notes: dict[tuple[int, str], str] = {}
         self.not_advised: dict[str, str] = {}  # exercise -> the note of its progress that became allow
-        self._missing: dict[tuple[int, str | None], frozenset[str]] = {}
-        self._missing_envs: dict[str | None, interpret.Env] = {}
-        self._unknown: dict[str, bool] = {}  # field path -> whether it is unknown in these inputs
+        self.why = Missing(evaluator, inputs)
 
     @functools.cached_property
     def questions(self) -> messages.Questions:
         """The question of each field: the ruleset's, else made for this decision."""
         return self.given_questions or messages.Questions(self.program.schema)
 
-    @functools.cached_property
+    @property
     def env(self) -> interpret.Env:
         """The interpreter's view of the inputs, made only when an explanation is needed."""
-        patient, params, now, sessions, by_ex = self.inputs
-        named = dict(zip(self.program.parameters, params, strict=True))
-        return interpret.Env(
-            self.program.schema, patient, named, now, sessions, by_ex, log=sessions, program=self.program
-        )
+        return self.why.env
 
     def _value(self, index: int, ex: str) -> bool | None:
         """A rule's outcome for an exercise (the same for all, unless it reads its own sessions)."""
@@ -151,8 +146,8 @@ class Combination:
         missing: set[str] = set()
         flag_fields, rule_fields = self.ev.flag_fields, self.ev.rule_fields
         for index, value in enumerate(self.flags):
-            if value is None and self._may_add(flag_fields[index], missing):
-                missing |= self._flag_missing(index)
+            if value is None and self.why.may_add(flag_fields[index], missing):
+                missing |= self.why.flag(index)
         say: list[str] = []
         notes: list[str] = []
         cite: list[str] = []  # the triage's own words, from fired red flags only
@@ -170,10 +165,10 @@ class Combination:
             for ex in self.wanted:
                 for index in self.ev.rules_for[ex]:
                     value = outcomes[index]
-                    if (value[ex] if type(value) is dict else value) is None and self._may_add(
+                    if (value[ex] if type(value) is dict else value) is None and self.why.may_add(
                         rule_fields[index], missing
                     ):
-                        missing |= self._rule_missing(index, ex)
+                        missing |= self.why.rule(index, ex)
         exercises, recheck_at = self._rechecked(triage, exercises)
         scores, assessments, titles = results(self.ev, self.inputs, self.env)
         for assessed in assessments.values():  # an unsettled result is part of the decision: ask for it too
@@ -388,7 +383,7 @@ class Combination:
                     if not silent:
                         say.append(rule.unknown_say)
                 else:
-                    missed = self._rule_missing(setter.rule, ex)
+                    missed = self.why.rule(setter.rule, ex)
                     say.append(self.questions.answer_first(missed, "Before this exercise"))
                 continue
             if rule.messages.say and not silent:
@@ -398,64 +393,12 @@ class Combination:
             cite.update(rule.messages.cite)
         if flags:
             questions = set().union(
-                *(self._flag_missing(i) for i, f in enumerate(self.program.red_flags) if f.id in flags)
+                *(self.why.flag(i) for i, f in enumerate(self.program.red_flags) if f.id in flags)
             )
             say.append(self.questions.answer_first(questions, "Before exercising"))
         return say, notes, sorted(cite)
 
     # ------------------------------------------------------------ missing fields and the trace
-
-    def _may_add(self, fields: frozenset[str], missing: set[str]) -> bool:
-        """Whether a condition reading `fields` can miss one that is not in `missing` yet.
-
-        A condition can miss only the fields it reads that are unknown here: once
-        all of them are missing, asking the interpreter which were adds nothing.
-        """
-        unknown = self._unknown
-        for path in fields:
-            if path in missing:
-                continue
-            found = unknown.get(path)
-            if found is None:
-                found = unknown[path] = self.ev.field_unknown(self.inputs, path)
-            if found:
-                return True
-        return False
-
-    def _flag_missing(self, index: int) -> frozenset[str]:
-        key = (-1 - index, None)
-        if key not in self._missing:
-            self._missing[key] = interpret.condition(self.program.red_flags[index].condition, self.env)[1]
-        return self._missing[key]
-
-    def _rule_missing(self, index: int, ex: str) -> frozenset[str]:
-        # A rule that does not read its target's own sessions (or its ladder's) is
-        # evaluated once for every exercise, as the compiled code runs it: so is
-        # its missing set, in one env per target whose phrases every rule shares.
-        target = ex if self.ev.compiled.own_sessions[index] else None
-        key = (index, target)
-        found = self._missing.get(key)
-        if found is None:
-            env = self._missing_envs.get(target)
-            if env is None:
-                env = self._missing_envs[target] = self._env_for(target)
-            found = self._missing[key] = interpret.condition(self.program.rules[index].condition, env)[1]
-        return found
-
-    def _env_for(self, ex: str | None, reading: interpret.Reading | None = None) -> interpret.Env:
-        e = self.env
-        return interpret.Env(
-            e.schema,
-            e.patient,
-            e.params,
-            e.now,
-            () if ex is None else e.by_exercise.get(ex, ()),
-            e.by_exercise,
-            reading,
-            target=ex,  # a scope reads sessions relative to it (language-2.md section 1)
-            log=e.log,
-            program=e.program,
-        )
 
     def _trace(self) -> list[TraceEntry]:
         entries: list[TraceEntry] = []
@@ -470,7 +413,7 @@ class Combination:
             for index in self.ev.rules_for[ex]:
                 rule = self.program.rules[index]
                 reading = interpret.Reading()
-                _, missed = interpret.condition(rule.condition, self._env_for(ex, reading))
+                _, missed = interpret.condition(rule.condition, self.why.env_for(ex, reading))
                 value = self._value(index, ex)
                 entries.append(
                     _entry(

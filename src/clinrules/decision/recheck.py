@@ -283,7 +283,7 @@ class _Instants:
             seq = by_ex.get(node.exercise, ())
             return [(t, w, every) for t, w in self.history(node, "=" + node.exercise, seq)]
         own = rule is not None and self.plan.ev.compiled.own_sessions[rule]
-        if not own or getattr(node, "scope", None) is not None:
+        if rule is None or not own or getattr(node, "scope", None) is not None:
             return [(t, w, every) for t, w in self.history(node, "*", sessions)]
         out: list[tuple[dt.datetime, int, Unit]] = []
         for x in self.plan.ev.program.rules[rule].targets.exercises:
