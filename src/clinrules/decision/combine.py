@@ -226,7 +226,10 @@ class Combination:
                 setters.append(_Setter(index, verdict, False))
             elif value is None and when_unknown is not None:
                 setters.append(_Setter(index, when_unknown, True))
-        verdict = min((s.verdict for s in setters), key=RANK.__getitem__, default=self.program.otherwise)
+        if setters:
+            verdict = min((s.verdict for s in setters), key=RANK.__getitem__)
+        else:
+            verdict = self.program.otherwise
         if unknown_flags and RANK[verdict] > _CHECK:
             verdict = "check"
         return _Base(verdict, tuple(setters), unknown_flags)

@@ -39,6 +39,7 @@ from clinrules import ir
 from clinrules.decision.timed import AFTER, AT, BOTH, Summary, Test, Walk
 from clinrules.engine import interpret, runtime
 from clinrules.engine.evaluator import Evaluator, Inputs
+from clinrules.schema.types import DateType
 from clinrules.syntax.ast import Quantifier
 
 __all__ = ["RecheckPlan", "Settle"]
@@ -421,6 +422,15 @@ class _Instants:
                 value = session
                 for attr in self.plan.session_attrs[id(node)]:
                     value = getattr(value, attr)
+                return value
+            case ir.FieldRef(session=False, path=path):  # as `interpret.expr` reads it, without an Env
+                value = self.inputs[0]
+                for attr in self.plan.ev.program.schema.fields[path].attrs:
+                    if value is None:
+                        return None
+                    value = getattr(value, attr)
+                if value is not None and isinstance(node.type, DateType):
+                    return runtime.day_start(value)
                 return value
         return interpret.expr(node, self.env, session)[0]
 
