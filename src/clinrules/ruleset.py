@@ -13,6 +13,7 @@ from clinrules import ir
 from clinrules.base.diagnostics import Diagnostic
 from clinrules.base.errors import ArgumentError, PatientDataError
 from clinrules.decision.combine import decide
+from clinrules.decision.messages import Questions
 from clinrules.decision.recheck import RecheckPlan
 from clinrules.decision.result import Decision, RulesetInfo
 from clinrules.engine.evaluator import Evaluator, Outcomes
@@ -93,6 +94,7 @@ class RuleSet:
     __slots__ = (
         "_evaluator",
         "_info",
+        "_questions",
         "_recheck",
         "diagnostics",
         "exercises",
@@ -115,6 +117,7 @@ class RuleSet:
     _evaluator: Evaluator
     _info: RulesetInfo
     _recheck: RecheckPlan
+    _questions: Questions
 
     def __init__(self, program: ir.Program, diagnostics: Sequence[Diagnostic]) -> None:
         set_ = object.__setattr__
@@ -129,6 +132,7 @@ class RuleSet:
         set_(self, "diagnostics", tuple(sorted(diagnostics, key=Diagnostic.sort_key)))
         set_(self, "_evaluator", Evaluator(program))
         set_(self, "_recheck", RecheckPlan(self._evaluator))
+        set_(self, "_questions", Questions(program.schema))
         set_(
             self,
             "_info",
@@ -148,7 +152,9 @@ class RuleSet:
         """Decide, for one patient, what each exercise may be today.
 
         Args:
-            state: an instance of the ruleset's model, or a plain dict (validated).
+            state: an instance of the ruleset's model, or a plain dict: both
+                validated (an instance too, frozen or not, since one made
+                with `model_construct` cannot be told apart; docs/semantics.md).
             exercises: the exercises to report (default: all); permission is
                 still judged over every exercise of the ruleset.
             parameters: overrides of the `parameter` defaults, as bare
@@ -177,7 +183,9 @@ class RuleSet:
         when = _as_of(as_of)
         _flags(explain, recheck)
         plan = self._recheck if recheck else None
-        return decide(self._evaluator, self._info, state, wanted, checked, when, explain, plan)
+        return decide(
+            self._evaluator, self._info, state, wanted, checked, when, explain, plan, self._questions
+        )
 
     def outcomes(
         self,
@@ -189,7 +197,8 @@ class RuleSet:
 
         For bulk analysis and benchmarks. An instance of the ruleset's model
         is trusted as pydantic built it (not validated again, unlike in
-        `evaluate`); anything else is validated first. Apps that act on the
+        `evaluate`): the caller's promise that it was not made with
+        `model_construct`; anything else is validated first. Apps that act on the
         result should call `evaluate`, which also combines the outcomes.
 
         Raises:
@@ -236,7 +245,9 @@ class RuleSet:
             evaluation_time(when, None, False)
         for index, state in enumerate(states):
             try:
-                decision = decide(evaluator, self._info, state, wanted, checked, when, explain, plan)
+                decision = decide(
+                    evaluator, self._info, state, wanted, checked, when, explain, plan, self._questions
+                )
             except PatientDataError as error:
                 at = f"states[{index}]"
                 raise PatientDataError(

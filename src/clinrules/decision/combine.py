@@ -16,12 +16,12 @@ import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from clinrules import ir
 from clinrules.check.doses import dose_json, merge_doses
 from clinrules.decision import messages
+from clinrules.decision.missing import Missing
 from clinrules.decision.recheck import RecheckPlan
 from clinrules.decision.result import (
     Care,
@@ -50,17 +50,15 @@ _PERMITTED = frozenset({"allow", "modify", "progress"})
 _exercise = exercise_decision
 
 
-@dataclass(frozen=True, slots=True)
-class _Setter:
-    """A rule that set an exercise's verdict."""
+class _Setter(NamedTuple):
+    """A rule that set an exercise's verdict (a tuple: made for every rule that fires, at every recheck)."""
 
     rule: int
     verdict: str
     via_unknown: bool
 
 
-@dataclass(frozen=True, slots=True)
-class _Base:
+class _Base(NamedTuple):
     """An exercise's verdict before alternatives and targets are checked."""
 
     verdict: str
@@ -77,10 +75,12 @@ def decide(
     as_of: object,
     explain: bool,
     recheck: RecheckPlan | None = None,
+    questions: messages.Questions | None = None,
 ) -> Decision:
     """One patient's Decision: the engine's outcomes, combined; see `RuleSet.evaluate`.
 
     With `recheck` (the ruleset's plan), each `recheck_at` is worked out; without, all are null.
+    `questions`: the ruleset's, made once (else made here).
     """
     wanted = evaluator.wanted(exercises)
     inputs, warnings = evaluator.checked(state, parameters, as_of)
@@ -88,6 +88,7 @@ def decide(
     outcomes = evaluator.rule_outcomes(inputs, wanted)
     combination = Combination(evaluator, info, inputs, flags, outcomes, wanted, explain, warnings)
     combination.recheck = recheck
+    combination.given_questions = questions
     return combination.decision()
 
 
@@ -116,18 +117,20 @@ class Combination:
         self.wanted = wanted
         self.explain = explain
         self.recheck: RecheckPlan | None = None
+        self.given_questions: messages.Questions | None = None  # the ruleset's, set by `decide`
         self.notes: dict[tuple[int, str], str] = {}
         self.not_advised: dict[str, str] = {}  # exercise -> the note of its progress that became allow
-        self._missing: dict[tuple[int, str | None], frozenset[str]] = {}
+        self.why = Missing(evaluator, inputs)
 
     @functools.cached_property
+    def questions(self) -> messages.Questions:
+        """The question of each field: the ruleset's, else made for this decision."""
+        return self.given_questions or messages.Questions(self.program.schema)
+
+    @property
     def env(self) -> interpret.Env:
         """The interpreter's view of the inputs, made only when an explanation is needed."""
-        patient, params, now, sessions, by_ex = self.inputs
-        named = dict(zip(self.program.parameters, params, strict=True))
-        return interpret.Env(
-            self.program.schema, patient, named, now, sessions, by_ex, log=sessions, program=self.program
-        )
+        return self.why.env
 
     def _value(self, index: int, ex: str) -> bool | None:
         """A rule's outcome for an exercise (the same for all, unless it reads its own sessions)."""
@@ -141,9 +144,10 @@ class Combination:
         flags = self.flags
         states = {program.red_flags[i].id: _FLAG_STATE[flags[i]] for i in self.ev.flag_order}
         missing: set[str] = set()
+        flag_fields, rule_fields = self.ev.flag_fields, self.ev.rule_fields
         for index, value in enumerate(self.flags):
-            if value is None:
-                missing |= self._flag_missing(index)
+            if value is None and self.why.may_add(flag_fields[index], missing):
+                missing |= self.why.flag(index)
         say: list[str] = []
         notes: list[str] = []
         cite: list[str] = []  # the triage's own words, from fired red flags only
@@ -161,8 +165,10 @@ class Combination:
             for ex in self.wanted:
                 for index in self.ev.rules_for[ex]:
                     value = outcomes[index]
-                    if (value[ex] if type(value) is dict else value) is None:
-                        missing |= self._rule_missing(index, ex)
+                    if (value[ex] if type(value) is dict else value) is None and self.why.may_add(
+                        rule_fields[index], missing
+                    ):
+                        missing |= self.why.rule(index, ex)
         exercises, recheck_at = self._rechecked(triage, exercises)
         scores, assessments, titles = results(self.ev, self.inputs, self.env)
         for assessed in assessments.values():  # an unsettled result is part of the decision: ask for it too
@@ -176,7 +182,7 @@ class Combination:
             care=care,
             red_flags=states,
             missing=sorted(missing),
-            questions=messages.questions_for(program.schema, sorted(missing)),
+            questions=self.questions.all(sorted(missing)),
             say=say,
             notes=notes,
             cite=cite,
@@ -220,7 +226,10 @@ class Combination:
                 setters.append(_Setter(index, verdict, False))
             elif value is None and when_unknown is not None:
                 setters.append(_Setter(index, when_unknown, True))
-        verdict = min((s.verdict for s in setters), key=RANK.__getitem__, default=self.program.otherwise)
+        if setters:
+            verdict = min((s.verdict for s in setters), key=RANK.__getitem__)
+        else:
+            verdict = self.program.otherwise
         if unknown_flags and RANK[verdict] > _CHECK:
             verdict = "check"
         return _Base(verdict, tuple(setters), unknown_flags)
@@ -377,8 +386,8 @@ class Combination:
                     if not silent:
                         say.append(rule.unknown_say)
                 else:
-                    missed = self._rule_missing(setter.rule, ex)
-                    say.append(messages.answer_first(self.program.schema, missed, "Before this exercise"))
+                    missed = self.why.rule(setter.rule, ex)
+                    say.append(self.questions.answer_first(missed, "Before this exercise"))
                 continue
             if rule.messages.say and not silent:
                 say.append(rule.messages.say)
@@ -387,41 +396,12 @@ class Combination:
             cite.update(rule.messages.cite)
         if flags:
             questions = set().union(
-                *(self._flag_missing(i) for i, f in enumerate(self.program.red_flags) if f.id in flags)
+                *(self.why.flag(i) for i, f in enumerate(self.program.red_flags) if f.id in flags)
             )
-            say.append(messages.answer_first(self.program.schema, questions, "Before exercising"))
+            say.append(self.questions.answer_first(questions, "Before exercising"))
         return say, notes, sorted(cite)
 
     # ------------------------------------------------------------ missing fields and the trace
-
-    def _flag_missing(self, index: int) -> frozenset[str]:
-        key = (-1 - index, None)
-        if key not in self._missing:
-            self._missing[key] = interpret.condition(self.program.red_flags[index].condition, self.env)[1]
-        return self._missing[key]
-
-    def _rule_missing(self, index: int, ex: str) -> frozenset[str]:
-        key = (index, ex)
-        if key not in self._missing:
-            self._missing[key] = interpret.condition(self.program.rules[index].condition, self._env_for(ex))[
-                1
-            ]
-        return self._missing[key]
-
-    def _env_for(self, ex: str, reading: interpret.Reading | None = None) -> interpret.Env:
-        e = self.env
-        return interpret.Env(
-            e.schema,
-            e.patient,
-            e.params,
-            e.now,
-            e.by_exercise.get(ex, ()),
-            e.by_exercise,
-            reading,
-            target=ex,  # a scope reads sessions relative to it (language-2.md section 1)
-            log=e.log,
-            program=e.program,
-        )
 
     def _trace(self) -> list[TraceEntry]:
         entries: list[TraceEntry] = []
@@ -436,7 +416,7 @@ class Combination:
             for index in self.ev.rules_for[ex]:
                 rule = self.program.rules[index]
                 reading = interpret.Reading()
-                _, missed = interpret.condition(rule.condition, self._env_for(ex, reading))
+                _, missed = interpret.condition(rule.condition, self.why.env_for(ex, reading))
                 value = self._value(index, ex)
                 entries.append(
                     _entry(

@@ -10,7 +10,8 @@ the trace.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 
 from clinrules import ir
 from clinrules.base.vocabulary import Care
@@ -31,17 +32,37 @@ def question_for(schema: Schema, path: str) -> Question:
     return built(Question, field=path, ask=ask, answered_by=field.answered_by if field is not None else None)
 
 
-def questions_for(schema: Schema, paths: Iterable[str]) -> list[Question]:
-    """One question per path, in the order given."""
-    return [question_for(schema, path) for path in paths]
+class Questions:
+    """The question of every field of a model, made once per ruleset and shared by its decisions.
 
+    A `Question` is a frozen model, so one instance may stand in every
+    decision that asks it; a path not made here (none, when built from the
+    schema's own fields) is asked afresh. Immutable; safe to share between threads.
+    """
 
-def answer_first(schema: Schema, paths: Iterable[str], before: str) -> str:
-    """`Before this exercise, please answer: Q1 Q2`: the words of a verdict set by missing answers."""
-    asks = [question_for(schema, p).ask for p in sorted(paths)]
-    if not asks:
-        return f"{before}, please answer the questions that are still open."
-    return f"{before}, please answer: " + " ".join(_sentence(a) for a in asks)
+    __slots__ = ("_by_path", "schema")
+
+    def __init__(self, schema: Schema, paths: Iterable[str] | None = None) -> None:
+        if paths is None:
+            paths = [*schema.fields, *(f"{SESSIONS}.{leaf}" for leaf in schema.session_fields)]
+        self.schema = schema
+        self._by_path: Mapping[str, Question] = MappingProxyType({p: question_for(schema, p) for p in paths})
+
+    def of(self, path: str) -> Question:
+        """The question for a missing field."""
+        found = self._by_path.get(path)
+        return found if found is not None else question_for(self.schema, path)
+
+    def all(self, paths: Iterable[str]) -> list[Question]:
+        """One question per path, in the order given."""
+        return [self.of(path) for path in paths]
+
+    def answer_first(self, paths: Iterable[str], before: str) -> str:
+        """`Before this exercise, please answer: Q1 Q2`: the words of a verdict set by missing answers."""
+        asks = [self.of(p).ask for p in sorted(paths)]
+        if not asks:
+            return f"{before}, please answer the questions that are still open."
+        return f"{before}, please answer: " + " ".join(_sentence(a) for a in asks)
 
 
 def most_pressing(program: ir.Program, fired: Iterable[str]) -> list[ir.RedFlag]:

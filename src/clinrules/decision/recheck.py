@@ -37,8 +37,9 @@ from typing import Any
 
 from clinrules import ir
 from clinrules.decision.timed import AFTER, AT, BOTH, Summary, Test, Walk
-from clinrules.engine import interpret
+from clinrules.engine import interpret, runtime
 from clinrules.engine.evaluator import Evaluator, Inputs
+from clinrules.schema.types import DateType
 from clinrules.syntax.ast import Quantifier
 
 __all__ = ["RecheckPlan", "Settle"]
@@ -93,6 +94,10 @@ class RecheckPlan:
             {ex: _related(program, evaluator.rules_for, ex) for ex in program.exercises}
         )
         rules_for = evaluator.rules_for
+        # The rules an exercise's verdict reads: its own, its alternatives' and its targets'.
+        self.reads: Mapping[str, frozenset[int]] = MappingProxyType(
+            {ex: frozenset(j for x in rel for j in rules_for[x]) for ex, rel in self.related.items()}
+        )
         # An exercise whose verdict reads no time comparison keeps it: nothing to wait for.
         self.can_change: Mapping[str, bool] = MappingProxyType(
             {
@@ -156,6 +161,12 @@ class RecheckPlan:
         triage_done = not self.timed_flags
         patient, params, _now, sessions, by_ex = inputs
         compiled, ev = self.ev.compiled, self.ev
+        picks = runtime.Picks(sessions)  # a scope's sessions do not depend on `now`: selected once
+        # The rules the exercises still to settle read, and the exercises whose outcomes they
+        # read (None: all); the others are no longer run.
+        reading: frozenset[int] | None = None if every else relevant
+        near: frozenset[str] | None = None
+        reads = self.reads
         low = high = 0
         for moment in candidates:
             # Only a unit whose span holds this moment can differ from its last value.
@@ -167,30 +178,54 @@ class RecheckPlan:
             if not units:
                 continue
             at = (patient, params, moment, sessions, by_ex)
-            changed = False
+            flag_changed = False
+            changed: set[int] = set()  # rules whose one outcome (for every target) changed
+            targets: set[str] = set()  # exercises of which a per-target outcome changed
             for kind, index, exercise in sorted(units, key=_unit_order):
+                if kind and reading is not None and index not in reading:
+                    continue
                 if kind == 0:
                     value = compiled.red_flags[index](patient, params, moment, sessions, by_ex)
                     if value is not current_flags[index]:
-                        current_flags[index], changed = value, True
+                        current_flags[index], flag_changed = value, True
                 elif exercise is None:
-                    whole = ev.rule_value(index, at)
-                    if whole != current[index]:
-                        current[index], changed = whole, True
-                else:
-                    value = ev.rule_value(index, at, exercise)
+                    whole = ev.rule_value(index, at, picks=picks)
+                    old = current[index]
+                    if whole != old:
+                        current[index] = whole
+                        if type(whole) is dict and type(old) is dict:
+                            targets.update(x for x, v in whole.items() if old.get(x) is not v)
+                        else:
+                            changed.add(index)
+                elif near is None or exercise in near:
+                    value = ev.rule_value(index, at, exercise, picks)
                     old = current[index]
                     if type(old) is dict and old.get(exercise) is not value:
-                        current[index], changed = {**old, exercise: value}, True
-            if not changed:
+                        current[index] = {**old, exercise: value}
+                        targets.add(exercise)
+            # A verdict whose red flags and rules kept their outcomes keeps its verdict, already
+            # compared; the triage reads the red flags only. A per-target outcome is read by
+            # its exercise's verdict and by those whose alternative or target that exercise is.
+            if flag_changed:
+                affected = todo
+            else:
+                affected = [
+                    ex
+                    for ex in todo
+                    if not (reads[ex].isdisjoint(changed) and self.related[ex].isdisjoint(targets))
+                ]
+            if not affected:
                 continue
-            now_triage, now_verdicts = settle(at, tuple(current_flags), current, tuple(todo))
-            if not triage_done and now_triage != triage:
+            now_triage, now_verdicts = settle(at, tuple(current_flags), current, tuple(affected))
+            if flag_changed and not triage_done and now_triage != triage:
                 triage_at, triage_done = moment, True
-            for ex in todo:
+            for ex in affected:
                 if now_verdicts[ex] != verdicts[ex]:
                     done[ex] = moment
-            todo = [ex for ex in todo if ex not in done]
+            if any(ex in done for ex in affected):
+                todo = [ex for ex in todo if ex not in done]
+                reading = self._relevant(todo)
+                near = frozenset(x for ex in todo for x in self.related[ex])
             if triage_done and not todo:
                 break
         found.update(done)
@@ -240,14 +275,16 @@ class _Instants:
     def sources(self, node: ir.History, every: Unit, rule: int | None) -> list[tuple[dt.datetime, int, Unit]]:
         """The instants of a session form in a red flag (`rule` None) or a rule, with the unit each changes.
 
-        A rule over its exercise's own sessions changes per target exercise; a scope
-        other than `of EX`, or day counting, reads (a part of) every session.
+        A rule over its exercise's own sessions (counted by session or by day) changes
+        per target exercise, at the instants of that exercise's sessions; a scope
+        other than `of EX`, or `of EX` by day, reads (a part of) every session.
         """
         _patient, _params, _now, sessions, by_ex = self.inputs
         if node.exercise is not None and _plain(node):
             seq = by_ex.get(node.exercise, ())
             return [(t, w, every) for t, w in self.history(node, "=" + node.exercise, seq)]
-        if rule is None or not _plain(node) or not self.plan.ev.compiled.own_sessions[rule]:
+        own = rule is not None and self.plan.ev.compiled.own_sessions[rule]
+        if rule is None or not own or getattr(node, "scope", None) is not None:
             return [(t, w, every) for t, w in self.history(node, "*", sessions)]
         out: list[tuple[dt.datetime, int, Unit]] = []
         for x in self.plan.ev.program.rules[rule].targets.exercises:
@@ -280,6 +317,10 @@ class _Instants:
                 selected = chosen
         elif _plain(node) and node.quantifier in _LAST_FORMS:
             selected = seq[: node.last or 1]
+        if getattr(node, "days", False) and source != "*":
+            # `seq` is what the form reads (its target's own sessions): only the sessions of
+            # its last N days are tested, and no later `now` changes which days those are.
+            selected = [s for day in runtime.days(seq, node.last or 0) for s in day]
         for test in self.plan.inner[id(node)].tests:
             if test.session:
                 for session in selected:
@@ -381,6 +422,15 @@ class _Instants:
                 value = session
                 for attr in self.plan.session_attrs[id(node)]:
                     value = getattr(value, attr)
+                return value
+            case ir.FieldRef(session=False, path=path):  # as `interpret.expr` reads it, without an Env
+                value = self.inputs[0]
+                for attr in self.plan.ev.program.schema.fields[path].attrs:
+                    if value is None:
+                        return None
+                    value = getattr(value, attr)
+                if value is not None and isinstance(node.type, DateType):
+                    return runtime.day_start(value)
                 return value
         return interpret.expr(node, self.env, session)[0]
 

@@ -168,6 +168,19 @@ class Evaluator:
                 for ex, indexes in self.rules_for.items()
             }
         )
+        # The fields each condition reads, through phrases, sessions and scores: all it can miss.
+        self.flag_fields = tuple(_fields_read(f.condition) for f in program.red_flags)
+        self.rule_fields = tuple(_fields_read(r.condition) for r in program.rules)
+        read = frozenset().union(*self.flag_fields, *self.rule_fields)
+        self.field_reads: Mapping[str, tuple[bool, tuple[str, ...]]] = MappingProxyType(
+            {
+                path: (False, schema.fields[path].attrs)
+                if path in schema.fields
+                else (True, schema.session_fields[path.split(".", 1)[-1]].attrs)
+                for path in read
+                if path in schema.fields or path.split(".", 1)[-1] in schema.session_fields
+            }
+        )
         self.flag_order = tuple(sorted(range(len(program.red_flags)), key=lambda i: program.red_flags[i].id))
         self.defaults = parameter_values(program.parameters, None)
         self.outcomes_type = outcomes_class(
@@ -211,12 +224,41 @@ class Evaluator:
         )
         return (patient, params, now, sessions, by_ex), sorted_warnings(found)
 
+    def field_unknown(self, inputs: Inputs, path: str) -> bool:
+        """Whether a field the rules read is unknown in these inputs, so that an outcome can miss it.
+
+        A patient field is unknown when it, or a group above it, is None; a
+        session field when it is None in a counted session. The interpreter
+        reads them the same way (`interpret._read`). A path the rules do not
+        read counts as unknown.
+        """
+        found = self.field_reads.get(path)
+        if found is None:
+            return True
+        in_session, attrs = found
+        patient, _params, _now, sessions, _by_ex = inputs
+        for value in sessions if in_session else (patient,):
+            for attr in attrs:
+                value = getattr(value, attr)
+                if value is None:
+                    return True
+        return False
+
     def rule_outcomes(self, inputs: Inputs, wanted: tuple[str, ...]) -> Any:
-        """Every rule's outcome when every exercise is reported; else only what is read (lazily)."""
-        if len(wanted) == len(self.exercise_ids):
-            patient, params, now, sessions, by_ex = inputs
-            return self.compiled.all_rules(patient, params, now, by_ex, sessions)
-        return LazyOutcomes(self, inputs)
+        """Every rule's outcome, in one call; only what is read (lazily) when few exercises are reported.
+
+        One call runs every rule inlined; the lazy way runs each rule read as its own
+        function, which costs more per rule: it is taken only when the exercises
+        reported have fewer than a third of the rules, so that asking for some
+        exercises is never slower than asking for all.
+        """
+        if len(wanted) < len(self.exercise_ids):
+            rules_for = self.rules_for
+            read = set().union(*(rules_for[ex] for ex in wanted))
+            if 3 * len(read) < len(self.program.rules):
+                return LazyOutcomes(self, inputs)
+        patient, params, now, sessions, by_ex = inputs
+        return self.compiled.all_rules(patient, params, now, by_ex, sessions)
 
     def rule_value(
         self, index: int, inputs: Inputs, exercise: str | None = None, picks: runtime.Picks | None = None
@@ -316,6 +358,11 @@ def _frozen_dose(dose: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     if dose is None:
         return None
     return MappingProxyType({k: tuple(v) if isinstance(v, list) else v for k, v in dose.items()})
+
+
+def _fields_read(condition: ir.Condition) -> frozenset[str]:
+    """The path of every field a condition reads: a superset of any set of fields it misses."""
+    return frozenset(n.path for n in ir.nodes(condition) if isinstance(n, ir.FieldRef))
 
 
 def _reads_time(condition: ir.Condition) -> bool:

@@ -76,7 +76,9 @@ def patient_of(schema: Schema, state: object, exercises: Collection[str] | None 
     model = schema.model
     try:
         if isinstance(state, model):
-            state = state.model_dump(mode="python", by_alias=True)
+            # Quietly: a value of the wrong kind (an instance made with `model_construct`)
+            # is reported below as the same dict's would be, not as a serializer warning.
+            state = state.model_dump(mode="python", by_alias=True, warnings=False)
         problems = strict_problems(schema, state, exercises)
         try:
             patient = model.model_validate(state)
