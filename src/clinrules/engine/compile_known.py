@@ -194,7 +194,12 @@ class KnownCode:
             names = " ".join(f"o{index}" for index in values)
             lines += [f"    if {check}:", f"        return ({every}){TWO_VALUED}: {names}"]
         for index, item in values.items():
-            lines.extend(self.two_paths(item, f"o{index} = ", fast[index]))
+            if fields and set(self.known_reads(item)) == set(fields):  # its check is the one that failed
+                with_locals, self.local_fields = self.local_fields, frozenset(fields)
+                lines.append(f"    o{index} = {self.cond(item, session=False)}{KLEENE}")
+                self.local_fields = with_locals
+            else:
+                lines.extend(self.two_paths(item, f"o{index} = ", fast[index]))
         lines.append(f"    return ({''.join(f'o{index}, ' for index, _ in items)})")
         return lines
 
