@@ -118,7 +118,9 @@ def _path_states(
     elif kind == "unknowns unread" and unread:
         for path in draw(st.lists(st.sampled_from(unread), min_size=1, unique=True)):
             del values[path]
-    state: dict[str, Any] = {"sessions": draw(base).get("sessions", [])} if program.schema.has_sessions else {}
+    state: dict[str, Any] = (
+        {"sessions": draw(base).get("sessions", [])} if program.schema.has_sessions else {}
+    )
     for path, value in values.items():
         *groups, last = path.split(".")
         target = state
@@ -136,8 +138,12 @@ def _paths_as_expected(ruleset: clinrules.RuleSet, state: dict[str, Any]) -> Non
     params = parameter_values(program.parameters, None)
     sessions, by_ex = sessions_of(patient, AS_OF, schema.has_sessions)
     compiled = ruleset._evaluator.compiled
-    _, flags = paths_taken(compiled.source, lambda: compiled.all_flags(patient, params, AS_OF, sessions, by_ex))
-    _, rules = paths_taken(compiled.source, lambda: compiled.all_rules(patient, params, AS_OF, by_ex, sessions))
+    _, flags = paths_taken(
+        compiled.source, lambda: compiled.all_flags(patient, params, AS_OF, sessions, by_ex)
+    )
+    _, rules = paths_taken(
+        compiled.source, lambda: compiled.all_rules(patient, params, AS_OF, by_ex, sessions)
+    )
     taken = flags | rules
     for kind, declared in (("flag", program.red_flags), ("rule", program.rules)):
         for index, item in enumerate(declared):

@@ -1,7 +1,8 @@
 """Compiler: the checked IR -> Python source, compiled once into plain functions.
 
 Generated code runs at the speed of hand-written Python, where a tree of
-closures costs about four times as much. Safety comes from what may reach
+closures costs about four times as much; a condition whose fields are all
+known runs as plain two-valued Python (`compile_known`). Safety comes from what may reach
 the source: only names this module makes up (`k3`, `t7`, `h2`), integers it
 counts, and attribute names read from the model class that are plain ASCII
 identifiers. Python rewrites other identifiers to their NFKC form (a
