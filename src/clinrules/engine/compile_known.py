@@ -230,7 +230,8 @@ class KnownCode:
             case ir.Or(items=items):
                 return _joined([self.two_valued(c) for c in items], "or", "False", "True")
             case ir.Not(item=item):
-                return f"(not {self.two_valued(item)})"
+                inner = self.two_valued(item)
+                return {"True": "False", "False": "True"}.get(inner, f"(not {inner})")
             case ir.Phrase(condition=inner) if isinstance(inner, _LEAF):
                 return self.two_valued(inner)
             case ir.Phrase():  # its Kleene function, memoised: true or false, its fields being known
