@@ -126,7 +126,7 @@ def run() -> tuple[list[Row], dict[str, Any]]:
             "req/s",
         ),
         Row(s, "latency p50", p50, "ms"),
-        Row(s, "latency p99", p99, "ms", f"<= {P99_GOAL_MS} ms", p99 <= P99_GOAL_MS),
+        Row(s, "latency p99", p99, "ms", f"<= {P99_GOAL_MS} ms", p99 <= P99_GOAL_MS, "service_p99"),
     ]
     details = {
         "ruleset": str(RULESET.relative_to(ROOT)),
