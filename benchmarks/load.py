@@ -24,7 +24,16 @@ from typing import Any
 
 import clinrules
 from benchmarks.evaluate import ROOT, RULESET
-from benchmarks.timing import Row, at_most, median_ns, ms, process_ns, process_outputs
+from benchmarks.timing import (
+    Row,
+    at_most,
+    median_ns,
+    ms,
+    process_ns,
+    process_outputs,
+    process_pair_ns,
+    scaled,
+)
 
 SECTION = "3. load and check"
 SHIPPED = ROOT / "rulesets" / "sciatica" / "glute_bridge.rules"
@@ -68,11 +77,10 @@ def run() -> tuple[list[Row], dict[str, Any]]:
     warm = median_ns(lambda: clinrules.load(RULESET, allow_draft=True))
     check_argv, bare_argv = [str(cli), "check", str(SHIPPED)], [python, "-c", "import pydantic, lark"]
     example = process_ns([str(cli), "check", str(RULESET)], env=_cached)
-    check = process_ns(check_argv, env=_cached)
-    bare = process_ns(bare_argv, env=_cached)
+    pairs = scaled(11, 3)  # more than REPEATS: a process is short, and the load of other work varies
+    check, bare = process_pair_ns(check_argv, bare_argv, pairs, env=_cached)
     with tempfile.TemporaryDirectory() as folder:
-        check_cold = process_ns(check_argv, env=_uncached(folder))
-        bare_cold = process_ns(bare_argv, env=_uncached(folder))
+        check_cold, bare_cold = process_pair_ns(check_argv, bare_argv, pairs, env=_uncached(folder))
 
     s = SECTION
     rows = [

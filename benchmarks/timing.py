@@ -71,6 +71,28 @@ def process_ns(
     return median_ns(run, repeats)
 
 
+def process_pair_ns(
+    first: Sequence[str],
+    second: Sequence[str],
+    repeats: int = REPEATS,
+    env: Callable[[], dict[str, str]] | None = None,
+) -> tuple[float, float]:
+    """The median wall times of two processes, run in turns (one warm-up each), so that load shared by
+    the machine's other work falls on both alike; `env` as for `process_ns`."""
+
+    def once(argv: Sequence[str]) -> int:
+        start = time.perf_counter_ns()
+        subprocess.run(argv, check=True, capture_output=True, env=None if env is None else env())
+        return time.perf_counter_ns() - start
+
+    once(first), once(second)
+    times: tuple[list[int], list[int]] = ([], [])
+    for _ in range(repeats):
+        times[0].append(once(first))
+        times[1].append(once(second))
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
 def process_outputs(argv: Sequence[str], repeats: int = REPEATS) -> list[str]:
     """The standard output of `repeats` runs of a process, after one warm-up run."""
     return [
