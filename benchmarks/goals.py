@@ -35,7 +35,7 @@ GOALS = (
     Goal("unknown_three_valued", "2", "`outcomes(instance)`, 20% unknown / hand-written three-valued", None),
     Goal("one_exercise", "3", "`evaluate(exercises=[one])` / all exercises, the slowest exercise", 1),
     Goal("batch_validation", "4", "`evaluate_many` / validation alone, shipped-model patients", 1.5),
-    Goal("batch_memory", "4", "`evaluate_many` memory: peak at 10x the patients / peak", 1.5),
+    Goal("batch_memory", "4", "`evaluate_many` memory: peak at 10,000 / at 1,000 patients", 1.5),
     Goal("startup_cached", "5", "`clinrules check` process / bare import, bytecode cached", 3),
     Goal("startup_uncached", "5", "`clinrules check` process / bare import, no bytecode caches", 3),
     Goal("service_p99", "-", "CDS Hooks service p99 latency, 8 clients (ms)", 50),

@@ -13,8 +13,9 @@ every exercise). Timed per patient:
 - `evaluate_many()` over a batch beside `Patient.model_validate` of the same
   dicts, both in CPU seconds of this process (patients/s/core: work spread
   over threads would still be counted once per core-second), and the
-  tracemalloc peak of a batch ten times larger beside a small one (memory
-  flat if about 1x; about 10x if the stream kept what it made).
+  tracemalloc peak of a batch ten times larger beside a small one, shown
+  (batches this small carry the fixed cost of the first patients; the goal
+  of flat memory is judged in section 5, over 1,000 and 10,000 patients).
 """
 
 from __future__ import annotations
@@ -115,7 +116,12 @@ def run() -> tuple[list[Row], dict[str, Any]]:
         at_most(s, "evaluate_many / validation alone (time)", many / validate, 1.5, "batch_validation"),
         Row(s, f"tracemalloc peak, {small:,} patients", peak_small / MIB, "MiB"),
         Row(s, f"tracemalloc peak, {large:,} patients", peak_large / MIB, "MiB"),
-        at_most(s, f"peak at {large:,} / peak at {small:,}", peak_large / peak_small, 1.5, "batch_memory"),
+        Row(
+            s,
+            f"peak at {large:,} / peak at {small:,} (small batches: see section 5)",
+            peak_large / peak_small,
+            "x",
+        ),
     ]
     details = {
         "ruleset": str(RULESET.relative_to(ROOT)),
