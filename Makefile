@@ -66,8 +66,11 @@ rules: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet -d site
 
-# The benchmarks (benchmarks/run.py) with the peer engines of the `bench` extra;
-# BENCH_QUICK=1 make bench is a smoke run of a few seconds.
+# The benchmarks (benchmarks/run.py) with the peer engines of the `bench` extra:
+# every measurement, then the goals of issue 20, each met or missed by how much.
+# A full run writes benchmarks/results/latest.json and regenerates the tables of
+# docs/performance.md from it (benchmarks/page.py); commit both together.
+# BENCH_QUICK=1 make bench is a smoke run (results in benchmarks/results/scratch.json).
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python -m benchmarks
