@@ -46,6 +46,7 @@ class HistoryEncoder:
         self.patient = encoder.patient
         self.program = encoder.program
         self._cache: dict[tuple[int, frozenset[str] | None], K3] = {}
+        self._frames: dict[tuple[tuple[int, ...], int], tuple[list[Any], list[Any], Any, list[list[Any]]]] = {}
 
     def encode(self, node: ir.History, target: str | None) -> K3:
         """The form's value for `target` (None: a red flag's, over every session)."""
@@ -104,29 +105,40 @@ class HistoryEncoder:
         raise Unsupported(f"the session form '{node.quantifier}'", node.span)
 
     def _days(self, node: ir.History, pool: list[Slot], inner: list[K3]) -> K3:
+        firsts, recent, dates, same = self._day_frame(pool, node.last or 0)
         last = node.last or 0
-        # The first slot of each date in pool order stands for the date.
-        firsts = [
-            z3.And(s.present, z3.Not(z3.Or([z3.And(o.present, o.day == s.day) for o in pool[:i]])))
-            for i, s in enumerate(pool)
-        ]
-        newer_dates = [count([z3.And(f, o.day > s.day) for f, o in zip(firsts, pool, strict=True)]) for s in pool]
-        recent = [z3.And(s.present, n < last) for s, n in zip(pool, newer_dates, strict=True)]
-        dates = count(firsts)
+        pairs = list(zip(recent, inner, strict=True))
         if node.quantifier is Quantifier.EVERY_OF_LAST:
             return K3(
-                z3.And(dates >= last, z3.And([z3.Implies(r, i.t) for r, i in zip(recent, inner, strict=True)])),
-                z3.Or(dates < last, z3.Or([z3.And(r, i.f) for r, i in zip(recent, inner, strict=True)])),
+                z3.And(dates >= last, z3.And([z3.Implies(r, i.t) for r, i in pairs])),
+                z3.Or(dates < last, z3.Or([z3.And(r, i.f) for r, i in pairs])),
             )
         if node.quantifier not in (Quantifier.ANY_OF_LAST, Quantifier.COUNT_OF_LAST):
             raise Unsupported(f"the day form '{node.quantifier}'", node.span)
         k = node.count or 1
         day_true, day_open = [], []
-        for first, recent_, s in zip(firsts, recent, pool, strict=True):
-            same = [(z3.And(o.present, o.day == s.day), i) for o, i in zip(pool, inner, strict=True)]
-            day_true.append(z3.And(first, recent_, z3.Or([z3.And(m, i.t) for m, i in same])))
-            day_open.append(z3.And(first, recent_, z3.Or([z3.And(m, z3.Not(i.f)) for m, i in same])))
+        for index, (first, recent_) in enumerate(zip(firsts, recent, strict=True)):
+            row = list(zip(same[index], inner, strict=True))
+            day_true.append(z3.And(first, recent_, z3.Or([z3.And(m, i.t) for m, i in row])))
+            day_open.append(z3.And(first, recent_, z3.Or([z3.And(m, z3.Not(i.f)) for m, i in row])))
         return K3(count(day_true) >= k, count(day_open) < k)
+
+    def _day_frame(self, pool: list[Slot], last: int) -> tuple[list[Any], list[Any], Any, list[list[Any]]]:
+        """For a pool: each slot first of its date, among the newest `last` dates; the dates; same-date pairs.
+
+        Shared by every `days` form over the same sessions, whatever its condition.
+        """
+        key = (tuple(id(s) for s in pool), last)
+        found = self._frames.get(key)
+        if found is not None:
+            return found
+        same = [[z3.And(o.present, o.day == s.day) if o is not s else o.present for o in pool] for s in pool]
+        # The first slot of each date in pool order stands for the date.
+        firsts = [z3.And(s.present, z3.Not(z3.Or(same[i][:i]))) for i, s in enumerate(pool)]
+        newer = [count([z3.And(f, o.day > s.day) for f, o in zip(firsts, pool, strict=True)]) for s in pool]
+        recent = [z3.And(s.present, n < last) for s, n in zip(pool, newer, strict=True)]
+        found = self._frames[key] = (firsts, recent, count(firsts), same)
+        return found
 
 
 def _newer_count(slot: Slot, pool: list[Slot]) -> Any:

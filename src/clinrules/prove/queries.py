@@ -114,7 +114,7 @@ class Queries:
         self.proved: list[str] = []
 
     def _refute(self, promise: str, exercise: str, broken: Any, where: ir.Where | None, kind: str) -> None:
-        result, model = self.e.check(broken)
+        result, model = self.e.find(broken)
         if result == z3.unsat:
             return
         if result == z3.sat:

@@ -54,23 +54,51 @@ class Witness:
     """Each session in words, its time relative to the evaluation time."""
 
 
-def minimal(encoding: Encoding, refutation: Refutation, timeout_ms: int = 5_000) -> Any:
-    """A model of the refutation with as few sessions, changed parameters and known fields as z3 finds in time."""
+def minimal(encoding: Encoding, refutation: Refutation, rounds: int = 12) -> Any:
+    """A model of the refutation with few sessions, parameters at their defaults and few known fields.
+
+    Each wish (no session here, this parameter at its default, this field
+    unknown, a round time) is an assumption; while the wishes together
+    contradict the refutation, the solver's unsat core names some that do,
+    and those are given up. What is left is a model that keeps every other
+    wish: small, though not always the smallest.
+    """
     patient = encoding.patient
-    optimize = z3.Optimize()
-    optimize.set(timeout=timeout_ms)
-    optimize.add(*patient.facts)
-    optimize.add(refutation.broken)
+    wishes: list[Any] = []
     for slots in patient.slots.values():
-        for slot in slots:
-            optimize.add_soft(z3.Not(slot.present), 20)
+        for slot in reversed(slots):  # the oldest first: a history keeps its newest sessions
+            wishes.append(z3.Not(slot.present))
+            wishes.append(slot.offset == 0)
+            wishes.append(slot.at % (3600 * MICROS) == 0)
+    wishes.append(patient.tod == 8 * 3600 * MICROS)
     for name, value in patient.params.items():
-        declared = encoding.program.parameters[name]
-        optimize.add_soft(value == exact(declared.default), 5)
-    for value in [*patient.fields.values(), *patient.session_values.values()]:
-        optimize.add_soft(z3.Not(value.known), 1)
-    if optimize.check() == z3.sat:
-        return optimize.model()
+        wishes.append(value == exact(encoding.program.parameters[name].default))
+    wishes += [z3.Not(v.known) for v in [*patient.fields.values(), *patient.session_values.values()]]
+    for value in patient.fields.values():
+        if isinstance(value.type, t.DateTimeType):
+            wishes.append(value.value % (3600 * MICROS) == 0)
+    encoding.sync()
+    solver = encoding.solver
+    solver.push()
+    try:
+        solver.add(refutation.broken)
+        flags = [z3.Bool(f"wish:{i}") for i in range(len(wishes))]
+        solver.add(*[z3.Implies(f, w) for f, w in zip(flags, wishes, strict=True)])
+        kept = list(flags)
+        for _ in range(rounds):
+            result = solver.check(*kept)
+            if result == z3.sat:
+                return solver.model()
+            if result != z3.unsat:
+                break
+            core = {str(c) for c in solver.unsat_core()}
+            if not core:
+                break
+            kept = [f for f in kept if str(f) not in core]
+        if solver.check() == z3.sat:
+            return solver.model()
+    finally:
+        solver.pop()
     return refutation.model
 
 
