@@ -44,7 +44,9 @@ def _pin_value(value: Value, raw: Any, kind: t.RuleType, now: dt.datetime) -> li
     elif isinstance(kind, t.NumberType):
         out.append(value.value == exact(raw))
     elif isinstance(kind, t.EnumType):
-        names = [str(kind.value_of(m).value) if hasattr(kind.value_of(m), "value") else m for m in kind.members]
+        names = [
+            str(kind.value_of(m).value) if hasattr(kind.value_of(m), "value") else m for m in kind.members
+        ]
         out.append(value.value == names.index(str(raw)))
     elif isinstance(kind, t.EnumListType):
         chosen = {str(x) for x in raw}
@@ -60,7 +62,9 @@ def _pin_value(value: Value, raw: Any, kind: t.RuleType, now: dt.datetime) -> li
     return out
 
 
-def pin(encoding: Encoding, patient: Mapping[str, Any], parameters: Mapping[str, Any], now: dt.datetime) -> list[Any]:
+def pin(
+    encoding: Encoding, patient: Mapping[str, Any], parameters: Mapping[str, Any], now: dt.datetime
+) -> list[Any]:
     """Constraints that fix every variable of the encoding to this patient, these parameters and this time."""
     for exercise in encoding.program.exercises:  # every field and slot the verdicts read, made first
         encoding.verdicts.terms(exercise)
@@ -88,7 +92,11 @@ def pin(encoding: Encoding, patient: Mapping[str, Any], parameters: Mapping[str,
                 continue
             session = sessions[slot.index]
             offset = session["_at"].utcoffset() or dt.timedelta(0)
-            facts += [slot.present, slot.at == _micros(session["_at"] - now), slot.offset == _micros(offset) // (60 * MICROS)]
+            facts += [
+                slot.present,
+                slot.at == _micros(session["_at"] - now),
+                slot.offset == _micros(offset) // (60 * MICROS),
+            ]
             for (ex, index, leaf), value in p.session_values.items():
                 if ex == exercise and index == slot.index:
                     facts += _pin_value(value, session.get(leaf), schema.session_fields[leaf].type, now)

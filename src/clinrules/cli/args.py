@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="clinrules",
         description="Clinical decision-support rules: check rule files, evaluate patients, "
         "test case files, write a review page, format rule files, print JSON Schema or a FHIR "
-        "Questionnaire, serve CDS Hooks. "
+        "Questionnaire, serve CDS Hooks, prove safety promises. "
         "Decision support, not diagnosis.",
     )
     parser.add_argument("--version", action="version", version=f"clinrules {__version__}")
@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_fmt(commands)
     _add_questionnaire(commands)
     _add_serve(commands)
+    _add_prove(commands)
     return parser
 
 
@@ -310,6 +311,36 @@ def _add_serve(commands: argparse._SubParsersAction[Any]) -> None:
     )
     command.add_argument(
         "--auth", metavar="FILE", help="require a bearer JWT per call, verified with this JSON/YAML config"
+    )
+
+
+def _add_prove(commands: argparse._SubParsersAction[Any]) -> None:
+    """Declare the `prove` command."""
+    command = commands.add_parser(
+        "prove",
+        help="prove the safety promises and requires of a ruleset for every patient",
+        description="Prove, with the z3 solver, that the built-in promises and every 'require' hold for "
+        "every patient within the model's bounds, and find dead and masked rules (docs/prove.md); each "
+        "counterexample is replayed through the evaluator. Needs the extra clinrules[prove]. Rulesets "
+        "of any status are proved. Exit 0 when everything is proved (warnings alone: 0), 1 when a "
+        "promise or require is refuted or not proved or the ruleset has errors, 2 for a usage error or "
+        "without the extra, 70 when a counterexample disagrees with the evaluator (a bug).",
+    )
+    command.add_argument("ruleset", metavar="RULESET", help="the .rules file")
+    _add_model(command, "use this model")
+    command.add_argument(
+        "--fix-params",
+        action="store_true",
+        help="pin every parameter at its default (default: any value within its bounds)",
+    )
+    command.add_argument(
+        "--complete", action="store_true", help="also report gaps: fully known patients no rule decides"
+    )
+    command.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+    command.add_argument(
+        "--write-cases",
+        metavar="FILE",
+        help="write every counterexample as a case of a case file (NAME.cases.yaml)",
     )
 
 

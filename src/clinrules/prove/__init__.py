@@ -6,6 +6,9 @@ A layer above `decision` and below `ruleset`: it reads the checked program
 through the real evaluator (`witness`) before reporting it (`report`). z3
 is the extra `clinrules[prove]`; this module imports it only inside
 `prove`, so that without it the error names the install command.
+
+In: a checked `ir.Program`. Out: a `ProofReport`: what was proved, and
+each finding (CR601-CR609) with its counterexample patient, replayed.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ import z3
 
 from clinrules import ir
 from clinrules.prove.history import HistoryEncoder
-from clinrules.prove.kleene import MICROS, K3, both, known_test, sure
+from clinrules.prove.kleene import K3, MICROS, both, known_test, sure
 from clinrules.prove.values import Patient, Slot, Unsupported, exact
 from clinrules.schema import types as t
 
@@ -57,7 +57,10 @@ class Encoder:
             case ir.Compare(kind=ir.CompareKind.SCORE) | ir.Between(kind=ir.CompareKind.SCORE):
                 return self._score_test(node, target, slot)
             case ir.Compare(op=op, kind=kind, left=left, right=right):
-                (ka, a), (kb, b) = self._operand(kind, left, target, slot), self._operand(kind, right, target, slot)
+                (ka, a), (kb, b) = (
+                    self._operand(kind, left, target, slot),
+                    self._operand(kind, right, target, slot),
+                )
                 return known_test(z3.And(ka, kb), _compare(op, a, b))
             case ir.Between(kind=kind, value=value, low=low, high=high):
                 parts = [self._operand(kind, e, target, slot) for e in (value, low, high)]
@@ -68,10 +71,10 @@ class Encoder:
                 return known_test(known, v)
             case ir.Member(value=value, members=members, negated=negated):
                 known, v = self.expr(value, target, slot)
-                kind = value.type
-                if not isinstance(kind, t.EnumType):
+                choice = getattr(value, "type", None)
+                if not isinstance(choice, t.EnumType):
                     raise Unsupported("a choice test on a value that is not a choice", node.span)
-                hit = z3.Or([v == kind.members.index(m) for m in sorted(members) if m in kind.members])
+                hit = z3.Or([v == choice.members.index(m) for m in sorted(members) if m in choice.members])
                 return known_test(known, z3.Not(hit) if negated else hit)
             case ir.Contains(value=value, members=members):
                 known, bits = self.expr(value, target, slot)
@@ -110,7 +113,7 @@ class Encoder:
         return found
 
     def _member_indexes(self, value: ir.Expr, members: frozenset[str]) -> list[int]:
-        kind = value.type
+        kind = getattr(value, "type", None)
         if not isinstance(kind, t.EnumListType):
             raise Unsupported("a list test on a value that is not a list", value.span)
         return [i for i, m in enumerate(kind.item.members) if m in members]
@@ -168,7 +171,7 @@ class Encoder:
 
     def _operand(self, kind: ir.CompareKind, node: ir.Expr, target: str | None, slot: Slot | None) -> Any:
         known, value = self.expr(node, target, slot)
-        if kind is ir.CompareKind.EQUAL and isinstance(node.type, t.TextType):
+        if kind is ir.CompareKind.EQUAL and isinstance(getattr(node, "type", None), t.TextType):
             raise Unsupported("a comparison of free text", node.span)
         return known, value
 
@@ -189,7 +192,10 @@ class Encoder:
                 sure_ = z3.If(c.t, item.points, 0)
                 low.append(maybe if item.points < 0 else sure_)
                 high.append(sure_ if item.points < 0 else maybe)
-            found = self._scores[key] = (z3.Sum(low) if low else z3.IntVal(0), z3.Sum(high) if high else z3.IntVal(0))
+            found = self._scores[key] = (
+                z3.Sum(low) if low else z3.IntVal(0),
+                z3.Sum(high) if high else z3.IntVal(0),
+            )
         return found
 
     def _range(self, node: ir.Expr, target: str | None, slot: Slot | None) -> tuple[Any, Any]:
@@ -202,7 +208,9 @@ class Encoder:
 
     def _score_test(self, node: ir.Compare | ir.Between, target: str | None, slot: Slot | None) -> K3:
         if isinstance(node, ir.Compare):
-            return _ranged(node.op, self._range(node.left, target, slot), self._range(node.right, target, slot))
+            return _ranged(
+                node.op, self._range(node.left, target, slot), self._range(node.right, target, slot)
+            )
         value, low, high = (self._range(e, target, slot) for e in (node.value, node.low, node.high))
         return _ranged(">=", value, low) & _ranged("<=", value, high)
 

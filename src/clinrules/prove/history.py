@@ -23,30 +23,40 @@ same days. A test checks that a proof at the bound holds with more slots.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import z3
 
 from clinrules import ir
-from clinrules.prove.kleene import MICROS, K3, count
-from clinrules.prove.values import Slot, Unsupported
+from clinrules.prove.kleene import K3, MICROS, count
+from clinrules.prove.values import Patient, Slot, Unsupported
 from clinrules.syntax.ast import Quantifier
 
-if TYPE_CHECKING:
-    from clinrules.prove.conditions import Encoder
-
 _WINDOWS = (Quantifier.ANY_WITHIN, Quantifier.NONE_WITHIN)
+
+
+class Reader(Protocol):
+    """What the session forms need of the condition encoder (`conditions.Encoder`)."""
+
+    patient: Patient
+    program: ir.Program
+
+    def cond(self, node: ir.Condition, target: str | None, slot: Slot | None = None) -> K3: ...
+
+    def expr(self, node: ir.Expr, target: str | None, slot: Slot | None) -> tuple[Any, Any]: ...
 
 
 class HistoryEncoder:
     """The session forms of one encoding, each encoded once per target."""
 
-    def __init__(self, encoder: Encoder) -> None:
+    def __init__(self, encoder: Reader) -> None:
         self.encoder = encoder
         self.patient = encoder.patient
         self.program = encoder.program
         self._cache: dict[tuple[int, frozenset[str] | None], K3] = {}
-        self._frames: dict[tuple[tuple[int, ...], int], tuple[list[Any], list[Any], Any, list[list[Any]]]] = {}
+        self._frames: dict[
+            tuple[tuple[int, ...], int], tuple[list[Any], list[Any], Any, list[list[Any]]]
+        ] = {}
 
     def encode(self, node: ir.History, target: str | None) -> K3:
         """The form's value for `target` (None: a red flag's, over every session)."""
@@ -86,10 +96,15 @@ class HistoryEncoder:
             case Quantifier.LAST:
                 return K3(
                     z3.Or([z3.And(c, i.t) for c, i in pairs]),
-                    z3.Or(z3.Not(z3.Or([s.present for s in pool])), z3.Or([z3.And(c, i.f) for c, i in pairs])),
+                    z3.Or(
+                        z3.Not(z3.Or([s.present for s in pool])), z3.Or([z3.And(c, i.f) for c, i in pairs])
+                    ),
                 )
             case Quantifier.ANY_OF_LAST:
-                return K3(z3.Or([z3.And(c, i.t) for c, i in pairs]), z3.And([z3.Or(z3.Not(c), i.f) for c, i in pairs]))
+                return K3(
+                    z3.Or([z3.And(c, i.t) for c, i in pairs]),
+                    z3.And([z3.Or(z3.Not(c), i.f) for c, i in pairs]),
+                )
             case Quantifier.EVERY_OF_LAST:
                 enough = count([s.present for s in pool]) >= last
                 return K3(

@@ -118,17 +118,25 @@ class Queries:
         if result == z3.unsat:
             return
         if result == z3.sat:
-            self.found.append(Outcome(kind, promise, where, exercise, Refutation(promise, exercise, model, broken)))
+            self.found.append(
+                Outcome(kind, promise, where, exercise, Refutation(promise, exercise, model, broken))
+            )
         else:
-            self.found.append(Outcome("unproved", promise, where, exercise, detail=str(self.e.solver.reason_unknown())))
+            self.found.append(
+                Outcome("unproved", promise, where, exercise, detail=str(self.e.solver.reason_unknown()))
+            )
 
     def promises(self) -> None:
         """The built-in promises (language.md section 7), for every exercise."""
         for exercise in self.program.exercises:
             terms = self.v.terms(exercise)
-            self._refute("red_flag_urgent", exercise, z3.And(self.v.fired, terms.final != URGENT), None, "promise")
+            self._refute(
+                "red_flag_urgent", exercise, z3.And(self.v.fired, terms.final != URGENT), None, "promise"
+            )
             loose = z3.Or([terms.final == r for r in LOOSE])
-            self._refute("unknown_red_flag_check", exercise, z3.And(self.v.unknown_flag, loose), None, "promise")
+            self._refute(
+                "unknown_red_flag_check", exercise, z3.And(self.v.unknown_flag, loose), None, "promise"
+            )
             self._refute("targets_permitted", exercise, self._target_not_permitted(exercise), None, "promise")
 
     def _target_not_permitted(self, exercise: str) -> Any:
@@ -159,7 +167,9 @@ class Queries:
                     broken = final < bound
                 else:
                     broken = final == bound
-                self._refute(requirement.id, exercise, z3.And(premise.t, broken), requirement.where, "require")
+                self._refute(
+                    requirement.id, exercise, z3.And(premise.t, broken), requirement.where, "require"
+                )
 
     def dead_and_masked(self) -> None:
         """Rules that can never fire, fire only through `when unknown`, or never set a verdict."""
@@ -183,7 +193,9 @@ class Queries:
             self._masked(index, rule)
 
     def _masked(self, index: int, rule: ir.Rule) -> None:
-        setters = {x: next(s for s in self.v.terms(x).setters if s.rule == index) for x in rule.targets.exercises}
+        setters = {
+            x: next(s for s in self.v.terms(x).setters if s.rule == index) for x in rule.targets.exercises
+        }
         shows = z3.Or([self.v.because(x, s) for x, s in setters.items()])
         result, _ = self.e.find(shows)
         if result == z3.sat:
@@ -208,9 +220,15 @@ class Queries:
             q = quiet[name] = z3.Bool(f"quiet:{name}:{exercise}")
             claims.append(z3.Implies(q, z3.Not(z3.And(other.active, other.effective < setter.effective))))
         q = quiet["red flags"] = z3.Bool(f"quiet:red flags:{exercise}")
-        claims.append(z3.Implies(q, z3.And(z3.Not(self.v.fired), z3.Not(z3.And(self.v.unknown_flag, setter.effective > CHECK)))))
+        claims.append(
+            z3.Implies(
+                q, z3.And(z3.Not(self.v.fired), z3.Not(z3.And(self.v.unknown_flag, setter.effective > CHECK)))
+            )
+        )
         for move, fallback in (("progress", "allow"), ("regress", "avoid")):
-            q = quiet[f"its {move} target, never permitted ({fallback})"] = z3.Bool(f"quiet:{move}:{exercise}")
+            q = quiet[f"its {move} target, never permitted ({fallback})"] = z3.Bool(
+                f"quiet:{move}:{exercise}"
+            )
             claims.append(z3.Implies(q, z3.Not(z3.And(setter.rank == RANK[move], terms.downgraded[move]))))
         self.e.sync()
         solver = self.e.solver

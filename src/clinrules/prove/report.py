@@ -75,7 +75,8 @@ class ProofReport:
         return [
             "session history: up to these many sessions per exercise, enough for every form the rules use "
             f"(longer histories change no form's value): {slots or 'none (no rule reads sessions)'}",
-            "parameters: " + ("fixed at their defaults" if self.fixed_params else "every value within their bounds"),
+            "parameters: "
+            + ("fixed at their defaults" if self.fixed_params else "every value within their bounds"),
             "every field as the model bounds it, known or unknown; times at or before the evaluation time, "
             "within 100 years of it, to the microsecond; UTC offsets in whole minutes",
             "numbers are exact: a rule comparing decimals at a boundary the evaluator's floating point "
@@ -107,7 +108,6 @@ class ProofReport:
             suffix = f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""
             lines.append(f"every promise and requirement {ENDING}{suffix}:")
         lines += [f"  - {b}" for b in self.bounds()]
-        lines.append(ENDING)
         return "\n".join(lines)
 
     def json(self) -> dict[str, Any]:

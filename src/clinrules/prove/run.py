@@ -22,7 +22,9 @@ _REPLAY_HINT = (
 )
 
 
-def run(program: ir.Program, fix_params: bool, complete: bool, extra_slots: int, timeout_ms: int) -> ProofReport:
+def run(
+    program: ir.Program, fix_params: bool, complete: bool, extra_slots: int, timeout_ms: int
+) -> ProofReport:
     """Every query of the program; see `clinrules.prove.prove`."""
     z3.set_param("smt.core.minimize", True)
     encoding = Encoding(program, fix_params, False, extra_slots, timeout_ms)
@@ -102,7 +104,8 @@ def _finding(
             "raise the time per query, or fix the parameters (--fix-params) to make the query smaller",
         )
     refutation = outcome.refutation
-    assert refutation is not None and outcome.exercise is not None
+    assert refutation is not None
+    assert outcome.exercise is not None
     found = witness(encoding, refutation, minimal(encoding, refutation))
     found = replay(program, evaluator, found)
     if found.agrees and outcome.kind == "require":
@@ -164,7 +167,9 @@ def _gap(program: ir.Program, encoding: Encoding, evaluator: Evaluator, outcome:
             program,
             "raise the time per query, or fix the parameters (--fix-params)",
         )
-    found = replay(program, evaluator, witness(encoding, outcome.refutation, minimal(encoding, outcome.refutation)))
+    found = replay(
+        program, evaluator, witness(encoding, outcome.refutation, minimal(encoding, outcome.refutation))
+    )
     return finding(
         "CR606",
         f"gap: no rule decides '{exercise}' for some fully known patients; 'otherwise {program.otherwise}' does",

@@ -140,7 +140,9 @@ class Verdicts:
         found = self._terms[exercise] = ExerciseTerms(base, final, tuple(made), moves, downgraded)
         return found
 
-    def _move(self, exercise: str, move: str, setters: tuple[tuple[int, K3, Any, Any], ...]) -> tuple[Any, Any]:
+    def _move(
+        self, exercise: str, move: str, setters: tuple[tuple[int, K3, Any, Any], ...]
+    ) -> tuple[Any, Any]:
         """Whether the group of `move` rules is downgraded, and the index of the target it goes to (-1: none)."""
         rank = RANK[move]
         named: dict[str | None, list[Any]] = {}

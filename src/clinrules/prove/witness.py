@@ -128,7 +128,9 @@ def witness(encoding: Encoding, refutation: Refutation, model: Any) -> Witness:
     parameters = {name: _number(model, value) for name, value in sorted(patient.params.items())}
     final = encoding.verdicts.terms(refutation.exercise).final
     predicted = _NAMES[_int(model, final)]
-    return Witness(refutation.promise, refutation.exercise, data, parameters, now.isoformat(), predicted, sessions=words)
+    return Witness(
+        refutation.promise, refutation.exercise, data, parameters, now.isoformat(), predicted, sessions=words
+    )
 
 
 def replay(program: ir.Program, evaluator: Evaluator, found: Witness) -> Witness:
@@ -145,7 +147,9 @@ def replay(program: ir.Program, evaluator: Evaluator, found: Witness) -> Witness
     found.replayed = got.verdict.value
     found.triage = decision.triage.value
     found.agrees = found.replayed == found.predicted
-    permitted = {x for x, e in decision.exercises.items() if e.verdict.value in ("allow", "modify", "progress")}
+    permitted = {
+        x for x, e in decision.exercises.items() if e.verdict.value in ("allow", "modify", "progress")
+    }
     offered = [*got.instead, *(x for x in (got.progress_to, got.regress_to) if x is not None)]
     if any(x not in permitted for x in offered):
         found.agrees = False
@@ -155,7 +159,9 @@ def replay(program: ir.Program, evaluator: Evaluator, found: Witness) -> Witness
     return found
 
 
-def premise_holds(program: ir.Program, evaluator: Evaluator, found: Witness, condition: ir.Condition) -> bool | None:
+def premise_holds(
+    program: ir.Program, evaluator: Evaluator, found: Witness, condition: ir.Condition
+) -> bool | None:
     """A requirement's premise for the witness's exercise, by the interpreter."""
     inputs, _ = evaluator.checked(found.patient, found.parameters, found.as_of)
     patient, params, now, sessions, by_ex = inputs
