@@ -575,3 +575,36 @@ def test_the_examples_with_assessments_get_pages_that_show_them(monkeypatch: pyt
         for flag in program.red_flags:
             assert found[f"red-flag-{flag.id}"][0] == "## Red flags"
         assert program.assessments, folder
+
+
+def test_each_require_is_a_promise_to_prove_in_words_with_its_span() -> None:
+    text = golden_page()
+    found = blocks(text)
+    program, _ = check_program(GOLDEN / "review.rules", "tests/golden/doc/review.rules")
+    source = (GOLDEN / "review.rules").read_text(encoding="utf-8").splitlines()
+    for r in program.requirements:
+        section, block = found[f"require-{r.id}"]
+        assert section == "## Promises to prove"
+        span = r.where.span
+        assert (
+            f"`tests/golden/doc/review.rules:{span.line}:{span.column}-{span.end_line}:{span.end_column}`"
+            in block
+        )
+        assert source[span.line - 1].startswith(f"require {r.id}")
+        assert "only a definite yes counts" in block
+    assert "gets **stop** or stricter (urgent, stop)." in found["require-harder_rungs_stop"][1]
+    assert "- For: *Partial bridge*, *Glute bridge with brace*" in found["require-harder_rungs_stop"][1]
+    assert "none of these exercises gets **progress**." in found["require-no_walk_progress"][1]
+    assert "**check** or more permissive (check, regress, modify, allow, progress)" in text
+    # Written order, after the rules: a promise is about their final advice.
+    promises = [a for a in found if a.startswith("require-")]
+    assert promises == [f"require-{r.id}" for r in program.requirements]
+    assert headings(text).index("## Promises to prove") > headings(text).index("## Rules that allow")
+
+
+def test_a_ruleset_with_no_require_has_no_promises_section(tmp_path: Path) -> None:
+    text = (GOLDEN / "review.rules").read_text(encoding="utf-8").split("\nrequire ", 1)[0]
+    (tmp_path / "r.rules").write_text(text, encoding="utf-8")
+    checked, _ = check_program(tmp_path / "r.rules", "r.rules")
+    assert checked.requirements == ()
+    assert "## Promises to prove" not in page(checked)

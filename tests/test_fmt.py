@@ -9,9 +9,10 @@ import pytest
 
 import clinrules
 from clinrules.authoring import fmt as fmt_module
-from clinrules.authoring.fmt import WIDTH, format_text
+from clinrules.authoring.fmt import WIDTH, format_text, shape
 from clinrules.base.errors import FormatError
 from clinrules.cli import main
+from clinrules.syntax import ast
 from tests.conftest import ROOT
 
 HEAD = "library t\n  version 1.0.0\n  status draft\n"
@@ -510,3 +511,33 @@ def test_the_example_in_the_docs_is_what_fmt_makes() -> None:
     page = (ROOT / "docs" / "formatting.md").read_text(encoding="utf-8")
     before, after = page.split("## An example", 1)[1].split("```")[1::2][-2:]
     assert fmt(before.removeprefix("text\n")) == after.removeprefix("clinrules\n")
+
+
+def test_a_require_that_fits_is_one_line_under_its_head() -> None:
+    text = 'require a "T":   x implies every exercise except w  at least   stop\n'
+    text += "require b: no tagged n,m allow when x and y"
+    assert body(text) == (
+        'require a "T":\n  x implies every exercise except w at least stop\n'
+        "\nrequire b:\n  no tagged n, m allow when x and y\n"
+    )
+
+
+def test_a_long_require_puts_implies_under_its_condition() -> None:
+    premise = "any session on a lower rung within 24 hours had leg symptoms provoked and a_much_longer_field_name_than_fits"
+    formatted = body(f"require a: {premise} implies ladder bridge above glute_squeeze at most avoid")
+    assert formatted == (
+        "require a:\n"
+        "  any session on a lower rung within 24 hours had leg symptoms provoked\n"
+        "    and a_much_longer_field_name_than_fits\n"
+        "    implies ladder bridge above glute_squeeze at most avoid\n"
+    )
+
+
+def test_a_require_premise_starting_with_no_stays_a_premise() -> None:
+    text = "require a: no session within 2 days had completed implies w at least check"
+    formatted = body(text)
+    assert formatted == "require a:\n  no session within 2 days had completed implies w at least check\n"
+    again = clinrules.parse(HEAD + formatted).declarations[0]
+    assert shape(again) == shape(clinrules.parse(HEAD + text).declarations[0])
+    assert isinstance(again, ast.Require)
+    assert again.bound is not None

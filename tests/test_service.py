@@ -74,7 +74,10 @@ def test_discovery_lists_a_patient_view_service_per_ruleset_with_the_draft_mark(
     assert service["id"] == SERVICE
     assert service["title"].endswith(DRAFT_MARK)
     assert service["description"]
-    assert set(service["prefetch"]) == {"patient", "pain", "conditions", "screen", "sessions", "vitals"}
+    assert set(service["prefetch"]) == set(PREFETCH)
+    assert {"patient", "pain", "conditions", "screen", "sessions", "vitals", "exam", "pregnancy"} <= set(
+        PREFETCH
+    )
     assert all("{{context.patientId}}" in template for template in service["prefetch"].values())
 
 

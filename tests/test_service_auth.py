@@ -229,19 +229,21 @@ def test_the_replay_store_refuses_when_full_of_live_tokens() -> None:
     assert store.first_use("i", "a", now + 60, now) is not None
 
 
-def test_serve_with_a_bad_auth_config_exits_1(tmp_path: Path) -> None:
+def test_serve_with_a_bad_auth_config_exits_2_saying_what_where_and_how(tmp_path: Path) -> None:
     config = tmp_path / "auth.yaml"
     config.write_text("algorithms: [HS256]\nissuers: []\n")
     out, err = io.StringIO(), io.StringIO()
     code = main(["serve", str(RULESET), "--allow-draft", "--auth", str(config)], out, err)
-    assert code == 1
-    assert "HS256" in err.getvalue()
+    assert code == 2
+    assert "HS256" in err.getvalue()  # what
+    assert "auth.yaml" in err.getvalue()  # where
+    assert "docs/integration.md" in err.getvalue()  # how
     assert "Traceback" not in err.getvalue()
 
 
-def test_serve_with_a_missing_auth_config_exits_1(tmp_path: Path) -> None:
+def test_serve_with_a_missing_auth_config_exits_2(tmp_path: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
     code = main(["serve", str(RULESET), "--allow-draft", "--auth", str(tmp_path / "absent.yaml")], out, err)
-    assert code == 1
+    assert code == 2
     assert "absent.yaml" in err.getvalue()
     assert "Traceback" not in err.getvalue()

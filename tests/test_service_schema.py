@@ -21,6 +21,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+from clinrules.service.app import PREFETCH
 from tests.support.service import Server, empties, serving
 
 ALLOWED_STATUSES = frozenset({200, 400, 404, 412, 422})
@@ -119,11 +120,4 @@ def test_the_openapi_document_declares_each_status_the_hook_call_answers(server:
     error = hook_call["responses"]["412"]["content"]["application/json"]["schema"]
     assert error["properties"]["resourceType"] == {"const": "OperationOutcome"}
     body = hook_call["requestBody"]["content"]["application/json"]["schema"]
-    assert set(body["properties"]["prefetch"]["properties"]) == {
-        "patient",
-        "pain",
-        "conditions",
-        "screen",
-        "sessions",
-        "vitals",
-    }
+    assert set(body["properties"]["prefetch"]["properties"]) == set(PREFETCH)

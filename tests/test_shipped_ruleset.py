@@ -9,6 +9,7 @@ a bound shows up here as well as in a case.
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -198,3 +199,63 @@ def test_the_shipped_cases_pass_with_full_coverage() -> None:
     out = io.StringIO()
     assert main(["test", "--min-coverage", "100", str(ROOT / "rulesets")], out, io.StringIO()) == 0
     assert "coverage 100%" in out.getvalue()
+
+
+# policy sections 4 and 5: the invariants `clinrules prove` proves (issue 17)
+REQUIREMENTS = {
+    "lower_rung_provocation": ("at least", "stop"),
+    "nerve_rest_after_provocation": ("at least", "avoid"),
+    "no_nerve_tension_allowed": ("never", "allow"),
+    "retention_is_urgent": ("at least", "urgent"),
+    "pregnancy_scope": ("at least", "avoid"),
+    "stale_screen_checks": ("at least", "check"),
+}
+
+
+def test_the_policy_invariants_are_requires(ruleset: clinrules.RuleSet) -> None:
+    found = {r.id: (r.kind.value, r.verdict) for r in ruleset.program.requirements}
+    assert found == REQUIREMENTS
+    lower = next(r for r in ruleset.program.requirements if r.id == "lower_rung_provocation")
+    assert lower.targets.exercises == ruleset.program.ladders["bridge"].rungs[1:]
+
+
+def _without_requires(text: str) -> str:
+    """The rule file with every `require` declaration (its head to the next blank line) left out."""
+    kept: list[str] = []
+    skipping = False
+    for line in text.splitlines(keepends=True):
+        skipping = line.startswith("require ") or (skipping and line.strip() != "")
+        if not skipping:
+            kept.append(line)
+    return "".join(kept)
+
+
+def _shown(decision: clinrules.Decision, folder: Path) -> str:
+    """The decision and its trace as JSON, without what names the file (its folder, its digest)."""
+    dumped = decision.model_dump(mode="json")
+    dumped["ruleset"].pop("sha256")
+    return json.dumps(dumped, sort_keys=True).replace(str(folder), "RULESET_FOLDER")
+
+
+def test_a_require_changes_no_decision_of_any_shipped_case(tmp_path: Path) -> None:
+    from clinrules.authoring.casefile import read_case_file
+    from clinrules.authoring.cases import run_case
+
+    copy = tmp_path / "sciatica"
+    shutil.copytree(RULESET.parent, copy)
+    stripped = copy / RULESET.name
+    stripped.write_text(_without_requires(RULESET.read_text(encoding="utf-8")), encoding="utf-8")
+    with_requires = clinrules.load(RULESET, allow_draft=True)
+    without = clinrules.load(stripped, allow_draft=True)
+    assert with_requires.program.requirements
+    assert not without.program.requirements
+    assert len(without.program.rules) == len(with_requires.program.rules)
+    compared = 0
+    for case_path in sorted(RULESET.parent.glob("*.cases.yaml")):
+        for case in read_case_file(case_path).cases:
+            first, second = run_case(with_requires, case), run_case(without, case)
+            assert (first.error, first.mismatches) == (second.error, second.mismatches), case.name
+            if first.decision is not None and second.decision is not None:
+                assert _shown(first.decision, RULESET.parent) == _shown(second.decision, copy), case.name
+                compared += 1
+    assert compared > 50

@@ -28,8 +28,9 @@ START_SECONDS = 30
 
 
 class Server:
-    def __init__(self, url: str, audit: Path, log: Path) -> None:
+    def __init__(self, url: str, audit: Path, log: Path, pid: int) -> None:
         self.url = url
+        self.pid = pid
         self.audit = audit
         self.log = log
         self.client = httpx.Client(base_url=url, timeout=10)
@@ -46,28 +47,37 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving(folder: Path, *extra: str, audit_log: bool = True) -> Iterator[Server]:
+def serving(
+    folder: Path, *extra: str, audit_log: bool = True, program: tuple[str, ...] | None = None
+) -> Iterator[Server]:
     """The shipped ruleset served (`--allow-draft`, and `extra` arguments) with the server's output in `folder`.
 
+    `program` replaces the command that is run (`clinrules serve`): the
+    golden cards run `tests.support.golden_server` (with the port appended).
     Also used by `benchmarks/service.py` (then without the audit log): a
     server that exits or does not answer in time raises RuntimeError, which
     fails a test as it stops a benchmark.
     """
     audit, log = folder / "audit.jsonl", folder / "server.log"
     port = _free_port()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
-    command = [
-        sys.executable,
-        "-c",
-        "from clinrules.cli import main; raise SystemExit(main())",
-        "serve",
-        str(RULESET),
-        "--port",
-        str(port),
-        "--allow-draft",
-        *(("--audit-log", str(audit)) if audit_log else ()),
-        *extra,
-    ]
+    paths = [str(ROOT / "src"), str(ROOT), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    command = (
+        [sys.executable, *program, str(port)]
+        if program
+        else [
+            sys.executable,
+            "-c",
+            "from clinrules.cli import main; raise SystemExit(main())",
+            "serve",
+            str(RULESET),
+            "--port",
+            str(port),
+            "--allow-draft",
+            *(("--audit-log", str(audit)) if audit_log else ()),
+            *extra,
+        ]
+    )
     log_file = log.open("wb")
     process = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -85,7 +95,7 @@ def serving(folder: Path, *extra: str, audit_log: bool = True) -> Iterator[Serve
             if time.monotonic() > deadline:
                 raise RuntimeError(f"clinrules serve did not answer within {START_SECONDS} s")
             time.sleep(0.1)
-        yield Server(url, audit, log)
+        yield Server(url, audit, log, process.pid)
     finally:
         os.kill(process.pid, signal.SIGTERM)
         try:
@@ -94,6 +104,46 @@ def serving(folder: Path, *extra: str, audit_log: bool = True) -> Iterator[Serve
             os.kill(process.pid, signal.SIGKILL)
             process.wait()
         log_file.close()
+
+
+def template_reads(template: str) -> tuple[str, frozenset[str] | None]:
+    """What a prefetch template reads: its resource type, and its `code` tokens (None: any code)."""
+    kind, _, query = template.partition("?")
+    kind = kind.split("/", 1)[0]
+    codes = [part.removeprefix("code=") for part in query.split("&") if part.startswith("code=")]
+    return kind, frozenset(",".join(codes).split(",")) if codes else None
+
+
+def _reads(read: tuple[str, frozenset[str] | None], resource: dict[str, Any], codes: set[str]) -> bool:
+    kind, wanted = read
+    return kind == resource["resourceType"] and (wanted is None or bool(codes & wanted))
+
+
+def prefetch_of(bundle: dict[str, Any]) -> dict[str, Any]:
+    """A Bundle's resources as the discovery's prefetch: each under the first key whose template reads it.
+
+    Patient on its own, the rest as searchsets; null for a key with nothing.
+    A resource no template reads raises AssertionError: the templates must
+    cover everything the mapping reads.
+    """
+    from clinrules.service.app import PREFETCH
+
+    found: dict[str, Any] = dict.fromkeys(PREFETCH)
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        codes = {f"{c.get('system')}|{c.get('code')}" for c in (resource.get("code") or {}).get("coding", [])}
+        key = next((k for k, t in PREFETCH.items() if _reads(template_reads(t), resource, codes)), None)
+        if key is None:
+            raise AssertionError(
+                f"no prefetch template reads {resource['resourceType']}/{resource.get('id')}"
+            )
+        if resource["resourceType"] == "Patient":
+            found[key] = resource
+            continue
+        if found[key] is None:
+            found[key] = {"resourceType": "Bundle", "type": "searchset", "entry": []}
+        found[key]["entry"].append({"resource": resource})
+    return found
 
 
 def empties(value: Any, path: str = "$") -> list[str]:

@@ -158,6 +158,12 @@ def declaration(d: ast.Declaration) -> str:
             return f"rule {i.name}{_title(t)} for {_targets(tg)}: {verdict(v)} if {condition(c)}{rest}"
         case ast.Otherwise(verdict=v):
             return f"otherwise {verdict(v)}"
+        case ast.Require(id=i, title=t, condition=c, targets=tg, bound=None, verdict=v):
+            return f"require {i.name}{_title(t)}: no {_targets(tg)} {verdict(v)} when {condition(c)}"
+        case ast.Require(id=i, title=t, condition=c, targets=tg, bound=b, verdict=v) if b is not None:
+            return (
+                f"require {i.name}{_title(t)}: {condition(c)} implies {_targets(tg)} {b.value} {verdict(v)}"
+            )
     raise TypeError(d)
 
 

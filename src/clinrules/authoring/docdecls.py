@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from clinrules import ir
 from clinrules.authoring.docwords import Words, code, dose, md, plural
+from clinrules.base.vocabulary import Verdict
 from clinrules.schema.reader import SESSIONS, Field
 from clinrules.syntax.ast import SCOPE_WORDS, Quantifier, ScopeKind
 
@@ -198,6 +199,33 @@ class Declarations:
         lines += self.messages(rule.messages)
         lines += [f"- Assumption: {md(a.text)}" for a in rule.assumptions]
         lines.append("")
+        return lines
+
+    def requirement(self, r: ir.Requirement) -> list[str]:
+        """A `require`: the promise in words, whom it is about, the history it reads, where it is written."""
+        lines = heading("require", r.id, r.title)
+        condition = self.words.condition(r.condition)
+        verdict = f"**{r.verdict}**"
+        order = [v.value for v in Verdict]  # strictest first
+        if r.kind is ir.RequireKind.NEVER:
+            promise = f"While {condition}, none of these exercises gets {verdict}."
+        else:
+            at = order.index(r.verdict)
+            kept = order[: at + 1] if r.kind is ir.RequireKind.AT_LEAST else order[at:]
+            bound = "or stricter" if r.kind is ir.RequireKind.AT_LEAST else "or more permissive"
+            either = f" {bound} ({', '.join(kept)})" if len(kept) > 1 else ""
+            promise = f"Whenever {condition}, each of these exercises gets {verdict}{either}."
+        lines += [promise, ""]
+        lines.append("- For: " + self._names(self.by_name(r.targets.exercises)))
+        lines += self._history(r.condition, r.targets.exercises)
+        lines.append(
+            "- If an answer it needs is missing: the promise says nothing (only a definite yes counts)"
+        )
+        span = r.where.span
+        lines += [
+            f"- Written at: `{r.where.file}:{span.line}:{span.column}-{span.end_line}:{span.end_column}`",
+            "",
+        ]
         return lines
 
     def _written(self, name: str) -> str:

@@ -76,6 +76,7 @@ class _Page:
         self._red_flags()
         self._scores()
         self._rules()
+        self._requirements()
         self._terms()
         self._parameters()
         self._exercises()
@@ -221,6 +222,20 @@ class _Page:
                 self.out(f"## {_SECTION[verdict]}", "")
                 for rule in self.rules[verdict]:
                     self.out(*self.decls.rule(rule))
+
+    def _requirements(self) -> None:
+        if not self.p.requirements:
+            return
+        self.out(
+            "## Promises to prove",
+            "",
+            "Each promise is the author's claim about the final advice, for every patient; it changes no "
+            "decision. `clinrules prove` checks it for every patient within the model's bounds and shows a "
+            "patient that breaks it.",
+            "",
+        )
+        for requirement in self.p.requirements:  # in the order written: a promise is read with its neighbours
+            self.out(*self.decls.requirement(requirement))
 
     def _terms(self) -> None:
         terms: dict[str, str] = {}

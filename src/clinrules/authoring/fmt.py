@@ -422,7 +422,22 @@ def _declaration(d: ast.Declaration) -> list[_Item]:
             return [head, _verdict_line(v, c), *(_line(_clause(x), x.span) for x in clauses)]
         case ast.Otherwise(verdict=v):
             return [_head(f"otherwise {_verdict(v)}", start, d.span.end)]
+        case ast.Require(id=i, title=title, condition=c):
+            end = title.span.end if title is not None else i.span.end
+            head = _head(f"require {i.name}{_title(title)}:", start, end)
+            body_start = min(c.span.start, d.targets.span.start)
+            return [head, _Item(_require_body(d), body_start, d.span.end, INDENT)]
     raise TypeError(d)
+
+
+def _require_body(node: ast.Require) -> list[str]:
+    """`C implies TARGETS at least V` on one line, else `implies ...` under C; `no T V when C` wrapped as a rule's C."""
+    verdict = _verdict(node.verdict)
+    if node.bound is None:
+        return wrap(f"{INDENT}no {_targets(node.targets)} {verdict} when ", node.condition)
+    tail = f"implies {_targets(node.targets)} {node.bound.value} {verdict}"
+    line = f"{INDENT}{condition(node.condition)} {tail}"
+    return [line] if len(line) <= WIDTH else [*wrap(INDENT, node.condition), CONTINUATION + tail]
 
 
 def _source_attr(attr: ast.SourceAttr) -> str:

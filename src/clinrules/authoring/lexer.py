@@ -30,6 +30,7 @@ DECLARATIONS = (
     "otherwise",
     "score",
     "assess",
+    "require",
 )
 HEADER = (
     "title",
@@ -59,6 +60,9 @@ CLAUSES = (
     "to",
     "assumption",
     "ignore",
+    "at",
+    "least",
+    "most",
 )
 VERDICTS = ("urgent", "stop", "avoid", "check", "regress", "modify", "allow", "progress")
 OPERATORS = (
@@ -75,6 +79,7 @@ OPERATORS = (
     "within",
     "now",
     "count",
+    "implies",
 )
 VALUES = ("yes",)
 HISTORY = ("the", "last", "any", "of", "every", "one", "no", "session", "sessions", "exercise", "days")

@@ -177,7 +177,12 @@ class RuleChecks:
         return tuple(out)
 
     def _targets(
-        self, node: ast.Targets, decl: Decl, exercises: dict[str, ir.Exercise], ladders: dict[str, ir.Ladder]
+        self,
+        node: ast.Targets,
+        decl: Decl,
+        exercises: dict[str, ir.Exercise],
+        ladders: dict[str, ir.Ladder],
+        noun: str = "rule",
     ) -> ir.Targets:
         """Resolve a target list to exercise ids, in the order written; an empty result is CR424."""
         reported = len(self.report.diagnostics)
@@ -189,9 +194,9 @@ class RuleChecks:
         if not resolved and written and len(self.report.diagnostics) == reported:
             self.report.error(
                 "CR424",
-                "this target list ends up empty: the rule would be about no exercise",
+                f"this target list ends up empty: the {noun} would be about no exercise",
                 (decl.file, node.span),
-                "check what 'except' or 'above' leaves out; a rule must be about at least one exercise",
+                f"check what 'except' or 'above' leaves out; a {noun} must be about at least one exercise",
             )
         words = [*(["every exercise"] if node.every else []), *(_item_words(i) for i in node.items)]
         if node.excluded:

@@ -118,6 +118,7 @@ class _Checker(RuleChecks):
                     conditions.check_scored(name)
         red_flags = self._red_flags(conditions, sources)
         rules = self._rules(conditions, sources, exercises, ladders, doses, header)
+        requirements = self._requirements(conditions, exercises, ladders)
         # Red flags, scores and assessments alone (language-2.md section 6): 'otherwise' decides nothing.
         otherwise = self._otherwise(has_exercises=bool(exercises) or not scored)
         self._unused(conditions, sources, exercises, rules, ladders)
@@ -146,10 +147,51 @@ class _Checker(RuleChecks):
             safety_net=header.safety_net,
             scores={n: s for n, s in checked.items() if isinstance(s, ir.Score)},
             assessments={n: a for n, a in checked.items() if isinstance(a, ir.Assessment)},
+            requirements=requirements,
         )
         if not has_errors(self.report.diagnostics):  # warnings about a program that holds together
             check_questions(program, self.report)
         return program
+
+    def _requirements(
+        self,
+        conditions: ConditionChecker | None,
+        exercises: dict[str, ir.Exercise],
+        ladders: dict[str, ir.Ladder],
+    ) -> tuple[ir.Requirement, ...]:
+        """The `require` invariants, typed and resolved as rules are; they decide nothing (issue 17)."""
+        out: list[ir.Requirement] = []
+        for decl in self.decls:
+            node = decl.node
+            if not isinstance(node, ast.Require):
+                continue
+            targets = self._targets(node.targets, decl, exercises, ladders, "require")
+            verdict = node.verdict.word
+            kind = ir.RequireKind(node.bound.value) if node.bound else ir.RequireKind.NEVER
+            if node.verdict.target is not None:
+                self.report.error(
+                    "CR429",
+                    f"a require bounds the verdict '{verdict}' itself; 'to {node.verdict.target.name}' has no place in it",
+                    (decl.file, node.verdict.span),
+                    f"write the verdict alone: ... {kind.value if node.bound else 'no TARGETS'} {verdict}",
+                )
+            never_fails = {ir.RequireKind.AT_LEAST: "progress", ir.RequireKind.AT_MOST: "urgent"}
+            if node.bound is not None and never_fails.get(kind) == verdict:
+                self.report.error(  # a warning: the code's severity
+                    "CR428",
+                    f"'{kind.value} {verdict}' holds for every verdict, so this require promises nothing",
+                    (decl.file, node.bound.span.cover(node.verdict.span)),
+                    "'urgent' is the strictest verdict and 'progress' the most permissive: "
+                    "bound by a verdict in between, or write: no TARGETS VERDICT when ...",
+                )
+            if conditions is None:  # no model: nothing to type the condition against
+                continue
+            condition = conditions.condition(node.condition, decl.file)
+            self._ladder_scopes(condition, conditions.ladder_phrases, decl, targets, exercises)
+            title = node.title.value if node.title else None
+            where = ir.Where(decl.file, node.span)
+            out.append(ir.Requirement(node.id.name, title, condition, targets, kind, verdict, where))
+        return tuple(out)
 
     def _texts(self) -> dict[str, str]:
         return {f.rule_file.file: f.text for f in self.files}
@@ -174,6 +216,8 @@ class _Checker(RuleChecks):
             return
         namespace, name, span = key
         namespace = "rule or red flag" if namespace == "rule" else namespace
+        # A require's id is its own namespace: prove reports a promise by it (issue 17).
+        code = "CR427" if namespace == "require" else "CR214"
         first = seen.get((namespace, name))
         if first is None:
             seen[(namespace, name)] = decl
@@ -183,7 +227,7 @@ class _Checker(RuleChecks):
         where = f"{first.file}:{first_span[2].line}"
         if decl.include_site is not None and decl.include_site != first.include_site:
             self.report.error(
-                "CR214",
+                code,
                 f"the {namespace} '{name}' is declared both at {where} and in {decl.file}:{span.line}, "
                 "which this include brings in",
                 decl.include_site,
@@ -191,7 +235,7 @@ class _Checker(RuleChecks):
             )
         else:
             self.report.error(
-                "CR214",
+                code,
                 f"the {namespace} '{name}' is declared twice",
                 (decl.file, span),
                 f"first declared at {where}",
@@ -402,6 +446,8 @@ def _key(node: ast.Declaration) -> tuple[str, str, Span] | None:
             return "phrase", p.text, p.span
         case ast.Score(id=i) | ast.Assess(id=i):
             return "score or assessment", i.name, i.span
+        case ast.Require(id=i):
+            return "require", i.name, i.span
     return None
 
 

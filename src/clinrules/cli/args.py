@@ -302,6 +302,13 @@ def _add_serve(commands: argparse._SubParsersAction[Any]) -> None:
     command.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)")
     command.add_argument("--port", type=_port, default=8080, help="the port to listen on (default: 8080)")
     command.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        metavar="N",
+        help="serve with N uvicorn worker processes, each loading the rulesets (default: 1)",
+    )
+    command.add_argument(
         "--allow-draft",
         action="store_true",
         help="serve rulesets whose status is not approved (for testing; their titles say so)",
@@ -312,6 +319,18 @@ def _add_serve(commands: argparse._SubParsersAction[Any]) -> None:
     command.add_argument(
         "--auth", metavar="FILE", help="require a bearer JWT per call, verified with this JSON/YAML config"
     )
+    command.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="keep the JWT replay store (shared by the workers) in DIR, created if absent, kept across "
+        "restarts (default with --auth: a directory created for the run and removed after)",
+    )
+
+
+def _workers(raw: str) -> int:
+    if not raw.isdigit() or not 0 < int(raw) <= 64:
+        raise argparse.ArgumentTypeError(f"workers is a whole number from 1 to 64, got '{raw}'")
+    return int(raw)
 
 
 def _add_prove(commands: argparse._SubParsersAction[Any]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import TextIO
 
@@ -20,6 +21,7 @@ from clinrules.base.limits import MAX_PATIENT_BYTES
 from clinrules.base.terminal import printable
 from clinrules.cli.args import chosen_model, with_model_hint
 from clinrules.cli.common import EXIT_DATA, EXIT_FAILED, EXIT_OK, UsageError, print_diagnostics
+from clinrules.decision.result import Decision
 from clinrules.engine.inputs import as_of_problem
 from clinrules.engine.wording import time_problem
 
@@ -37,10 +39,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None
         print_diagnostics(with_model_hint(error.diagnostics), err)
         return EXIT_FAILED
     provenance: dict[str, str] = {}
+    as_of_source = "--as-of"
     try:
         patient = _patient(args.patient, stdin)
         if args.fhir:
             model = chosen[0] if chosen else ruleset.program.model
+            if as_of is None:
+                as_of_source = "the Bundle's timestamp" if _stamped(patient) else _CLOCK
             patient, provenance = _from_fhir(patient, model, as_of)
         decision = ruleset.evaluate(patient, args.exercise, parameters, as_of, explain=args.explain)
     except ExerciseError as error:
@@ -52,11 +57,46 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None
         print(json.dumps(decision.model_dump(mode="json"), indent=2, ensure_ascii=False), file=out)
     else:
         print(decision.explain(), end="", file=out)
-        if args.explain and provenance:
-            print("\nWhere the FHIR data came from:", file=out)
-            for path, ref in provenance.items():
-                print(f"  {path}: {printable(ref)}", file=out)
+        if args.explain and args.fhir:
+            _print_sources(decision, provenance, as_of_source, out)
     return EXIT_OK
+
+
+_CLOCK = "the clock (no --as-of, and the Bundle has no timestamp)"
+
+
+def _stamped(resources: object) -> bool:
+    """Whether the FHIR input holds a Bundle with a timestamp (from_fhir's `as_of` when none is given)."""
+    items = [resources] if isinstance(resources, dict) else resources if isinstance(resources, list) else []
+    return any(
+        isinstance(item, dict) and item.get("resourceType") == "Bundle" and "timestamp" in item
+        for item in items
+    )
+
+
+def _print_sources(decision: Decision, provenance: dict[str, str], as_of_source: str, out: TextIO) -> None:
+    """Where `as_of` and each field the decision read came from; the other imported fields by name only.
+
+    "Read" is what the trace shows read or missing; a session field counts
+    for every session when any session's is read (the trace names a session
+    by its exercise and time, provenance by its position).
+    """
+    print(f"\nas_of {decision.as_of.isoformat().replace('+00:00', 'Z')}: from {as_of_source}", file=out)
+    read = {_field(path) for entry in decision.trace or () for path in (*entry.values, *entry.missed)}
+    used = {path: ref for path, ref in provenance.items() if _field(path) in read}
+    if used:
+        print("\nWhere the FHIR data the decision read came from:", file=out)
+        for path, ref in used.items():
+            print(f"  {path}: {printable(ref)}", file=out)
+    unread = [path for path in provenance if path not in used]
+    if unread:
+        print(f"\nImported but not read by this decision: {printable(', '.join(unread))}", file=out)
+
+
+def _field(path: str) -> str:
+    """A field path as trace and provenance share it: `sessions.pain_before` for either's session field."""
+    path = path.split(" (", 1)[0]
+    return re.sub(r"\[\d+\]", "", path)
 
 
 def _from_fhir(

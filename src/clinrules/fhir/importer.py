@@ -34,7 +34,7 @@ def from_fhir(
     resources: Mapping[str, Any] | Iterable[Mapping[str, Any]],
     model: str | type[BaseModel] = "sciatica",
     as_of: dt.datetime | str | None = None,
-    mapping: str | Path | Mapping[str, Any] | None = None,
+    mapping: str | Path | Mapping[str, Any] | FhirMapping | None = None,
 ) -> tuple[dict[str, Any], Provenance]:
     """The patient a model reads, built from FHIR resources, and where each field came from.
 
@@ -43,8 +43,8 @@ def from_fhir(
         model: a registered model name, or a pydantic model class.
         as_of: the evaluation time (with a UTC offset); else the latest
             `Bundle.timestamp`; else the clock. It is written as the patient's `as_of`.
-        mapping: a mapping file or dict; else the one beside the model
-            (`<model module>_fhir.json`).
+        mapping: a mapping file or dict, or one `checked_mapping` gave; else
+            the one beside the model (`<model module>_fhir.json`).
 
     Returns:
         `(patient, provenance)`: the JSON-shaped patient (`RuleSet.evaluate`
@@ -98,6 +98,17 @@ def from_fhir(
     if problems:
         raise PatientDataError(problems)
     return patient, provenance
+
+
+def checked_mapping(
+    model: str | type[BaseModel], mapping: str | Path | Mapping[str, Any] | None = None
+) -> FhirMapping:
+    """A model's mapping, read and checked once, for many `from_fhir` calls (`mapping=`).
+
+    Raises:
+        ArgumentError: no such model, or a mapping that is not valid for it.
+    """
+    return load_mapping(_model_class(model), mapping)
 
 
 def _model_class(model: str | type[BaseModel]) -> type[BaseModel]:

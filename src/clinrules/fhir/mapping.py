@@ -69,12 +69,23 @@ def default_mapping_path(model: type[BaseModel]) -> Path:
     return Path(where).with_name(Path(where).stem + "_fhir.json")
 
 
-def load_mapping(model: type[BaseModel], mapping: str | Path | MappingABC[str, Any] | None) -> Mapping:
-    """The checked mapping: the caller's (a path or a dict), else the one beside the model.
+def load_mapping(
+    model: type[BaseModel], mapping: str | Path | MappingABC[str, Any] | Mapping | None
+) -> Mapping:
+    """The checked mapping: the caller's (a path, a dict, or one checked before), else the one beside the model.
+
+    A mapping checked before (this function's result) is used as it is, so
+    that a caller importing many patients (the service) checks it once.
 
     Raises:
         ArgumentError: no mapping file, not JSON, or not a valid mapping for this model.
     """
+    if isinstance(mapping, Mapping):
+        if mapping.model is not model:
+            raise ArgumentError(
+                f"the mapping given was checked for {mapping.model.__name__}, not for {model.__name__}"
+            )
+        return mapping
     if mapping is None or isinstance(mapping, (str, Path)):
         path = default_mapping_path(model) if mapping is None else Path(mapping)
         try:

@@ -3,6 +3,13 @@
 fhir.resources is asked only whether a resource is well formed; every value
 this package uses is read from the raw JSON by the readers here, which
 refuse what fhir.resources would coerce (`valueBoolean: "yes"`).
+
+Building fhir.resources' model of a QuestionnaireResponse costs most of an
+import (its items nest three classes deep), so a plain one is checked here
+instead (`plain_response`): only the elements an answer to the check-in or
+the screen uses, each held to a rule at least as strict as fhir.resources'
+(a test compares the two on generated responses). Whatever that check does
+not cover, or doubts, goes to fhir.resources, whose errors name the paths.
 """
 
 from __future__ import annotations
@@ -104,6 +111,8 @@ def well_formed(entry: Entry, problems: Problems) -> bool:
     if not isinstance(kind, str):
         problems.append((entry.at("resourceType"), "missing: every FHIR resource names its resourceType"))
         return False
+    if kind == "QuestionnaireResponse" and plain_response(entry.resource):
+        return True
     try:
         model = get_fhir_model_class(kind)
     except (KeyError, ValueError):
@@ -120,6 +129,112 @@ def well_formed(entry: Entry, problems: Problems) -> bool:
         problems.append((entry.where, f"not a valid {kind}: {error}"))
         return False
     return True
+
+
+_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+_CODE = re.compile(r"[^\s]+( [^\s]+)*")
+_URI = re.compile(r"\S+")
+_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2}))?")
+_RESPONSE_KEYS = frozenset(
+    {"resourceType", "id", "status", "subject", "authored", "item", "questionnaire", "partOf"}
+)
+_ITEM_KEYS = frozenset({"linkId", "text", "answer", "item"})
+_ANSWER_VALUES = frozenset(
+    {"valueBoolean", "valueInteger", "valueDecimal", "valueString", "valueCoding", "valueDateTime"}
+)
+_CODING_KEYS = frozenset({"system", "code", "display", "version"})
+_INT32 = 2**31
+_MAX_DEPTH = 8
+
+
+def plain_response(resource: dict[str, Any]) -> bool:
+    """Whether a QuestionnaireResponse is plainly well formed: True only where fhir.resources would agree.
+
+    False means "not covered here" (another element, another answer type, a
+    doubt), not "malformed": the caller then asks fhir.resources.
+    """
+    if not resource.keys() <= _RESPONSE_KEYS or not _text(resource.get("status"), _CODE):
+        return False
+    if "id" in resource and not _text(resource["id"], _ID):
+        return False
+    if "questionnaire" in resource and not _text(resource["questionnaire"], _URI):
+        return False
+    if "authored" in resource and not _instant(resource["authored"]):
+        return False
+    if "subject" in resource and not _reference(resource["subject"]):
+        return False
+    part_of = resource.get("partOf", [{"reference": "Procedure/x"}])
+    if not (isinstance(part_of, list) and part_of and all(_reference(r) for r in part_of)):
+        return False
+    return "item" not in resource or _items(resource["item"], 0)
+
+
+def _text(value: object, pattern: re.Pattern[str] | None = None) -> bool:
+    if not isinstance(value, str) or not value or value != value.strip() or not value.isprintable():
+        return False
+    return pattern is None or pattern.fullmatch(value) is not None
+
+
+def _instant(value: object) -> bool:
+    if not isinstance(value, str) or _INSTANT.fullmatch(value) is None:
+        return False
+    try:
+        dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def _reference(value: object) -> bool:
+    return (
+        isinstance(value, dict)
+        and value.keys() <= {"reference", "display"}
+        and "reference" in value
+        and _text(value["reference"], _URI)
+        and ("display" not in value or _text(value["display"]))
+    )
+
+
+def _items(listed: object, depth: int) -> bool:
+    if depth > _MAX_DEPTH or not isinstance(listed, list) or not listed:
+        return False
+    for item in listed:
+        if not isinstance(item, dict) or not item.keys() <= _ITEM_KEYS or not _text(item.get("linkId")):
+            return False
+        if "text" in item and not _text(item["text"]):
+            return False
+        if "item" in item and not _items(item["item"], depth + 1):
+            return False
+        answers = item.get("answer", [{"valueBoolean": True}])
+        if not isinstance(answers, list) or not answers or not all(_answer(a, depth) for a in answers):
+            return False
+    return True
+
+
+def _answer(answer: object, depth: int) -> bool:
+    if not isinstance(answer, dict) or ("item" in answer and not _items(answer["item"], depth + 1)):
+        return False
+    values = [key for key in answer if key != "item"]
+    if len(values) != 1 or values[0] not in _ANSWER_VALUES:
+        return False
+    value = answer[values[0]]
+    if values[0] == "valueBoolean":
+        return isinstance(value, bool)
+    if values[0] == "valueInteger":
+        return isinstance(value, int) and not isinstance(value, bool) and -_INT32 <= value < _INT32
+    if values[0] == "valueDecimal":
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return number and -_INT32 <= value < _INT32 and value == value  # NaN is not equal to itself
+    if values[0] == "valueString":
+        return _text(value)
+    if values[0] == "valueDateTime":
+        return _instant(value)
+    return (
+        isinstance(value, dict)
+        and bool(value)
+        and value.keys() <= _CODING_KEYS
+        and all(_text(value[key], None if key == "display" else _URI) for key in value)
+    )
 
 
 def parse_time(text: object) -> tuple[dt.datetime, bool] | None:

@@ -12,6 +12,9 @@ Design decisions (docs/integration.md, "CDS Hooks out"):
   fields stay unknown, which gives triage `check`, never a clear.
 - Errors are OperationOutcomes, and no handler logs a request or a patient
   value: an unexpected failure is a 500 naming only the exception's type.
+- Every response names the worker process that made it (`X-Clinrules-Worker`,
+  a random id per app, not the pid), so an operator, or a test, can tell the
+  workers of `clinrules serve --workers N` apart.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,6 +32,8 @@ from fastapi import Path as PathParameter
 from fastapi.responses import JSONResponse, Response
 
 from clinrules.base.errors import ArgumentError, PatientDataError
+from clinrules.fhir.importer import checked_mapping, from_fhir
+from clinrules.fhir.mapping import Mapping as FhirMapping
 from clinrules.ruleset import RuleSet
 from clinrules.service.audit import AuditLog
 from clinrules.service.auth import Verifier
@@ -44,6 +50,16 @@ from clinrules.service.openapi import (
 
 HOOK = "patient-view"
 PATIENT = "{{context.patientId}}"
+_LOCAL = "https://clinrules.org/fhir/CodeSystem/sciatica"
+_SNOMED = "http://snomed.info/sct"
+_EXAM = ",".join(
+    f"{_LOCAL}|{code}" for code in ("straight-leg-raise", "crossed-straight-leg-raise", "mrc-grade")
+)
+_FINDINGS = ",".join(
+    [f"{_SNOMED}|{code}" for code in ("309537005", "267064002", "165232002", "72042002", "386661006")]
+    + [f"{_SNOMED}|6077001", f"{_SNOMED}|422868009", f"{_LOCAL}|saddle-anaesthesia"]
+)
+# Every resource the `sciatica` mapping can read (tests/test_service_prefetch.py derives them from it).
 PREFETCH = {
     "patient": f"Patient/{PATIENT}",
     "pain": f"Observation?patient={PATIENT}&code=http://loinc.org|72514-3&_sort=-date&_count=100",
@@ -51,22 +67,44 @@ PREFETCH = {
     "screen": f"QuestionnaireResponse?patient={PATIENT}&status=completed&_sort=-authored",
     "sessions": f"Procedure?patient={PATIENT}&code=http://snomed.info/sct|229065009",
     "vitals": f"Observation?patient={PATIENT}&code=http://loinc.org|29463-7&_sort=-date&_count=10",
+    "pregnancy": f"Observation?patient={PATIENT}&code=http://loinc.org|82810-3&_sort=-date&_count=10",
+    "exam": f"Observation?patient={PATIENT}&code={_EXAM}&_sort=-date&_count=100",
+    "findings": f"Observation?patient={PATIENT}&code={_FINDINGS}&_sort=-date&_count=100",
 }
 DRAFT_MARK = " (draft: not for patient care)"
 _LOG = logging.getLogger("clinrules.service")
 
 
+AsOf = Callable[[Request], dt.datetime]
+"""How a request's evaluation time is had: by default the server's clock."""
+
+
+def clock(request: Request) -> dt.datetime:
+    """The server's clock, UTC, whole seconds: the `as_of` of every decision `clinrules serve` makes.
+
+    Never a time the request carries (a Bundle's timestamp is when a search
+    ran, and an old one would make old answers look fresh).
+    """
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
 def create_app(
-    rulesets: Sequence[RuleSet], *, audit_log: str | Path | None = None, auth: Verifier | None = None
+    rulesets: Sequence[RuleSet],
+    *,
+    audit_log: str | Path | None = None,
+    auth: Verifier | None = None,
+    as_of: AsOf = clock,
 ) -> FastAPI:
     """The service for these rulesets; a ruleset not `approved` shows the draft mark in its title.
 
     Which rulesets to serve is the caller's choice (`clinrules serve` leaves
-    out those not approved unless `--allow-draft`).
+    out those not approved unless `--allow-draft`). `as_of` gives each
+    request's evaluation time: the clock, unless a caller replaying
+    recorded requests (the golden-card tests) gives another.
     """
     by_id = {ruleset.id: ruleset for ruleset in rulesets}
-    for ruleset in rulesets:
-        _check_mapping(ruleset)
+    # Per ruleset, once: the checked FHIR mapping and the card texts, not per request.
+    mappings = {ruleset.id: _mapping(ruleset) for ruleset in rulesets}
     names = {ruleset.id: Names.of(ruleset) for ruleset in rulesets}
     audit = AuditLog(Path(audit_log)) if audit_log is not None else None
     # httpx logs each URL it gets at INFO, and a fetch URL holds the patient id.
@@ -76,6 +114,7 @@ def create_app(
     app = FastAPI(title="clinrules CDS Hooks service", docs_url=None, redoc_url=None)
     if auth is not None:
         _require_tokens(app, auth)
+    app.add_middleware(_NamesTheWorker, worker=uuid.uuid4().hex[:16])
 
     @app.get("/cds-services", responses=responses(DISCOVERY, "the services, one per ruleset", ()))
     def discovery() -> dict[str, Any]:
@@ -96,7 +135,8 @@ def create_app(
         resources = await _prefetched(body)
         if isinstance(resources, JSONResponse):
             return resources
-        return _decide(ruleset, names[service_id], audit, body, resources)
+        when = as_of(request)
+        return _decide(ruleset, mappings[service_id], names[service_id], audit, body, resources, when)
 
     @app.post(
         "/cds-services/{service_id}/feedback",
@@ -121,6 +161,26 @@ def create_app(
     return app
 
 
+class _NamesTheWorker:
+    """Adds `X-Clinrules-Worker` to every response (plain ASGI: no per-request task, unlike @middleware)."""
+
+    def __init__(self, app: Any, worker: str) -> None:
+        self.app = app
+        self.header = (b"x-clinrules-worker", worker.encode())
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def named(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()), self.header]}
+            await send(message)
+
+        await self.app(scope, receive, named)
+
+
 def _require_tokens(app: FastAPI, auth: Verifier) -> None:
     """Every call, discovery included, needs a good bearer JWT whose `aud` is the URL called."""
 
@@ -138,12 +198,10 @@ def _require_tokens(app: FastAPI, auth: Verifier) -> None:
         return refused
 
 
-def _check_mapping(ruleset: RuleSet) -> None:
-    """Refuse at start-up, not per request, a ruleset whose model has no valid FHIR mapping."""
-    from clinrules.fhir import from_fhir
-
+def _mapping(ruleset: RuleSet) -> FhirMapping:
+    """The ruleset's checked FHIR mapping; refused at start-up, not per request, if its model has none valid."""
     try:
-        from_fhir([], ruleset.program.model, dt.datetime.now(dt.UTC))
+        return checked_mapping(ruleset.program.model)
     except ArgumentError as error:
         raise ArgumentError(f"ruleset {ruleset.id}: {error}") from None
 
@@ -259,13 +317,16 @@ def _unsatisfied(key: str, given: Mapping[str, Any]) -> bool:
 
 
 def _decide(
-    ruleset: RuleSet, names: Names, audit: AuditLog | None, body: dict[str, Any], resources: list[Any]
+    ruleset: RuleSet,
+    mapping: FhirMapping,
+    names: Names,
+    audit: AuditLog | None,
+    body: dict[str, Any],
+    resources: list[Any],
+    as_of: dt.datetime,
 ) -> JSONResponse:
-    from clinrules.fhir import from_fhir
-
-    as_of = dt.datetime.now(dt.UTC).replace(microsecond=0)
     try:
-        patient, _ = from_fhir(resources, ruleset.program.model, as_of)
+        patient, _ = from_fhir(resources, ruleset.program.model, as_of, mapping)
         decision = ruleset.evaluate(patient, as_of=as_of)
     except PatientDataError as error:
         issues = [

@@ -5,12 +5,15 @@ with the ruleset's id, version and sha256, `as_of`, `hookInstance`, the
 triage and the verdict of each exercise. Nothing else: no names, no free
 text, no patient data, so the log can be kept as long as the decisions must be.
 
-Each line is written with one `write` on a file opened with O_APPEND, so
-lines from several workers never interleave, and the file is never truncated.
+Each line is written under an exclusive `flock`, with `write`s on a file
+opened with O_APPEND until the whole line is written, so lines from the
+workers of `clinrules serve --workers N` never interleave, even a line that
+one `write` could only write in part; the file is never truncated.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 from pathlib import Path
@@ -29,11 +32,15 @@ class AuditLog:
         os.close(os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
 
     def write(self, decision: Decision, hook_instance: str) -> None:
+        line = (json.dumps(entry(decision, hook_instance), sort_keys=True) + "\n").encode()
         os_fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
-            os.write(os_fd, (json.dumps(entry(decision, hook_instance), sort_keys=True) + "\n").encode())
+            fcntl.flock(os_fd, fcntl.LOCK_EX)
+            written = 0
+            while written < len(line):
+                written += os.write(os_fd, line[written:])
         finally:
-            os.close(os_fd)
+            os.close(os_fd)  # closing releases the lock
 
 
 def entry(decision: Decision, hook_instance: str) -> dict[str, object]:

@@ -13,6 +13,8 @@ Design decisions:
 - A `jti` seen before is refused until its token expires. The store is per
   verifier (per app), bounded and locked; when it is full of live tokens a
   new token is refused rather than an old `jti` forgotten (fail closed).
+  `clinrules serve` gives each worker the same SQLite store instead
+  (`service/replay.py`), so a replay to another worker is refused too.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import jwt
 import yaml
@@ -46,6 +48,12 @@ class Issuer:
 
     iss: str
     keys: tuple[tuple[str | None, PublicKey], ...]
+
+
+class Replays(Protocol):
+    """Where the `jti`s of live tokens are kept: in memory (`ReplayStore`) or shared (`replay.py`)."""
+
+    def first_use(self, iss: str, jti: str, expires: float, now: float) -> str | None: ...
 
 
 class ReplayStore:
@@ -81,12 +89,23 @@ class Verifier:
         max_lifetime_seconds: int = 300,
         base_url: str | None = None,
         replay_capacity: int = 100_000,
+        replays: Replays | None = None,
     ) -> None:
         self.issuers = dict(issuers)
         self.algorithms = algorithms
         self.max_lifetime_seconds = max_lifetime_seconds
         self.base_url = base_url.rstrip("/") if base_url else None
-        self._replays = ReplayStore(replay_capacity)
+        self._replays = replays if replays is not None else ReplayStore(replay_capacity)
+
+    def sharing(self, replays: Replays) -> Verifier:
+        """This verifier with `replays` as its replay store (one that other processes share)."""
+        return Verifier(
+            self.issuers,
+            self.algorithms,
+            max_lifetime_seconds=self.max_lifetime_seconds,
+            base_url=self.base_url,
+            replays=replays,
+        )
 
     def check(self, authorization: str | None, audience: str) -> str | None:
         """None for a good token; else why it is refused (no token content beyond claim names)."""

@@ -125,7 +125,9 @@ def _urgent(decision: Decision, hook_instance: str, names: Names) -> dict[str, A
 
 def _questions(decision: Decision, hook_instance: str) -> dict[str, Any]:
     count = len(decision.questions) or len(decision.missing)
-    summary = f"Red-flag screen incomplete: {count} question{'s' if count != 1 else ''} unanswered"
+    # The count is every question the decision waits on (STarT Back items
+    # too), so the summary does not call them all red-flag questions.
+    summary = f"Red-flag screen incomplete: please answer {count} question{'s' if count != 1 else ''}"
     lines = ["Unknown is never read as no. Before exercise advice applies, please answer:"]
     lines += [f"- {_md(q.ask)}" for q in decision.questions]
     if not decision.questions:

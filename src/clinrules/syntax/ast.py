@@ -308,6 +308,23 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Require:
+    """`require ID "TITLE": C implies TARGETS at least|at most VERDICT`, or `...: no TARGETS VERDICT when C`.
+
+    Attributes:
+        bound: "at least" or "at most" (with its span), None for the `no` form.
+    """
+
+    id: Ident
+    title: Text | None
+    condition: Condition
+    targets: Targets
+    bound: Text | None
+    verdict: Verdict
+    span: Span
+
+
+@dataclass(frozen=True)
 class Otherwise:
     """`otherwise VERDICT`."""
 
@@ -391,6 +408,7 @@ Declaration = (
     | Otherwise
     | Score
     | Assess
+    | Require
 )
 
 

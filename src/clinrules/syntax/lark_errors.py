@@ -80,11 +80,12 @@ _GROUPS: tuple[tuple[frozenset[str], frozenset[str], str], ...] = (
                 "OTHERWISE",
                 "SCORE",
                 "ASSESS",
+                "REQUIRE",
                 "$END",
             }
         ),
         "a new declaration (include, source, parameter, exercise, ladder, define, red flag, rule, "
-        "score, assess or otherwise)",
+        "score, assess, require or otherwise)",
     ),
     (
         frozenset({"AND_KW", "OR_KW"}),

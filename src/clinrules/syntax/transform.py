@@ -31,7 +31,7 @@ RESERVED_AFTER_NAME = frozenset(
     {"and", "or", "is", "in", "between", "includes"}
     | {"instead", "dose", "say", "note", "cite", "when", "care", "assumption"}
     | {"include", "source", "parameter", "exercise", "ladder", "define", "red", "rule", "otherwise"}
-    | {"score", "assess"}
+    | {"score", "assess", "require", "implies"}
 )
 """Words that are keywords right after a name in a condition: a phrase that
 holds one cannot be written without quotes (tests check this set against
@@ -273,6 +273,17 @@ class ToAst(HistoryToAst):
             _say_joins_when_unknown(clauses),
             span_of(meta),
         )
+
+    def require_bound(self, meta: Meta, name: Token, *rest: Any) -> ast.Require:
+        title, (condition, targets, bound, verdict) = self._title(rest)
+        return ast.Require(self._ident(name), title, condition, targets, bound, verdict, span_of(meta))
+
+    def require_never(self, meta: Meta, name: Token, *rest: Any) -> ast.Require:
+        title, (_no, targets, verdict, condition) = self._title(rest)
+        return ast.Require(self._ident(name), title, condition, targets, None, verdict, span_of(meta))
+
+    def bound_words(self, meta: Meta, at: Token, which: Token) -> ast.Text:
+        return ast.Text(f"at {which}", span_of(meta))
 
     def _title(self, rest: Sequence[Any]) -> tuple[ast.Text | None, Sequence[Any]]:
         if rest and isinstance(rest[0], Token) and rest[0].type == "STRING":  # a title, not a yes or no
