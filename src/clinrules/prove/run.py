@@ -8,6 +8,9 @@ was left free: then the promise is unproved (CR607), not refuted.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import z3
 
 from clinrules import ir
@@ -17,7 +20,7 @@ from clinrules.prove.report import PROMISES, Finding, ProofReport, finding
 from clinrules.prove.witness import minimal, premise_holds, replay, witness
 
 _REPLAY_HINT = (
-    "the counterexample is listed below; write it as a case with --write-cases FILE "
+    "the counterexample is in the report on standard output; write it as a case with --write-cases FILE "
     "and look at it with clinrules eval --explain"
 )
 
@@ -33,7 +36,8 @@ def run(
     queries.requires()
     queries.dead_and_masked()
     report = ProofReport(slots=dict(encoding.slots), fixed_params=fix_params, complete=complete)
-    evaluator = Evaluator(program)
+    # Compiled on the first counterexample: a run that refutes nothing needs no evaluator.
+    evaluator = functools.cache(lambda: Evaluator(program))
     unsupported = encoding.verdicts.unsupported
     outcomes = list(queries.found)
     if complete:
@@ -66,7 +70,11 @@ def _proved(program: ir.Program, outcomes: list[Outcome]) -> list[str]:
 
 
 def _finding(
-    program: ir.Program, encoding: Encoding, evaluator: Evaluator, outcome: Outcome, approximated: bool
+    program: ir.Program,
+    encoding: Encoding,
+    evaluator: Callable[[], Evaluator],
+    outcome: Outcome,
+    approximated: bool,
 ) -> Finding:
     subject, where = outcome.subject, outcome.where
     if outcome.kind == "dead":
@@ -107,10 +115,10 @@ def _finding(
     assert refutation is not None
     assert outcome.exercise is not None
     found = witness(encoding, refutation, minimal(encoding, refutation))
-    found = replay(program, evaluator, found)
+    found = replay(program, evaluator(), found)
     if found.agrees and outcome.kind == "require":
         requirement = next(q for q in program.requirements if q.id == subject)
-        if premise_holds(program, evaluator, found, requirement.condition) is not True:
+        if premise_holds(program, evaluator(), found, requirement.condition) is not True:
             found.agrees = False
             found.problem = "the evaluator does not find the requirement's premise true"
     exercise = outcome.exercise
@@ -157,7 +165,9 @@ def _finding(
     )
 
 
-def _gap(program: ir.Program, encoding: Encoding, evaluator: Evaluator, outcome: Outcome) -> Finding:
+def _gap(
+    program: ir.Program, encoding: Encoding, evaluator: Callable[[], Evaluator], outcome: Outcome
+) -> Finding:
     exercise = outcome.exercise or ""
     if outcome.refutation is None:
         return finding(
@@ -168,7 +178,7 @@ def _gap(program: ir.Program, encoding: Encoding, evaluator: Evaluator, outcome:
             "raise the time per query, or fix the parameters (--fix-params)",
         )
     found = replay(
-        program, evaluator, witness(encoding, outcome.refutation, minimal(encoding, outcome.refutation))
+        program, evaluator(), witness(encoding, outcome.refutation, minimal(encoding, outcome.refutation))
     )
     return finding(
         "CR606",
