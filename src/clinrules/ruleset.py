@@ -183,7 +183,7 @@ class RuleSet:
         return decide(self._evaluator, self._info, state, wanted, checked, when, explain, plan)
 
     def prove(
-        self, *, fix_params: bool = False, complete: bool = False, timeout_ms: int = 10_000
+        self, *, fix_params: bool = False, complete: bool = False, timeout_ms: int = 60_000
     ) -> ProofReport:
         """Prove the built-in promises and every `require` for every patient within the model's bounds.
 

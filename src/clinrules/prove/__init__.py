@@ -35,7 +35,7 @@ def prove(
     fix_params: bool = False,
     complete: bool = False,
     extra_slots: int = 0,
-    timeout_ms: int = 10_000,
+    timeout_ms: int = 60_000,
 ) -> ProofReport:
     """Prove the built-in promises and every `require` of `program`; find dead, masked rules and gaps.
 

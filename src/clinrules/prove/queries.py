@@ -57,7 +57,7 @@ class Encoding:
     fixed_params: bool = False
     complete: bool = False
     extra_slots: int = 0
-    timeout_ms: int = 10_000
+    timeout_ms: int = 60_000
     slots: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -69,6 +69,7 @@ class Encoding:
         self.solver = z3.Solver()
         self.solver.set(timeout=self.timeout_ms)
         self._added = 0
+        self._tries = tuple(sorted({0, 1, max(_longest(self.program))}))
 
     def sync(self) -> None:
         """Hand the solver the facts made since the last query (fields are made as they are read)."""
@@ -89,18 +90,28 @@ class Encoding:
             self.solver.pop()
         return result, model
 
-    def find(self, *formulas: Any, tries: tuple[int, ...] = (0, 1, 2)) -> tuple[Any, Any]:
+    def find(self, *formulas: Any, tries: tuple[int, ...] | None = None) -> tuple[Any, Any]:
         """`check` for a query that may well be satisfiable: short histories first.
 
         A model with few sessions is a model; only when none exists is the
-        whole bound needed (and then its answer is the query's answer).
+        whole bound needed (and then its answer is the query's answer). The
+        tries: no session, one, and as many as the longest `last N` form
+        reads (three good days need three sessions), per exercise.
         """
-        for sessions in tries:
+        for sessions in tries if tries is not None else self._tries:
             shorter = [z3.Not(s.present) for slots in self.patient.slots.values() for s in slots[sessions:]]
             result, model = self.check(*formulas, *shorter)
             if result == z3.sat:
                 return result, model
         return self.check(*formulas)
+
+
+def _longest(program: ir.Program) -> list[int]:
+    """The N of every `last N` form of the program."""
+    found = [1]
+    for root in [*(f.condition for f in program.red_flags), *(r.condition for r in program.rules)]:
+        found += [n.last for n in ir.nodes(root) if isinstance(n, ir.History) and n.last is not None]
+    return found
 
 
 class Queries:
