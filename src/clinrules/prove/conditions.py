@@ -19,12 +19,9 @@ import z3
 
 from clinrules import ir
 from clinrules.prove.history import HistoryEncoder
-from clinrules.prove.kleene import K3, MICROS, both, known_test, sure
+from clinrules.prove.kleene import K3, MICROS, both, known_test
 from clinrules.prove.values import Patient, Slot, Unsupported, exact
 from clinrules.schema import types as t
-
-Ctx = tuple[str | None, Slot | None]
-"""Where a condition is read: the rule's target exercise (None in a red flag) and the session slot."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,6 +286,3 @@ def _in(result: Assessed, members: frozenset[str], negated: bool) -> K3:
     )
     value = K3(found, lost)
     return ~value if negated else value
-
-
-__all__ = ["Ctx", "Encoder", "sure"]

@@ -10,7 +10,6 @@ under its own assumptions, so the solver keeps what it learned.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +67,7 @@ class Encoding:
         self.verdicts = Verdicts(self.encoder)
         self.solver = z3.Solver()
         self.solver.set(timeout=self.timeout_ms)
+        self.solver.set("core.minimize", True)  # maskers named from a minimal core, not any core
         self._added = 0
         self._tries = tuple(sorted({0, 1, max(_longest(self.program))}))
 
@@ -117,12 +117,11 @@ def _longest(program: ir.Program) -> list[int]:
 class Queries:
     """Every query of one program, in a stable order."""
 
-    def __init__(self, encoding: Encoding, on_refuted: Callable[[Refutation], None] | None = None) -> None:
+    def __init__(self, encoding: Encoding) -> None:
         self.e = encoding
         self.v = encoding.verdicts
         self.program = encoding.program
         self.found: list[Outcome] = []
-        self.proved: list[str] = []
 
     def _refute(self, promise: str, exercise: str, broken: Any, where: ir.Where | None, kind: str) -> None:
         # Expected to be proved: one short try (most counterexamples need one session a rung), then all.

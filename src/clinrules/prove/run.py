@@ -11,8 +11,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-import z3
-
 from clinrules import ir
 from clinrules.engine.evaluator import Evaluator
 from clinrules.prove.queries import Encoding, Outcome, Queries
@@ -29,7 +27,6 @@ def run(
     program: ir.Program, fix_params: bool, complete: bool, extra_slots: int, timeout_ms: int
 ) -> ProofReport:
     """Every query of the program; see `clinrules.prove.prove`."""
-    z3.set_param("smt.core.minimize", True)
     encoding = Encoding(program, fix_params, False, extra_slots, timeout_ms)
     queries = Queries(encoding)
     queries.promises()

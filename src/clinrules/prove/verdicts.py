@@ -21,7 +21,7 @@ import z3
 from clinrules import ir
 from clinrules.base.vocabulary import Verdict
 from clinrules.prove.conditions import Encoder
-from clinrules.prove.kleene import K3, both
+from clinrules.prove.kleene import K3
 from clinrules.prove.values import Unsupported
 
 RANK = {v.value: i for i, v in enumerate(Verdict)}
@@ -201,6 +201,3 @@ def _one_rung(program: ir.Program, exercise: str, move: str) -> str | None:
     rungs = program.ladders[found.ladder].rungs
     step = found.rung + (1 if move == "progress" else -1)
     return rungs[step] if 0 <= step < len(rungs) else None
-
-
-__all__ = ["RANK", "Verdicts", "both"]
