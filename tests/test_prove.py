@@ -172,6 +172,22 @@ def test_parameters_are_symbolic_unless_fixed() -> None:
     assert _codes(ruleset.prove(fix_params=True)) == []
 
 
+def test_a_counterexample_gives_its_times_relative_to_the_evaluation_time() -> None:
+    ruleset = _compiled(
+        'parameter screen_max_age = 24 hours between 1 hours and 48 hours\nexercise e "E"\n'
+        "rule stale for e: check if screened_at < now - 24 hours\n  when unknown check\notherwise allow\n"
+        "require stale_checks: screened_at < now - screen_max_age implies e at least check\n"
+    )
+    report = ruleset.prove()
+    assert _codes(report) == ["CR602"]  # the rule says 24 hours, the require the setting (as low as 1)
+    w = report.findings[0].witness
+    assert w is not None
+    assert w.agrees
+    assert w.parameters["screen_max_age"] < 24
+    assert w.relative["red_flags.screened_at"].startswith("now - ")
+    assert f"red_flags.screened_at = {w.patient['red_flags']['screened_at']} (now - " in report.text()
+
+
 def test_a_construct_prove_cannot_encode_is_reported_never_passed() -> None:
     ruleset = _compiled(
         'exercise e "E"\nrule r for e: stop if any session within 24 hours had shooting_pain\n'

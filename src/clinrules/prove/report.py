@@ -96,7 +96,10 @@ class ProofReport:
             )
             lines += [f"  session: {s}" for s in w.sessions]
             lines += [f"  parameter {name} = {_shown(v)}" for name, v in w.parameters.items()]
-            lines += [f"  {path} = {_shown(v)}" for path, v in _known_fields(w.patient)]
+            lines += [
+                f"  {path} = {_shown(v)}" + (f" ({w.relative[path]})" if path in w.relative else "")
+                for path, v in _known_fields(w.patient)
+            ]
         errors = sum(f.diagnostic.severity is Severity.ERROR for f in self.findings)
         warnings = len(self.findings) - errors
         if errors:
@@ -158,6 +161,7 @@ def _finding_json(found: Finding) -> dict[str, Any]:
             "patient": w.patient,
             "parameters": w.parameters,
             "as_of": w.as_of,
+            "relative_times": w.relative,
             "predicted": w.predicted,
             "replayed": w.replayed,
             "triage": w.triage,

@@ -52,6 +52,8 @@ class Witness:
     problem: str | None = None
     sessions: list[str] = field(default_factory=list)
     """Each session in words, its time relative to the evaluation time."""
+    relative: dict[str, str] = field(default_factory=dict)
+    """Each known time of the patient, by path, relative to the evaluation time (`now - 7 d`)."""
 
 
 def minimal(encoding: Encoding, refutation: Refutation, rounds: int = 12) -> Any:
@@ -125,11 +127,25 @@ def witness(encoding: Encoding, refutation: Refutation, model: Any) -> Witness:
             sessions.append(session)
             words.append(f"{exercise} at now - {_ago(now - at)} (UTC offset {at.strftime('%z')})")
     data["sessions"] = sorted(sessions, key=lambda s: dt.datetime.fromisoformat(s["at"]), reverse=True)
+    relative: dict[str, str] = {}
+    for path, made in sorted(patient.fields.items()):
+        known = z3.is_true(model.eval(made.known, model_completion=True))
+        if known and isinstance(made.type, t.DateTimeType | t.DateType):
+            relative[path] = f"now - {_ago(dt.timedelta(microseconds=-_int(model, made.value)))}"
+    for index, session in enumerate(data["sessions"]):
+        relative[f"sessions[{index}].at"] = f"now - {_ago(now - dt.datetime.fromisoformat(session['at']))}"
     parameters = {name: _number(model, value) for name, value in sorted(patient.params.items())}
     final = encoding.verdicts.terms(refutation.exercise).final
     predicted = _NAMES[_int(model, final)]
     return Witness(
-        refutation.promise, refutation.exercise, data, parameters, now.isoformat(), predicted, sessions=words
+        refutation.promise,
+        refutation.exercise,
+        data,
+        parameters,
+        now.isoformat(),
+        predicted,
+        sessions=words,
+        relative=relative,
     )
 
 
