@@ -107,6 +107,15 @@ def test_a_rule_no_patient_can_fire_is_dead_across_a_parameters_bounds() -> None
     assert not report.refuted  # a warning
 
 
+def test_a_red_flag_no_patient_can_fire_is_dead_too() -> None:
+    ruleset = _compiled(
+        'exercise e "E"\nred flag never: urgent if age < 16 years and age > 100 years\notherwise allow\n'
+    )
+    report = ruleset.prove()
+    assert _codes(report) == ["CR603"]
+    assert "red flag 'never'" in report.diagnostics[0].message
+
+
 def test_a_rule_true_for_no_patient_but_unknown_decides_only_through_when_unknown() -> None:
     ruleset = _compiled(
         'exercise e "E"\nrule odd for e: check if back_pain > 10\n  when unknown check\notherwise allow\n'

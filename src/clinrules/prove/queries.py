@@ -183,7 +183,11 @@ class Queries:
                 )
 
     def dead_and_masked(self) -> None:
-        """Rules that can never fire, fire only through `when unknown`, or never set a verdict."""
+        """Red flags and rules that can never fire, rules that fire only through `when unknown` or never show."""
+        for flag, outcome in zip(self.program.red_flags, self.v.flags, strict=True):
+            # A red flag that can never fire protects no one: as dead as a rule, and worse.
+            if flag.id not in self.v.unsupported and self.e.find(outcome.t)[0] == z3.unsat:
+                self.found.append(Outcome("dead", flag.id, flag.where, detail="red flag"))
         for index, rule in enumerate(self.program.rules):
             if rule.id in self.v.unsupported:
                 continue

@@ -77,7 +77,8 @@ def _finding(
     if outcome.kind == "dead":
         return finding(
             "CR603",
-            f"rule '{subject}' can never fire: no patient within the model's bounds makes its condition true",
+            f"{outcome.detail or 'rule'} '{subject}' can never fire: no patient within the model's bounds makes "
+            "its condition true",
             where,
             program,
             "look for parts that contradict each other or a bound of the model; fix the condition or remove the rule",
