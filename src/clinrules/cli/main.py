@@ -148,6 +148,10 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
         from clinrules.cli import batch
 
         return batch.run(args, out, err)
+    if args.command == "prove":
+        from clinrules.cli import prove
+
+        return prove.run(args, out, err)
     raise UsageError(f"unknown command '{args.command}'")  # argparse already refuses these
 
 
