@@ -121,6 +121,8 @@ class Combination:
         self.notes: dict[tuple[int, str], str] = {}
         self.not_advised: dict[str, str] = {}  # exercise -> the note of its progress that became allow
         self.why = Missing(evaluator, inputs)
+        # The entry of an exercise no rule applies to while a red flag is unknown: the same for all.
+        self.flagged_only: tuple[Verdict, list[str], list[str], list[str], list[str]] | None = None
 
     @functools.cached_property
     def questions(self) -> messages.Questions:
@@ -152,9 +154,10 @@ class Combination:
         notes: list[str] = []
         cite: list[str] = []  # the triage's own words, from fired red flags only
         if fired:
-            triage, care = Triage.URGENT, self._care(fired)
-            say, notes, cite = messages.flag_words(messages.most_pressing(program, fired))
-            exercises = {ex: self._urgent(fired) for ex in self.wanted}
+            pressing = messages.most_pressing(program, fired)
+            triage, care = Triage.URGENT, pressing[0].care
+            say, notes, cite = messages.flag_words(pressing)
+            exercises = _urgent(self.wanted, fired, say, notes, cite)
         else:
             triage = Triage.CHECK if unknown_flags else Triage.CLEAR
             care = None
@@ -196,16 +199,6 @@ class Combination:
         object.__setattr__(made, "__pydantic_private__", {"_titles": titles})  # for explain()
         return made
 
-    # ------------------------------------------------------------ red flags
-
-    def _care(self, fired: list[str]) -> Care:
-        return messages.most_pressing(self.program, fired)[0].care
-
-    def _urgent(self, fired: list[str]) -> ExerciseDecision:
-        # Every fired flag is a reason; only those of the most pressing care speak (language-2.md section 9).
-        say, notes, cite = messages.flag_words(messages.most_pressing(self.program, fired))
-        return _exercise(Verdict.URGENT, sorted(fired), say=say, notes=notes, cite=cite)
-
     # ------------------------------------------------------------ one exercise
 
     def _base(self, ex: str, unknown_flags: tuple[str, ...]) -> _Base:
@@ -235,9 +228,16 @@ class Combination:
         return _Base(verdict, tuple(setters), unknown_flags)
 
     def _final(self, ex: str, base: _Base, permitted: _Permitted) -> ExerciseDecision:
-        if not base.setters and not base.flags:  # 'otherwise' decided: the common, quick case
-            dose = self.ev.default_dose(ex) if base.verdict == "allow" else None
-            return _exercise(_VERDICTS[base.verdict], [], dose)
+        if not base.setters:
+            if not base.flags:  # 'otherwise' decided: the common, quick case
+                dose = self.ev.default_dose(ex) if base.verdict == "allow" else None
+                return _exercise(_VERDICTS[base.verdict], [], dose)
+            # No rule applies but a red flag is unknown: the same entry for every such
+            # exercise (no dose, alternative or move can follow), worked out once.
+            if self.flagged_only is None:
+                self.flagged_only = self._flagged_only(ex, base, permitted)
+            verdict_of, because_of, say_of, notes_of, cite_of = self.flagged_only
+            return _exercise(verdict_of, because_of[:], None, None, None, None, say_of[:], notes_of[:], cite_of[:])
         verdict, chosen, moves, flags = self._settle(ex, base, permitted)
         # A downgraded progress keeps none of its rule's words.
         setters = sorted(
@@ -265,6 +265,14 @@ class Combination:
         return _exercise(
             _VERDICTS[verdict], because, dose, instead, progress_to, regress_to, say, notes, cite
         )
+
+    def _flagged_only(
+        self, ex: str, base: _Base, permitted: _Permitted
+    ) -> tuple[Verdict, list[str], list[str], list[str], list[str]]:
+        """The entry of an exercise no rule applies to while red flags are unknown, for every such exercise."""
+        verdict, _chosen, _moves, flags = self._settle(ex, base, permitted)
+        say, notes, cite = self._messages(ex, [], flags)
+        return _VERDICTS[verdict], sorted(flags), say, notes, cite
 
     def _settle(
         self, ex: str, base: _Base, permitted: _Permitted
@@ -320,7 +328,7 @@ class Combination:
         self, triage: Triage, exercises: dict[str, ExerciseDecision]
     ) -> tuple[dict[str, ExerciseDecision], dt.datetime | None]:
         """The exercise decisions with their `recheck_at`, and the decision's (the earliest)."""
-        if self.recheck is None:
+        if self.recheck is None or not self.recheck.timed:  # nothing compares with `now`: none ever changes
             return exercises, None
         verdicts = {ex: e.verdict.value for ex, e in exercises.items()}
 
@@ -450,6 +458,21 @@ class _Permitted:
 
     def __contains__(self, ex: object) -> bool:
         return isinstance(ex, str) and self.bases[ex].verdict in _PERMITTED
+
+
+def _urgent(
+    wanted: tuple[str, ...], fired: list[str], say: list[str], notes: list[str], cite: list[str]
+) -> dict[str, ExerciseDecision]:
+    """Every exercise urgent, with the triage's words: worked out once, each exercise given its own lists.
+
+    Every fired flag is a reason; only those of the most pressing care speak
+    (language-2.md section 9). No list is shared between exercises, so a
+    caller that changes one exercise's list changes no other.
+    """
+    urgent = Verdict.URGENT
+    return {
+        ex: _exercise(urgent, fired[:], None, None, None, None, say[:], notes[:], cite[:]) for ex in wanted
+    }
 
 
 def _one_rung(program: ir.Program, ex: str, verdict: str) -> str | None:

@@ -265,18 +265,30 @@ class Decision(BaseModel):
         return explain_text(self)
 
 
+_BASE_SLOTS = BaseModel.__dict__
+_set_dict = _BASE_SLOTS["__dict__"].__set__
+_set_fields_set = _BASE_SLOTS["__pydantic_fields_set__"].__set__
+_set_extra = _BASE_SLOTS["__pydantic_extra__"].__set__
+_set_private = _BASE_SLOTS["__pydantic_private__"].__set__
+_new = object.__new__
+_EXERCISE_KEYS = frozenset(
+    ("verdict", "because", "dose", "instead", "progress_to", "regress_to", "say", "notes", "cite", "recheck_at")
+)
+
+
 def built(cls: type[_M], **values: Any) -> _M:
     """An instance made from values the evaluator produced, without validating them again.
 
     Faster than `model_construct` (the evaluator makes one per exercise per
     patient); the values are already of the declared types, which tests check
-    by validating dumped decisions back.
+    by validating dumped decisions back. The slots are set through their
+    descriptors: a frozen model refuses `setattr`.
     """
-    instance = cls.__new__(cls)
-    object.__setattr__(instance, "__dict__", values)
-    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
-    object.__setattr__(instance, "__pydantic_extra__", None)
-    object.__setattr__(instance, "__pydantic_private__", None)
+    instance = _new(cls)
+    _set_dict(instance, values)
+    _set_fields_set(instance, set(values))
+    _set_extra(instance, None)
+    _set_private(instance, None)
     return instance
 
 
@@ -290,21 +302,33 @@ def exercise_decision(
     say: list[str] | None = None,
     notes: list[str] | None = None,
     cite: list[str] | None = None,
+    recheck_at: dt.datetime | None = None,
 ) -> ExerciseDecision:
-    """An exercise decision made from values the evaluator produced (`built`), empty lists for those not given."""
-    return built(
-        ExerciseDecision,
-        verdict=verdict,
-        because=because,
-        dose=dose,
-        instead=instead or [],
-        progress_to=progress_to,
-        regress_to=regress_to,
-        say=say or [],
-        notes=notes or [],
-        cite=cite or [],
-        recheck_at=None,
+    """An exercise decision made from values the evaluator produced (`built`), empty lists for those not given.
+
+    Every list is the caller's own (none is shared with another exercise or
+    decision): a caller may change one decision without changing another.
+    """
+    instance = _new(ExerciseDecision)
+    _set_dict(
+        instance,
+        {
+            "verdict": verdict,
+            "because": because,
+            "dose": dose,
+            "instead": instead or [],
+            "progress_to": progress_to,
+            "regress_to": regress_to,
+            "say": say or [],
+            "notes": notes or [],
+            "cite": cite or [],
+            "recheck_at": recheck_at,
+        },
     )
+    _set_fields_set(instance, set(_EXERCISE_KEYS))
+    _set_extra(instance, None)
+    _set_private(instance, None)
+    return instance
 
 
 def format_time(value: dt.datetime) -> str:
