@@ -24,15 +24,18 @@ from clinrules.decision import messages
 from clinrules.decision.missing import Missing
 from clinrules.decision.recheck import RecheckPlan
 from clinrules.decision.result import (
+    AssessmentResult,
     Care,
     DataWarning,
     Decision,
     ExerciseDecision,
     RedFlagState,
     RulesetInfo,
+    ScoreRange,
     TraceEntry,
     Triage,
     Verdict,
+    alike_decisions,
     built,
     exercise_decision,
 )
@@ -122,6 +125,7 @@ class Combination:
         self.not_advised: dict[str, str] = {}  # exercise -> the note of its progress that became allow
         self.why = Missing(evaluator, inputs)
         # The entry of an exercise no rule applies to while a red flag is unknown: the same for all.
+        self.flag_sentences: dict[tuple[str, ...], str] = {}
         self.flagged_only: tuple[Verdict, list[str], list[str], list[str], list[str]] | None = None
 
     @functools.cached_property
@@ -141,15 +145,25 @@ class Combination:
 
     def decision(self) -> Decision:
         program = self.program
-        fired = sorted(f.id for f, v in zip(program.red_flags, self.flags, strict=True) if v is True)
-        unknown_flags = sorted(f.id for f, v in zip(program.red_flags, self.flags, strict=True) if v is None)
         flags = self.flags
-        states = {program.red_flags[i].id: _FLAG_STATE[flags[i]] for i in self.ev.flag_order}
+        red_flags = program.red_flags
+        fired: list[str] = []  # by id, as `flag_order` is
+        unknown_flags: list[str] = []
+        states: dict[str, RedFlagState] = {}
+        for i in self.ev.flag_order:
+            value = flags[i]
+            flag_id = red_flags[i].id
+            states[flag_id] = _FLAG_STATE[value]
+            if value is True:
+                fired.append(flag_id)
+            elif value is None:
+                unknown_flags.append(flag_id)
         missing: set[str] = set()
         flag_fields, rule_fields = self.ev.flag_fields, self.ev.rule_fields
-        for index, value in enumerate(self.flags):
-            if value is None and self.why.may_add(flag_fields[index], missing):
-                missing |= self.why.flag(index)
+        if unknown_flags:
+            for index, value in enumerate(flags):
+                if value is None and self.why.may_add(flag_fields[index], missing):
+                    missing |= self.why.flag(index)
         say: list[str] = []
         notes: list[str] = []
         cite: list[str] = []  # the triage's own words, from fired red flags only
@@ -157,7 +171,9 @@ class Combination:
             pressing = messages.most_pressing(program, fired)
             triage, care = Triage.URGENT, pressing[0].care
             say, notes, cite = messages.flag_words(pressing)
-            exercises = _urgent(self.wanted, fired, say, notes, cite)
+            # Every fired flag is a reason; only those of the most pressing care speak (language-2.md
+            # section 9). Worked out once; each exercise is given lists of its own.
+            exercises = alike_decisions(self.wanted, Verdict.URGENT, fired, say, notes, cite)
         else:
             triage = Triage.CHECK if unknown_flags else Triage.CLEAR
             care = None
@@ -173,9 +189,14 @@ class Combination:
                     ):
                         missing |= self.why.rule(index, ex)
         exercises, recheck_at = self._rechecked(triage, exercises)
-        scores, assessments, titles = results(self.ev, self.inputs, self.env)
+        scores: dict[str, ScoreRange] = {}
+        assessments: dict[str, AssessmentResult] = {}
+        titles: dict[str, str] = {}
+        if program.scores or program.assessments:  # else the interpreter's env is not even made
+            scores, assessments, titles = results(self.ev, self.inputs, self.env)
         for assessed in assessments.values():  # an unsettled result is part of the decision: ask for it too
             missing.update(assessed.missing)
+        asked = sorted(missing)
         made = built(
             Decision,
             ruleset=self.info,
@@ -184,8 +205,8 @@ class Combination:
             triage=triage,
             care=care,
             red_flags=states,
-            missing=sorted(missing),
-            questions=self.questions.all(sorted(missing)),
+            missing=asked,
+            questions=self.questions.all(asked),
             say=say,
             notes=notes,
             cite=cite,
@@ -201,31 +222,37 @@ class Combination:
 
     # ------------------------------------------------------------ one exercise
 
-    def _base(self, ex: str, unknown_flags: tuple[str, ...]) -> _Base:
+    def _base(self, ex: str, unset: _Base) -> _Base:
         """Every rule that applies to an exercise, and its verdict before targets are checked.
 
         That verdict decides whether the exercise is permitted as an
         alternative or target; checking targets never changes it (a progress
         whose target is not permitted stays permitted as allow, a regress
-        stays not permitted as avoid).
+        stays not permitted as avoid). `unset`: the base of an exercise no rule
+        applies to, the same for every one (made once per decision).
         """
-        setters: list[_Setter] = []
+        setters: list[_Setter] | None = None
         outcomes = self.outcomes
         for index, verdict, when_unknown in self.ev.rule_verdicts[ex]:
             value = outcomes[index]
             if type(value) is dict:
                 value = value[ex]
             if value is True:
-                setters.append(_Setter(index, verdict, False))
+                setter = _Setter(index, verdict, False)
             elif value is None and when_unknown is not None:
-                setters.append(_Setter(index, when_unknown, True))
-        if setters:
-            verdict = min((s.verdict for s in setters), key=RANK.__getitem__)
-        else:
-            verdict = self.program.otherwise
-        if unknown_flags and RANK[verdict] > _CHECK:
+                setter = _Setter(index, when_unknown, True)
+            else:
+                continue
+            if setters is None:
+                setters = [setter]
+            else:
+                setters.append(setter)
+        if setters is None:
+            return unset
+        verdict = min((s.verdict for s in setters), key=RANK.__getitem__)
+        if unset.flags and RANK[verdict] > _CHECK:
             verdict = "check"
-        return _Base(verdict, tuple(setters), unknown_flags)
+        return _Base(verdict, tuple(setters), unset.flags)
 
     def _final(self, ex: str, base: _Base, permitted: _Permitted) -> ExerciseDecision:
         if not base.setters:
@@ -403,11 +430,19 @@ class Combination:
                 notes.append(rule.messages.note)
             cite.update(rule.messages.cite)
         if flags:
+            say.append(self._flags_words(flags))
+        return say, notes, sorted(cite)
+
+    def _flags_words(self, flags: tuple[str, ...]) -> str:
+        """`Before exercising, please answer: ...`: the unknown red flags' questions, worked out once."""
+        # Every exercise of one decision is held back by the same unknown red flags.
+        found = self.flag_sentences.get(flags)
+        if found is None:
             questions = set().union(
                 *(self.why.flag(i) for i, f in enumerate(self.program.red_flags) if f.id in flags)
             )
-            say.append(self.questions.answer_first(questions, "Before exercising"))
-        return say, notes, sorted(cite)
+            found = self.flag_sentences[flags] = self.questions.answer_first(questions, "Before exercising")
+        return found
 
     # ------------------------------------------------------------ missing fields and the trace
 
@@ -440,13 +475,16 @@ class _LazyBases:
 
     def __init__(self, combination: Combination, unknown_flags: tuple[str, ...]) -> None:
         self.combination = combination
-        self.unknown_flags = unknown_flags
         self.values: dict[str, _Base] = {}
+        verdict = combination.program.otherwise
+        if unknown_flags and RANK[verdict] > _CHECK:
+            verdict = "check"
+        self.unset = _Base(verdict, (), unknown_flags)  # an exercise no rule applies to
 
     def __getitem__(self, ex: str) -> _Base:
         base = self.values.get(ex)
         if base is None:
-            base = self.values[ex] = self.combination._base(ex, self.unknown_flags)
+            base = self.values[ex] = self.combination._base(ex, self.unset)
         return base
 
 
@@ -458,21 +496,6 @@ class _Permitted:
 
     def __contains__(self, ex: object) -> bool:
         return isinstance(ex, str) and self.bases[ex].verdict in _PERMITTED
-
-
-def _urgent(
-    wanted: tuple[str, ...], fired: list[str], say: list[str], notes: list[str], cite: list[str]
-) -> dict[str, ExerciseDecision]:
-    """Every exercise urgent, with the triage's words: worked out once, each exercise given its own lists.
-
-    Every fired flag is a reason; only those of the most pressing care speak
-    (language-2.md section 9). No list is shared between exercises, so a
-    caller that changes one exercise's list changes no other.
-    """
-    urgent = Verdict.URGENT
-    return {
-        ex: _exercise(urgent, fired[:], None, None, None, None, say[:], notes[:], cite[:]) for ex in wanted
-    }
 
 
 def _one_rung(program: ir.Program, ex: str, verdict: str) -> str | None:

@@ -8,6 +8,7 @@ a clinician reads, ending with the decision-support disclaimer.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, field_serializer, model_serializer
@@ -32,6 +33,7 @@ __all__ = [
     "Triage",
     "Verdict",
     "Where",
+    "alike_decisions",
     "built",
     "exercise_decision",
     "explain_text",
@@ -329,6 +331,36 @@ def exercise_decision(
     _set_extra(instance, None)
     _set_private(instance, None)
     return instance
+
+
+def alike_decisions(
+    exercises: Iterable[str], verdict: Verdict, because: list[str], say: list[str], notes: list[str], cite: list[str]
+) -> dict[str, ExerciseDecision]:
+    """The same advice for every exercise (a red flag fired), each with lists of its own (`exercise_decision`)."""
+    out: dict[str, ExerciseDecision] = {}
+    keys = _EXERCISE_KEYS
+    for ex in exercises:
+        instance = _new(ExerciseDecision)
+        _set_dict(
+            instance,
+            {
+                "verdict": verdict,
+                "because": because[:],
+                "dose": None,
+                "instead": [],
+                "progress_to": None,
+                "regress_to": None,
+                "say": say[:],
+                "notes": notes[:],
+                "cite": cite[:],
+                "recheck_at": None,
+            },
+        )
+        _set_fields_set(instance, set(keys))
+        _set_extra(instance, None)
+        _set_private(instance, None)
+        out[ex] = instance
+    return out
 
 
 def format_time(value: dt.datetime) -> str:
