@@ -50,6 +50,7 @@ _CHECK = RANK["check"]
 _FLAG_STATE = {True: RedFlagState.FIRED, False: RedFlagState.CLEAR, None: RedFlagState.UNKNOWN}
 _VERDICTS = {v.value: v for v in Verdict}
 _PERMITTED = frozenset({"allow", "modify", "progress"})
+_MOVES = ("progress", "regress")
 _exercise = exercise_decision
 
 
@@ -264,7 +265,9 @@ class Combination:
             if self.flagged_only is None:
                 self.flagged_only = self._flagged_only(ex, base, permitted)
             verdict_of, because_of, say_of, notes_of, cite_of = self.flagged_only
-            return _exercise(verdict_of, because_of[:], None, None, None, None, say_of[:], notes_of[:], cite_of[:])
+            return _exercise(
+                verdict_of, because_of[:], None, None, None, None, say_of[:], notes_of[:], cite_of[:]
+            )
         verdict, chosen, moves, flags = self._settle(ex, base, permitted)
         # A downgraded progress keeps none of its rule's words.
         setters = sorted(
@@ -313,8 +316,9 @@ class Combination:
         # regress that becomes avoid weighs as avoid against the other rules.
         moves: dict[str, str] = {}
         downgraded: dict[str, str] = {}
-        for move in ("progress", "regress"):
-            group = [s for s in base.setters if s.verdict == move]
+        movers = [s for s in base.setters if s.verdict in _MOVES]
+        for move in _MOVES if movers else ():
+            group = [s for s in movers if s.verdict == move]
             targets = [t for t in (self._target_of(ex, move, s) for s in group) if t is not None]
             if not group:
                 continue

@@ -274,7 +274,18 @@ _set_extra = _BASE_SLOTS["__pydantic_extra__"].__set__
 _set_private = _BASE_SLOTS["__pydantic_private__"].__set__
 _new = object.__new__
 _EXERCISE_KEYS = frozenset(
-    ("verdict", "because", "dose", "instead", "progress_to", "regress_to", "say", "notes", "cite", "recheck_at")
+    (
+        "verdict",
+        "because",
+        "dose",
+        "instead",
+        "progress_to",
+        "regress_to",
+        "say",
+        "notes",
+        "cite",
+        "recheck_at",
+    )
 )
 
 
@@ -334,7 +345,12 @@ def exercise_decision(
 
 
 def alike_decisions(
-    exercises: Iterable[str], verdict: Verdict, because: list[str], say: list[str], notes: list[str], cite: list[str]
+    exercises: Iterable[str],
+    verdict: Verdict,
+    because: list[str],
+    say: list[str],
+    notes: list[str],
+    cite: list[str],
 ) -> dict[str, ExerciseDecision]:
     """The same advice for every exercise (a red flag fired), each with lists of its own (`exercise_decision`)."""
     out: dict[str, ExerciseDecision] = {}
