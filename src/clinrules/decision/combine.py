@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
@@ -25,7 +24,6 @@ from clinrules.decision.missing import Missing
 from clinrules.decision.recheck import RecheckPlan
 from clinrules.decision.result import (
     AssessmentResult,
-    Care,
     DataWarning,
     Decision,
     ExerciseDecision,
@@ -129,10 +127,13 @@ class Combination:
         self.flag_sentences: dict[tuple[str, ...], str] = {}
         self.flagged_only: tuple[Verdict, list[str], list[str], list[str], list[str]] | None = None
 
-    @functools.cached_property
+    @property
     def questions(self) -> messages.Questions:
-        """The question of each field: the ruleset's, else made for this decision."""
-        return self.given_questions or messages.Questions(self.program.schema)
+        """The question of each field: the ruleset's, else made for this decision (once)."""
+        found = self.given_questions
+        if found is None:
+            found = self.given_questions = messages.Questions(self.program.schema)
+        return found
 
     @property
     def env(self) -> interpret.Env:
@@ -182,7 +183,9 @@ class Combination:
             permitted = _Permitted(base)
             exercises = {ex: self._final(ex, base[ex], permitted) for ex in self.wanted}
             outcomes = self.outcomes
-            for ex in self.wanted:
+            # A tuple with neither None nor a per-exercise dict has no unknown outcome to explain.
+            settled = type(outcomes) is tuple and None not in outcomes and dict not in map(type, outcomes)
+            for ex in () if settled else self.wanted:
                 for index in self.ev.rules_for[ex]:
                     value = outcomes[index]
                     if (value[ex] if type(value) is dict else value) is None and self.why.may_add(
