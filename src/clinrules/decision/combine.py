@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from clinrules import ir
 from clinrules.check.doses import dose_json, merge_doses
 from clinrules.decision import messages
+from clinrules.decision.made import alike_decisions, built, exercise_decision
 from clinrules.decision.missing import Missing
 from clinrules.decision.recheck import RecheckPlan
 from clinrules.decision.result import (
@@ -33,9 +34,6 @@ from clinrules.decision.result import (
     TraceEntry,
     Triage,
     Verdict,
-    alike_decisions,
-    built,
-    exercise_decision,
 )
 from clinrules.decision.scored import count_entries, results, score_entries
 from clinrules.decision.scored import entry as _entry

@@ -8,8 +8,7 @@ a clinician reads, ending with the decision-support disclaimer.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, field_serializer, model_serializer
 
@@ -33,16 +32,12 @@ __all__ = [
     "Triage",
     "Verdict",
     "Where",
-    "alike_decisions",
-    "built",
-    "exercise_decision",
     "explain_text",
     "format_time",
     "recheck_words",
 ]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
-_M = TypeVar("_M", bound=BaseModel)
 
 DoseValue = int | float | str | list[int | float]
 
@@ -265,118 +260,6 @@ class Decision(BaseModel):
         with one (`explain=True`) for the clinician (each question with its path).
         """
         return explain_text(self)
-
-
-_BASE_SLOTS = BaseModel.__dict__
-_set_dict = _BASE_SLOTS["__dict__"].__set__
-_set_fields_set = _BASE_SLOTS["__pydantic_fields_set__"].__set__
-_set_extra = _BASE_SLOTS["__pydantic_extra__"].__set__
-_set_private = _BASE_SLOTS["__pydantic_private__"].__set__
-_new = object.__new__
-_EXERCISE_KEYS = frozenset(
-    (
-        "verdict",
-        "because",
-        "dose",
-        "instead",
-        "progress_to",
-        "regress_to",
-        "say",
-        "notes",
-        "cite",
-        "recheck_at",
-    )
-)
-
-
-def built(cls: type[_M], **values: Any) -> _M:
-    """An instance made from values the evaluator produced, without validating them again.
-
-    Faster than `model_construct` (the evaluator makes one per exercise per
-    patient); the values are already of the declared types, which tests check
-    by validating dumped decisions back. The slots are set through their
-    descriptors: a frozen model refuses `setattr`.
-    """
-    instance = _new(cls)
-    _set_dict(instance, values)
-    _set_fields_set(instance, set(values))
-    _set_extra(instance, None)
-    _set_private(instance, None)
-    return instance
-
-
-def exercise_decision(
-    verdict: Verdict,
-    because: list[str],
-    dose: dict[str, Any] | None = None,
-    instead: list[str] | None = None,
-    progress_to: str | None = None,
-    regress_to: str | None = None,
-    say: list[str] | None = None,
-    notes: list[str] | None = None,
-    cite: list[str] | None = None,
-    recheck_at: dt.datetime | None = None,
-) -> ExerciseDecision:
-    """An exercise decision made from values the evaluator produced (`built`), empty lists for those not given.
-
-    Every list is the caller's own (none is shared with another exercise or
-    decision): a caller may change one decision without changing another.
-    """
-    instance = _new(ExerciseDecision)
-    _set_dict(
-        instance,
-        {
-            "verdict": verdict,
-            "because": because,
-            "dose": dose,
-            "instead": instead or [],
-            "progress_to": progress_to,
-            "regress_to": regress_to,
-            "say": say or [],
-            "notes": notes or [],
-            "cite": cite or [],
-            "recheck_at": recheck_at,
-        },
-    )
-    _set_fields_set(instance, set(_EXERCISE_KEYS))
-    _set_extra(instance, None)
-    _set_private(instance, None)
-    return instance
-
-
-def alike_decisions(
-    exercises: Iterable[str],
-    verdict: Verdict,
-    because: list[str],
-    say: list[str],
-    notes: list[str],
-    cite: list[str],
-) -> dict[str, ExerciseDecision]:
-    """The same advice for every exercise (a red flag fired), each with lists of its own (`exercise_decision`)."""
-    out: dict[str, ExerciseDecision] = {}
-    keys = _EXERCISE_KEYS
-    for ex in exercises:
-        instance = _new(ExerciseDecision)
-        _set_dict(
-            instance,
-            {
-                "verdict": verdict,
-                "because": because[:],
-                "dose": None,
-                "instead": [],
-                "progress_to": None,
-                "regress_to": None,
-                "say": say[:],
-                "notes": notes[:],
-                "cite": cite[:],
-                "recheck_at": None,
-            },
-        )
-        _set_fields_set(instance, set(keys))
-        _set_extra(instance, None)
-        _set_private(instance, None)
-        out[ex] = instance
-    return out
 
 
 def format_time(value: dt.datetime) -> str:
