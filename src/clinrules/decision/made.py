@@ -29,20 +29,9 @@ _set_fields_set = _BASE_SLOTS["__pydantic_fields_set__"].__set__
 _set_extra = _BASE_SLOTS["__pydantic_extra__"].__set__
 _set_private = _BASE_SLOTS["__pydantic_private__"].__set__
 _new = object.__new__
-_EXERCISE_KEYS = frozenset(
-    (
-        "verdict",
-        "because",
-        "dose",
-        "instead",
-        "progress_to",
-        "regress_to",
-        "say",
-        "notes",
-        "cite",
-        "recheck_at",
-    )
-)
+# In the model's order: pydantic writes a model's JSON in the order of its `__dict__`.
+_EXERCISE_FIELDS = tuple(ExerciseDecision.model_fields)
+_EXERCISE_KEYS = frozenset(_EXERCISE_FIELDS)
 
 
 def built(cls: type[_M], **values: Any) -> _M:
@@ -109,27 +98,29 @@ def alike_decisions(
     cite: list[str],
 ) -> dict[str, ExerciseDecision]:
     """The same advice for every exercise (a red flag fired), each with lists of its own (`exercise_decision`)."""
+    # The atoms once; every list copied for each exercise (its own, to change as the caller likes).
+    shape: dict[str, Any] = dict.fromkeys(_EXERCISE_FIELDS)
+    shape["verdict"] = verdict
     out: dict[str, ExerciseDecision] = {}
-    keys = _EXERCISE_KEYS
+    keys, new, set_dict, set_fields_set, set_extra, set_private = (
+        _EXERCISE_KEYS,
+        _new,
+        _set_dict,
+        _set_fields_set,
+        _set_extra,
+        _set_private,
+    )
     for ex in exercises:
-        instance = _new(ExerciseDecision)
-        _set_dict(
-            instance,
-            {
-                "verdict": verdict,
-                "because": because[:],
-                "dose": None,
-                "instead": [],
-                "progress_to": None,
-                "regress_to": None,
-                "say": say[:],
-                "notes": notes[:],
-                "cite": cite[:],
-                "recheck_at": None,
-            },
-        )
-        _set_fields_set(instance, set(keys))
-        _set_extra(instance, None)
-        _set_private(instance, None)
+        values = shape.copy()
+        values["because"] = because[:]
+        values["instead"] = []
+        values["say"] = say[:]
+        values["notes"] = notes[:]
+        values["cite"] = cite[:]
+        instance = new(ExerciseDecision)
+        set_dict(instance, values)
+        set_fields_set(instance, set(keys))
+        set_extra(instance, None)
+        set_private(instance, None)
         out[ex] = instance
     return out
