@@ -14,27 +14,26 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from clinrules import ir
 from clinrules.check.doses import dose_json, merge_doses
 from clinrules.decision import messages
+from clinrules.decision.made import alike_decisions, built, exercise_decision
 from clinrules.decision.missing import Missing
 from clinrules.decision.recheck import RecheckPlan
 from clinrules.decision.result import (
-    Care,
+    AssessmentResult,
     DataWarning,
     Decision,
     ExerciseDecision,
     RedFlagState,
     RulesetInfo,
+    ScoreRange,
     TraceEntry,
     Triage,
     Verdict,
-    built,
-    exercise_decision,
 )
 from clinrules.decision.scored import count_entries, results, score_entries
 from clinrules.decision.scored import entry as _entry
@@ -47,6 +46,7 @@ _CHECK = RANK["check"]
 _FLAG_STATE = {True: RedFlagState.FIRED, False: RedFlagState.CLEAR, None: RedFlagState.UNKNOWN}
 _VERDICTS = {v.value: v for v in Verdict}
 _PERMITTED = frozenset({"allow", "modify", "progress"})
+_MOVES = ("progress", "regress")
 _exercise = exercise_decision
 
 
@@ -121,11 +121,17 @@ class Combination:
         self.notes: dict[tuple[int, str], str] = {}
         self.not_advised: dict[str, str] = {}  # exercise -> the note of its progress that became allow
         self.why = Missing(evaluator, inputs)
+        # The entry of an exercise no rule applies to while a red flag is unknown: the same for all.
+        self.flag_sentences: dict[tuple[str, ...], str] = {}
+        self.flagged_only: tuple[Verdict, list[str], list[str], list[str], list[str]] | None = None
 
-    @functools.cached_property
+    @property
     def questions(self) -> messages.Questions:
-        """The question of each field: the ruleset's, else made for this decision."""
-        return self.given_questions or messages.Questions(self.program.schema)
+        """The question of each field: the ruleset's, else made for this decision (once)."""
+        found = self.given_questions
+        if found is None:
+            found = self.given_questions = messages.Questions(self.program.schema)
+        return found
 
     @property
     def env(self) -> interpret.Env:
@@ -139,22 +145,35 @@ class Combination:
 
     def decision(self) -> Decision:
         program = self.program
-        fired = sorted(f.id for f, v in zip(program.red_flags, self.flags, strict=True) if v is True)
-        unknown_flags = sorted(f.id for f, v in zip(program.red_flags, self.flags, strict=True) if v is None)
         flags = self.flags
-        states = {program.red_flags[i].id: _FLAG_STATE[flags[i]] for i in self.ev.flag_order}
+        red_flags = program.red_flags
+        fired: list[str] = []  # by id, as `flag_order` is
+        unknown_flags: list[str] = []
+        states: dict[str, RedFlagState] = {}
+        for i in self.ev.flag_order:
+            value = flags[i]
+            flag_id = red_flags[i].id
+            states[flag_id] = _FLAG_STATE[value]
+            if value is True:
+                fired.append(flag_id)
+            elif value is None:
+                unknown_flags.append(flag_id)
         missing: set[str] = set()
         flag_fields, rule_fields = self.ev.flag_fields, self.ev.rule_fields
-        for index, value in enumerate(self.flags):
-            if value is None and self.why.may_add(flag_fields[index], missing):
-                missing |= self.why.flag(index)
+        if unknown_flags:
+            for index, value in enumerate(flags):
+                if value is None and self.why.may_add(flag_fields[index], missing):
+                    missing |= self.why.flag(index)
         say: list[str] = []
         notes: list[str] = []
         cite: list[str] = []  # the triage's own words, from fired red flags only
         if fired:
-            triage, care = Triage.URGENT, self._care(fired)
-            say, notes, cite = messages.flag_words(messages.most_pressing(program, fired))
-            exercises = {ex: self._urgent(fired) for ex in self.wanted}
+            pressing = messages.most_pressing(program, fired)
+            triage, care = Triage.URGENT, pressing[0].care
+            say, notes, cite = messages.flag_words(pressing)
+            # Every fired flag is a reason; only those of the most pressing care speak (language-2.md
+            # section 9). Worked out once; each exercise is given lists of its own.
+            exercises = alike_decisions(self.wanted, Verdict.URGENT, fired, say, notes, cite)
         else:
             triage = Triage.CHECK if unknown_flags else Triage.CLEAR
             care = None
@@ -162,7 +181,9 @@ class Combination:
             permitted = _Permitted(base)
             exercises = {ex: self._final(ex, base[ex], permitted) for ex in self.wanted}
             outcomes = self.outcomes
-            for ex in self.wanted:
+            # A tuple with neither None nor a per-exercise dict has no unknown outcome to explain.
+            settled = type(outcomes) is tuple and None not in outcomes and dict not in map(type, outcomes)
+            for ex in () if settled else self.wanted:
                 for index in self.ev.rules_for[ex]:
                     value = outcomes[index]
                     if (value[ex] if type(value) is dict else value) is None and self.why.may_add(
@@ -170,9 +191,14 @@ class Combination:
                     ):
                         missing |= self.why.rule(index, ex)
         exercises, recheck_at = self._rechecked(triage, exercises)
-        scores, assessments, titles = results(self.ev, self.inputs, self.env)
+        scores: dict[str, ScoreRange] = {}
+        assessments: dict[str, AssessmentResult] = {}
+        titles: dict[str, str] = {}
+        if program.scores or program.assessments:  # else the interpreter's env is not even made
+            scores, assessments, titles = results(self.ev, self.inputs, self.env)
         for assessed in assessments.values():  # an unsettled result is part of the decision: ask for it too
             missing.update(assessed.missing)
+        asked = sorted(missing)
         made = built(
             Decision,
             ruleset=self.info,
@@ -181,8 +207,8 @@ class Combination:
             triage=triage,
             care=care,
             red_flags=states,
-            missing=sorted(missing),
-            questions=self.questions.all(sorted(missing)),
+            missing=asked,
+            questions=self.questions.all(asked),
             say=say,
             notes=notes,
             cite=cite,
@@ -196,48 +222,53 @@ class Combination:
         object.__setattr__(made, "__pydantic_private__", {"_titles": titles})  # for explain()
         return made
 
-    # ------------------------------------------------------------ red flags
-
-    def _care(self, fired: list[str]) -> Care:
-        return messages.most_pressing(self.program, fired)[0].care
-
-    def _urgent(self, fired: list[str]) -> ExerciseDecision:
-        # Every fired flag is a reason; only those of the most pressing care speak (language-2.md section 9).
-        say, notes, cite = messages.flag_words(messages.most_pressing(self.program, fired))
-        return _exercise(Verdict.URGENT, sorted(fired), say=say, notes=notes, cite=cite)
-
     # ------------------------------------------------------------ one exercise
 
-    def _base(self, ex: str, unknown_flags: tuple[str, ...]) -> _Base:
+    def _base(self, ex: str, unset: _Base) -> _Base:
         """Every rule that applies to an exercise, and its verdict before targets are checked.
 
         That verdict decides whether the exercise is permitted as an
         alternative or target; checking targets never changes it (a progress
         whose target is not permitted stays permitted as allow, a regress
-        stays not permitted as avoid).
+        stays not permitted as avoid). `unset`: the base of an exercise no rule
+        applies to, the same for every one (made once per decision).
         """
-        setters: list[_Setter] = []
+        setters: list[_Setter] | None = None
         outcomes = self.outcomes
         for index, verdict, when_unknown in self.ev.rule_verdicts[ex]:
             value = outcomes[index]
             if type(value) is dict:
                 value = value[ex]
             if value is True:
-                setters.append(_Setter(index, verdict, False))
+                setter = _Setter(index, verdict, False)
             elif value is None and when_unknown is not None:
-                setters.append(_Setter(index, when_unknown, True))
-        if setters:
-            verdict = min((s.verdict for s in setters), key=RANK.__getitem__)
-        else:
-            verdict = self.program.otherwise
-        if unknown_flags and RANK[verdict] > _CHECK:
+                setter = _Setter(index, when_unknown, True)
+            else:
+                continue
+            if setters is None:
+                setters = [setter]
+            else:
+                setters.append(setter)
+        if setters is None:
+            return unset
+        verdict = min((s.verdict for s in setters), key=RANK.__getitem__)
+        if unset.flags and RANK[verdict] > _CHECK:
             verdict = "check"
-        return _Base(verdict, tuple(setters), unknown_flags)
+        return _Base(verdict, tuple(setters), unset.flags)
 
     def _final(self, ex: str, base: _Base, permitted: _Permitted) -> ExerciseDecision:
-        if not base.setters and not base.flags:  # 'otherwise' decided: the common, quick case
-            dose = self.ev.default_dose(ex) if base.verdict == "allow" else None
-            return _exercise(_VERDICTS[base.verdict], [], dose)
+        if not base.setters:
+            if not base.flags:  # 'otherwise' decided: the common, quick case
+                dose = self.ev.default_dose(ex) if base.verdict == "allow" else None
+                return _exercise(_VERDICTS[base.verdict], [], dose)
+            # No rule applies but a red flag is unknown: the same entry for every such
+            # exercise (no dose, alternative or move can follow), worked out once.
+            if self.flagged_only is None:
+                self.flagged_only = self._flagged_only(ex, base, permitted)
+            verdict_of, because_of, say_of, notes_of, cite_of = self.flagged_only
+            return _exercise(
+                verdict_of, because_of[:], None, None, None, None, say_of[:], notes_of[:], cite_of[:]
+            )
         verdict, chosen, moves, flags = self._settle(ex, base, permitted)
         # A downgraded progress keeps none of its rule's words.
         setters = sorted(
@@ -266,6 +297,14 @@ class Combination:
             _VERDICTS[verdict], because, dose, instead, progress_to, regress_to, say, notes, cite
         )
 
+    def _flagged_only(
+        self, ex: str, base: _Base, permitted: _Permitted
+    ) -> tuple[Verdict, list[str], list[str], list[str], list[str]]:
+        """The entry of an exercise no rule applies to while red flags are unknown, for every such exercise."""
+        verdict, _chosen, _moves, flags = self._settle(ex, base, permitted)
+        say, notes, cite = self._messages(ex, [], flags)
+        return _VERDICTS[verdict], sorted(flags), say, notes, cite
+
     def _settle(
         self, ex: str, base: _Base, permitted: _Permitted
     ) -> tuple[str, list[_Setter], dict[str, str], tuple[str, ...]]:
@@ -278,8 +317,9 @@ class Combination:
         # regress that becomes avoid weighs as avoid against the other rules.
         moves: dict[str, str] = {}
         downgraded: dict[str, str] = {}
-        for move in ("progress", "regress"):
-            group = [s for s in base.setters if s.verdict == move]
+        movers = [s for s in base.setters if s.verdict in _MOVES]
+        for move in _MOVES if movers else ():
+            group = [s for s in movers if s.verdict == move]
             targets = [t for t in (self._target_of(ex, move, s) for s in group) if t is not None]
             if not group:
                 continue
@@ -320,7 +360,7 @@ class Combination:
         self, triage: Triage, exercises: dict[str, ExerciseDecision]
     ) -> tuple[dict[str, ExerciseDecision], dt.datetime | None]:
         """The exercise decisions with their `recheck_at`, and the decision's (the earliest)."""
-        if self.recheck is None:
+        if self.recheck is None or not self.recheck.timed:  # nothing compares with `now`: none ever changes
             return exercises, None
         verdicts = {ex: e.verdict.value for ex, e in exercises.items()}
 
@@ -395,11 +435,19 @@ class Combination:
                 notes.append(rule.messages.note)
             cite.update(rule.messages.cite)
         if flags:
+            say.append(self._flags_words(flags))
+        return say, notes, sorted(cite)
+
+    def _flags_words(self, flags: tuple[str, ...]) -> str:
+        """`Before exercising, please answer: ...`: the unknown red flags' questions, worked out once."""
+        # Every exercise of one decision is held back by the same unknown red flags.
+        found = self.flag_sentences.get(flags)
+        if found is None:
             questions = set().union(
                 *(self.why.flag(i) for i, f in enumerate(self.program.red_flags) if f.id in flags)
             )
-            say.append(self.questions.answer_first(questions, "Before exercising"))
-        return say, notes, sorted(cite)
+            found = self.flag_sentences[flags] = self.questions.answer_first(questions, "Before exercising")
+        return found
 
     # ------------------------------------------------------------ missing fields and the trace
 
@@ -432,13 +480,16 @@ class _LazyBases:
 
     def __init__(self, combination: Combination, unknown_flags: tuple[str, ...]) -> None:
         self.combination = combination
-        self.unknown_flags = unknown_flags
         self.values: dict[str, _Base] = {}
+        verdict = combination.program.otherwise
+        if unknown_flags and RANK[verdict] > _CHECK:
+            verdict = "check"
+        self.unset = _Base(verdict, (), unknown_flags)  # an exercise no rule applies to
 
     def __getitem__(self, ex: str) -> _Base:
         base = self.values.get(ex)
         if base is None:
-            base = self.values[ex] = self.combination._base(ex, self.unknown_flags)
+            base = self.values[ex] = self.combination._base(ex, self.unset)
         return base
 
 

@@ -15,7 +15,8 @@ from types import MappingProxyType
 
 from clinrules import ir
 from clinrules.base.vocabulary import Care
-from clinrules.decision.result import Question, built
+from clinrules.decision.made import built
+from clinrules.decision.result import Question
 from clinrules.schema.reader import SESSIONS, Field, Schema
 
 _CARE_ORDER = [c.value for c in Care]

@@ -8,7 +8,7 @@ a clinician reads, ending with the decision-support disclaimer.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, field_serializer, model_serializer
 
@@ -32,15 +32,12 @@ __all__ = [
     "Triage",
     "Verdict",
     "Where",
-    "built",
-    "exercise_decision",
     "explain_text",
     "format_time",
     "recheck_words",
 ]
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
-_M = TypeVar("_M", bound=BaseModel)
 
 DoseValue = int | float | str | list[int | float]
 
@@ -263,48 +260,6 @@ class Decision(BaseModel):
         with one (`explain=True`) for the clinician (each question with its path).
         """
         return explain_text(self)
-
-
-def built(cls: type[_M], **values: Any) -> _M:
-    """An instance made from values the evaluator produced, without validating them again.
-
-    Faster than `model_construct` (the evaluator makes one per exercise per
-    patient); the values are already of the declared types, which tests check
-    by validating dumped decisions back.
-    """
-    instance = cls.__new__(cls)
-    object.__setattr__(instance, "__dict__", values)
-    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
-    object.__setattr__(instance, "__pydantic_extra__", None)
-    object.__setattr__(instance, "__pydantic_private__", None)
-    return instance
-
-
-def exercise_decision(
-    verdict: Verdict,
-    because: list[str],
-    dose: dict[str, Any] | None = None,
-    instead: list[str] | None = None,
-    progress_to: str | None = None,
-    regress_to: str | None = None,
-    say: list[str] | None = None,
-    notes: list[str] | None = None,
-    cite: list[str] | None = None,
-) -> ExerciseDecision:
-    """An exercise decision made from values the evaluator produced (`built`), empty lists for those not given."""
-    return built(
-        ExerciseDecision,
-        verdict=verdict,
-        because=because,
-        dose=dose,
-        instead=instead or [],
-        progress_to=progress_to,
-        regress_to=regress_to,
-        say=say or [],
-        notes=notes or [],
-        cite=cite or [],
-        recheck_at=None,
-    )
 
 
 def format_time(value: dt.datetime) -> str:

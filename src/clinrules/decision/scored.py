@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from clinrules import ir
-from clinrules.decision.result import AssessmentResult, ScoreRange, TraceEntry, TracePart, Where, built
+from clinrules.decision.made import built
+from clinrules.decision.result import AssessmentResult, ScoreRange, TraceEntry, TracePart, Where
 from clinrules.engine import interpret
 from clinrules.engine.evaluator import Evaluator, Inputs
 
