@@ -25,6 +25,9 @@ import datetime as dt
 import typing
 from collections.abc import Collection, Mapping, Sequence
 from enum import Enum
+from functools import partial
+from itertools import repeat
+from operator import is_not, le
 from types import MappingProxyType
 from typing import Any
 
@@ -167,7 +170,10 @@ def _check_sessions(
         for key, field in fields.items()
     }  # an IntEnum takes an int, which no plain kind settles
     exercise_key = "exercise" if exercise_field is not None and exercises is not None else None
-    for index, session in enumerate(sessions[: MAX_SESSIONS + 1]):  # more are refused in `sessions_of`
+    sessions = sessions[: MAX_SESSIONS + 1]  # more are refused in `sessions_of`
+    if _sessions_pass(plain, model, sessions, exercise_key, exercises):
+        return
+    for index, session in enumerate(sessions):
         if not isinstance(session, Mapping):
             continue
         for key, value in session.items():
@@ -207,12 +213,61 @@ def _check_sessions(
                     problems.append((f"{SESSIONS}[{index}].{key}", problem))
 
 
+def _sessions_pass(
+    plain: Mapping[Any, frozenset[type] | None],
+    model: type[BaseModel] | None,
+    sessions: Sequence[Any],
+    exercise_key: str | None,
+    exercises: Collection[str] | None,
+) -> bool:
+    """Whether every session value passes the loop's one-type-test way, checked a key at a time.
+
+    The same tests as the loop below, but each over one key's values in C
+    loops (`map`, `set`): a log of right values, by far the most common, is
+    settled here. Anything else (a session that is not a dict, a key that is
+    an alias or a whole-number choice, one wrong value) returns False, and
+    the loop, which words every refusal, checks the log from the start, so
+    a refusal is the same with or without this pass.
+    """
+    if not set(map(type, sessions)) <= _DICT:
+        return False
+    for key in set().union(*sessions):
+        if key not in plain:
+            if isinstance(key, str) and _alias_of(model, key) is not None:
+                return False
+            continue  # not a field: the loop skips it too, and the model reports it
+        kinds = plain[key]
+        if kinds is None:
+            return False
+        values = list(filter(_IS_KNOWN, map(dict.get, sessions, repeat(key))))
+        if not values:
+            continue
+        found = set(map(type, values))
+        if not found <= kinds:
+            return False
+        if kinds is _TIME_KINDS:
+            try:
+                if None in map(dt.datetime.utcoffset, map(dt.datetime.fromisoformat, values)):
+                    return False
+            except ValueError:
+                return False
+        elif key == exercise_key:
+            if not all(map(exercises.__contains__, values)):  # type: ignore[union-attr]
+                return False
+        elif kinds is _NUMBER_KINDS and not all(map(le, map(abs, values), repeat(MAX_MAGNITUDE))):
+            return False  # `le` is false for NaN too
+    return True
+
+
 # Its own object: the session loop tells a time field from a text or choice field by identity
 # (`kinds is _TIME_KINDS`), since all three accept `str` and only a time needs its offset checked.
 _TIME_KINDS = frozenset({str})
+_NUMBER_KINDS = frozenset({int, float})
+_DICT = frozenset({dict})
+_IS_KNOWN = partial(is_not, None)  # a C-level test, as `map` and `filter` call it for every value
 _PLAIN_KINDS: Mapping[type, frozenset[type]] = MappingProxyType(
     {
-        t.NumberType: frozenset({int, float}),
+        t.NumberType: _NUMBER_KINDS,
         t.BoolType: frozenset({bool}),
         t.TextType: frozenset({str}),
         t.EnumType: frozenset({str}),
