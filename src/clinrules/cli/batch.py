@@ -109,12 +109,18 @@ def _write(
             if tty and time.monotonic() - shown >= PROGRESS_SECONDS:
                 shown = time.monotonic()
                 rate = records / max(shown - started, 1e-9)
-                print(f"clinrules batch: {records:,} records, {errors:,} errors, {rate:,.0f}/s", file=err)
+                print(
+                    f"clinrules batch: {_count(records, 'record')}, {_count(errors, 'error row')}, {rate:,.0f}/s",
+                    file=err,
+                )
     finally:
         writer.close()
     seconds = max(time.monotonic() - started, 1e-9)
     triage = ", ".join(f"{name} {counts[name]:,}" for name in ("urgent", "check", "clear"))
-    print(f"clinrules batch: {records:,} records, {errors:,} errors; triage {triage}", file=out)
+    print(
+        f"clinrules batch: {_count(records, 'record')}, {_count(errors, 'error row')}; triage {triage}",
+        file=out,
+    )
     print(
         f"ruleset {shipped.id} {shipped.version} sha256 {shipped.sha256}, as of {options.as_of}"
         + (f" (from the clock: rerun with --as-of {options.as_of} for the same output)" if stamped else ""),
@@ -147,3 +153,7 @@ def _extras(engine: str, source: Path, target: Path) -> None:
                 f"batch {'--engine ' + engine if extra != 'batch' else 'with Parquet'} needs the extra "
                 f"clinrules[{extra}] ({module} is not installed); pip install 'clinrules[{extra}]'"
             ) from None
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"

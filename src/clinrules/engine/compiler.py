@@ -1,7 +1,8 @@
 """Compiler: the checked IR -> Python source, compiled once into plain functions.
 
 Generated code runs at the speed of hand-written Python, where a tree of
-closures costs about four times as much. Safety comes from what may reach
+closures costs about four times as much; a condition whose fields are all
+known runs as plain two-valued Python (`compile_known`). Safety comes from what may reach
 the source: only names this module makes up (`k3`, `t7`, `h2`), integers it
 counts, and attribute names read from the model class that are plain ASCII
 identifiers. Python rewrites other identifiers to their NFKC form (a
@@ -38,6 +39,7 @@ from typing import Any
 from clinrules import ir
 from clinrules.base.errors import ClinrulesError
 from clinrules.engine import runtime
+from clinrules.engine.compile_known import KnownCode
 from clinrules.engine.compile_scores import ScoreCode
 from clinrules.schema import types as t
 from clinrules.syntax.ast import Quantifier, ScopeKind
@@ -45,7 +47,6 @@ from clinrules.syntax.ast import Quantifier, ScopeKind
 Outcome = Callable[..., bool | None]
 
 _OPS = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "=": "==", "!=": "!="}
-_CHUNK = 40
 _LEAF = (ir.Compare, ir.Between, ir.Truth, ir.Member, ir.Contains, ir.Empty)
 
 
@@ -96,7 +97,7 @@ def compile_program(program: ir.Program) -> CompiledProgram:
     )
 
 
-class _Generator(ScoreCode):
+class _Generator(ScoreCode, KnownCode):
     def __init__(self, program: ir.Program) -> None:
         self.program = program
         self.schema = program.schema
@@ -108,7 +109,10 @@ class _Generator(ScoreCode):
         self.phrases: dict[int, tuple[str, str]] = {}
         self.pending: list[tuple[str, str, ir.Phrase]] = []  # phrase functions still to write
         self.memo = False  # whether the code generated since it was reset reads the memo `m`
-        self.tables: dict[tuple[object, ...], str] = {}  # a scope -> the constant of its selections
+        self.tables: dict[tuple[object, ...], str] = {}
+        self.ranks: dict[
+            tuple[t.EnumType, object], str
+        ] = {}  # an ordered choice -> its rank table  # a scope -> the constant of its selections
         # Whether any session form reads `S` (a scope other than the target's own or a named exercise).
         self.picks = any(
             isinstance(n, ir.History) and n.scope not in (None, ScopeKind.EXERCISE)
@@ -116,6 +120,7 @@ class _Generator(ScoreCode):
             for n in ir.nodes(c)
         )
         self.scored_setup()
+        self.known_setup()
 
     # ------------------------------------------------------------ names and constants
 
@@ -149,63 +154,52 @@ class _Generator(ScoreCode):
         return "\n".join(lines) + "\n"
 
     def all_rules(self, program: ir.Program, own: tuple[bool, ...]) -> None:
-        """One call for every rule's outcome: the fast path of `RuleSet.outcomes`.
+        """One call for every rule's outcome: the fast path of `RuleSet.outcomes` (see `chunked`).
 
-        Rule bodies are inlined in chunks of `_CHUNK` rules per function:
-        inlining saves a call per rule, and chunks keep each function small,
-        since Python compiles a function with thousands of locals very slowly.
+        A rule that reads its target's own sessions is a call of its function per target.
         """
-        chunks = []
-        for start in range(0, len(program.rules), _CHUNK):
-            parts = []
-            for index in range(start, min(start + _CHUNK, len(program.rules))):
-                rule = program.rules[index]
-                if own[index]:
-                    targets = self.const(rule.targets.exercises)
-                    call = f"r{index}(p, P, now, by_ex.get(x, ()), by_ex, x, S)"
-                    parts.append(f"{{x: {call} for x in {targets}}}")
-                else:
-                    parts.append(self.cond(rule.condition, session=False))
-            name = self.fresh("rules")
-            body = "".join(part + ", " for part in parts)
-            self.defs.append(
-                f"def {name}(p, P, now, by_ex, m, S):\n    ss = ()\n    x = None\n    return ({body})"
-            )
-            chunks.append(f"{name}(p, P, now, by_ex, m, S)")
-        joined = " + ".join(chunks) if chunks else "()"
+        items: list[ir.Condition | str] = []
+        for index, rule in enumerate(program.rules):
+            if own[index]:
+                call = f"r{index}(p, P, now, by_ex.get(x, ()), by_ex, x, S)"
+                items.append(f"{{x: {call} for x in {self.const(rule.targets.exercises)}}}")
+            else:
+                items.append(rule.condition)
         picks = "rt.Picks(rt.merged(by_ex) if ss is None else ss)" if self.picks else "None"
-        self.defs.append(
-            f"def all_rules(p, P, now, by_ex, ss=None):\n    m = {{}}\n    S = {picks}\n    return {joined}"
-        )
+        head, args = "all_rules(p, P, now, by_ex, ss=None)", "(p, P, now, by_ex, m, S)"
+        self.chunked(head, "rules", args, items, picks, ["    ss = ()", "    x = None"])
 
     def all_flags(self, program: ir.Program) -> None:
         """One call for every red flag's outcome, inlined in chunks as `all_rules` is."""
-        chunks = []
-        for start in range(0, len(program.red_flags), _CHUNK):
-            flags = program.red_flags[start : start + _CHUNK]
-            body = "".join(self.cond(flag.condition, session=False) + ", " for flag in flags)
-            name = self.fresh("flags")
-            self.defs.append(f"def {name}(p, P, now, ss, by_ex, m, S):\n    x = None\n    return ({body})")
-            chunks.append(f"{name}(p, P, now, ss, by_ex, m, S)")
-        joined = " + ".join(chunks) if chunks else "()"
         picks = "rt.Picks(ss)" if self.picks else "None"
-        self.defs.append(
-            f"def all_flags(p, P, now, ss, by_ex):\n    m = {{}}\n    S = {picks}\n    return {joined}"
-        )
+        head, args = "all_flags(p, P, now, ss, by_ex)", "(p, P, now, ss, by_ex, m, S)"
+        self.chunked(head, "flags", args, [f.condition for f in program.red_flags], picks, ["    x = None"])
 
     def function(self, name: str, condition: ir.Condition) -> str:
         """A red flag's (`rf..`) or rule's function; called without `S`, it makes its own."""
         every = "ss" if name.startswith("rf") else "rt.merged(by_ex)"  # a red flag's `ss` is every session
         start = f"    if S is None:\n        S = rt.Picks({every})\n" if self.picks else ""
         head = f"{name}(p, P, now, ss, by_ex, x=None, S=None)"
-        self.defs.append(self.with_memo(head, condition, session=False, start=start))
+        if not self.is_plain(condition):
+            self.defs.append(self.with_memo(head, condition, session=False, start=start))
+            return name
+        memo, self.memo = self.memo, False
+        reads = self.field_reads(self.known_reads(condition))
+        body = self.two_paths(condition, "return ")
+        uses_memo, self.memo = self.memo, memo
+        start += "    m = {}\n" if uses_memo else ""
+        self.defs.append("\n".join([f"def {head}:", *start.splitlines(), *reads, *body]))
         return name
 
     def with_memo(self, head: str, condition: ir.Condition, session: bool, start: str = "") -> str:
         """`def head: return condition`, with a memo of its own when the condition uses phrases."""
         outer, self.memo = self.memo, False
+        fields, self.local_fields = (
+            self.local_fields,
+            frozenset(),
+        )  # its own function: no locals of the caller
         body = self.cond(condition, session)
-        memo, self.memo = self.memo, outer
+        memo, self.memo, self.local_fields = self.memo, outer, fields
         start += "    m = {}\n" if memo else ""
         return f"def {head}:\n{start}    return {body}"
 
@@ -237,8 +231,8 @@ class _Generator(ScoreCode):
             case ir.Now():
                 return "now"
             case ir.Scale(expr=inner, factor=factor):
-                tmp = self.fresh("t")
-                return f"(None if ({tmp} := {self.expr(inner, session)}) is None else {tmp} * {self.const(factor)})"
+                once, tmp = self.once(self.expr(inner, session))
+                return f"(None if {once} is None else {tmp} * {self.const(factor)})"
             case ir.Arith(op=op, kind=kind, left=left, right=right):
                 a, b = self.expr(left, session), self.expr(right, session)
                 if kind is ir.ArithKind.SHIFT:
@@ -248,8 +242,8 @@ class _Generator(ScoreCode):
                 checks, values = [], []
                 for node_, code in ((left, a), (right, b)):
                     if _nullable(node_):
-                        tmp = self.fresh("t")
-                        checks.append(f"({tmp} := {code}) is None")
+                        once, tmp = self.once(code)
+                        checks.append(f"{once} is None")
                         values.append(tmp)
                     else:
                         values.append(code)
@@ -257,7 +251,12 @@ class _Generator(ScoreCode):
         raise ClinrulesError(f"cannot compile {type(node).__name__}")  # the checker makes no other nodes
 
     def field(self, node: ir.FieldRef) -> str:
-        """The code that reads a field; a date is read as the start of its day in UTC."""
+        """The code that reads a field; a date is read as the start of its day in UTC.
+
+        In a plain condition's code, a patient field is its local, read once (`compile_known`).
+        """
+        if node.path in self.local_fields and not node.session:
+            return self.local(node.path)
         code = self.read(node)
         return f"rt.day_start({code})" if isinstance(node.type, t.DateType) else code
 
@@ -274,6 +273,21 @@ class _Generator(ScoreCode):
             tmp = self.fresh("t")
             code = f"(None if ({tmp} := {code}) is None else {self.attribute(tmp, attr)})"
         return code
+
+    def rank_table(self, enum: t.EnumType) -> str:
+        """The constant mapping each value of an ordered choice to its rank: one per choice."""
+        key = (enum, enum.python)  # `python` is not part of an EnumType's equality
+        name = self.ranks.get(key)
+        if name is None:
+            name = self.ranks[key] = self.const({enum.value_of(m): i for i, m in enumerate(enum.members)})
+        return name
+
+    def once(self, code: str) -> tuple[str, str]:
+        """The code that computes a value once, and the name that holds it then: a local is its own name."""
+        if code.isidentifier():
+            return code, code
+        tmp = self.fresh("t")
+        return f"({tmp} := {code})", tmp
 
     def attribute(self, code: str, name: str) -> str:
         """`code.name` for a plain ASCII name; else `getattr` of the exact name, which Python keeps as it is."""
@@ -295,16 +309,22 @@ class _Generator(ScoreCode):
             case ir.Truth(value=value):
                 return self.expr(value, session)
             case ir.Member(value=value, members=members, negated=negated):
-                tmp, group = self.fresh("t"), self.const(self.members(value, members))
+                (once, tmp), group = (
+                    self.once(self.expr(value, session)),
+                    self.const(self.members(value, members)),
+                )
                 test = "not in" if negated else "in"
-                return f"(None if ({tmp} := {self.expr(value, session)}) is None else {tmp} {test} {group})"
+                return f"(None if {once} is None else {tmp} {test} {group})"
             case ir.Contains(value=value, members=members):
-                tmp, group = self.fresh("t"), self.const(self.members(value, members))
-                return f"(None if ({tmp} := {self.expr(value, session)}) is None else not {group}.isdisjoint({tmp}))"
+                (once, tmp), group = (
+                    self.once(self.expr(value, session)),
+                    self.const(self.members(value, members)),
+                )
+                return f"(None if {once} is None else not {group}.isdisjoint({tmp}))"
             case ir.Empty(value=value, negated=negated):
-                tmp = self.fresh("t")
+                once, tmp = self.once(self.expr(value, session))
                 test = "!=" if negated else "=="
-                return f"(None if ({tmp} := {self.expr(value, session)}) is None else len({tmp}) {test} 0)"
+                return f"(None if {once} is None else len({tmp}) {test} 0)"
             case ir.Known(value=value, negated=negated):
                 inner = (
                     self.expr(value, session)
@@ -317,8 +337,8 @@ class _Generator(ScoreCode):
             case ir.Or(items=items):
                 return self.kleene(items, session, stop="True", other="False")
             case ir.Not(item=item):
-                tmp = self.fresh("t")
-                return f"(None if ({tmp} := {self.cond(item, session)}) is None else not {tmp})"
+                once, tmp = self.once(self.cond(item, session))
+                return f"(None if {once} is None else not {tmp})"
             case ir.Phrase():
                 return self.phrase(node, session)
             case ir.History():
@@ -362,12 +382,12 @@ class _Generator(ScoreCode):
             if not _nullable(node):
                 values.append(code)
                 continue
-            tmp = self.fresh("t")
-            checks.append(f"({tmp} := {code}) is None")
+            once, tmp = self.once(code)
+            checks.append(f"{once} is None")
             if kind is ir.CompareKind.RANK:
                 enum = getattr(node, "type", None)
                 assert isinstance(enum, t.EnumType)
-                ranks = self.const({enum.value_of(m): i for i, m in enumerate(enum.members)})
+                ranks = self.rank_table(enum)
                 values.append(f"{ranks}[{tmp}]")
             else:
                 values.append(tmp)
@@ -375,11 +395,9 @@ class _Generator(ScoreCode):
 
     def kleene(self, items: tuple[ir.Condition, ...], session: bool, stop: str, other: str) -> str:
         """Kleene and (stop at False) or or (stop at True) over the items, left to right."""
-        temps = [self.fresh("t") for _ in items]
-        decided = " or ".join(
-            f"({tmp} := {self.cond(c, session)}) is {stop}" for tmp, c in zip(temps, items, strict=True)
-        )
-        unknown = " or ".join(f"{tmp} is None" for tmp in temps)
+        bound = [self.once(self.cond(c, session)) for c in items]
+        decided = " or ".join(f"{once} is {stop}" for once, _ in bound)
+        unknown = " or ".join(f"{tmp} is None" for _, tmp in bound)
         return f"({stop} if {decided} else (None if {unknown} else {other}))"
 
     def phrase(self, node: ir.Phrase, session: bool) -> str:
