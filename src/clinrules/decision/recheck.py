@@ -139,7 +139,9 @@ class RecheckPlan:
             return dict.fromkeys(wanted, soon), soon
         events = []  # (first, last, unit): the unit may differ from its last value in [first, last]
         moments = set()
-        for instant, when, unit in _Instants(self, inputs).bases(self.timed_flags, sorted(rules)):
+        picks = runtime.Picks(inputs[3])  # a scope's sessions (and days) do not depend on `now`: made once
+        # Many comparisons change at one instant (one session in many rules' windows): each once.
+        for instant, when, unit in set(_Instants(self, inputs, picks).bases(self.timed_flags, sorted(rules))):
             first = instant + _MICROSECOND if when == AFTER else instant
             last = instant if when == AT else instant + _SECOND
             if last > as_of:
@@ -161,7 +163,6 @@ class RecheckPlan:
         triage_done = not self.timed_flags
         patient, params, _now, sessions, by_ex = inputs
         compiled, ev = self.ev.compiled, self.ev
-        picks = runtime.Picks(sessions)  # a scope's sessions do not depend on `now`: selected once
         # The rules the exercises still to settle read, and the exercises whose outcomes they
         # read (None: all); the others are no longer run.
         reading: frozenset[int] | None = None if every else relevant
@@ -244,9 +245,10 @@ Instant = tuple[dt.datetime, int]
 class _Instants:
     """The change instants of one evaluation's inputs."""
 
-    def __init__(self, plan: RecheckPlan, inputs: Inputs) -> None:
+    def __init__(self, plan: RecheckPlan, inputs: Inputs, picks: runtime.Picks) -> None:
         self.plan = plan
         self.inputs = inputs
+        self.picks = picks
         self.as_of = inputs[2]
         self._env: interpret.Env | None = None
         self._histories: dict[tuple[int, str | None], list[Instant]] = {}
@@ -320,7 +322,7 @@ class _Instants:
         if getattr(node, "days", False) and source != "*":
             # `seq` is what the form reads (its target's own sessions): only the sessions of
             # its last N days are tested, and no later `now` changes which days those are.
-            selected = [s for day in runtime.days(seq, node.last or 0) for s in day]
+            selected = [s for day in self.picks.days(seq, node.last or 0) for s in day]
         for test in self.plan.inner[id(node)].tests:
             if test.session:
                 for session in selected:
