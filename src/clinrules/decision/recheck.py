@@ -163,6 +163,7 @@ class RecheckPlan:
         triage_done = not self.timed_flags
         patient, params, _now, sessions, by_ex = inputs
         compiled, ev = self.ev.compiled, self.ev
+        rule_fns, own = compiled.rules, compiled.own_sessions
         # The rules the exercises still to settle read, and the exercises whose outcomes they
         # read (None: all); the others are no longer run.
         reading: frozenset[int] | None = None if every else relevant
@@ -190,7 +191,11 @@ class RecheckPlan:
                     if value is not current_flags[index]:
                         current_flags[index], flag_changed = value, True
                 elif exercise is None:
-                    whole = ev.rule_value(index, at, picks=picks)
+                    whole = (
+                        ev.rule_value(index, at, picks=picks)
+                        if own[index]
+                        else rule_fns[index](patient, params, moment, (), by_ex, None, picks)
+                    )
                     old = current[index]
                     if whole != old:
                         current[index] = whole
@@ -198,8 +203,10 @@ class RecheckPlan:
                             targets.update(x for x, v in whole.items() if old.get(x) is not v)
                         else:
                             changed.add(index)
-                elif near is None or exercise in near:
-                    value = ev.rule_value(index, at, exercise, picks)
+                elif near is None or exercise in near:  # a per-target unit: its rule reads its own sessions
+                    value = rule_fns[index](
+                        patient, params, moment, by_ex.get(exercise, ()), by_ex, exercise, picks
+                    )
                     old = current[index]
                     if type(old) is dict and old.get(exercise) is not value:
                         current[index] = {**old, exercise: value}
@@ -207,6 +214,8 @@ class RecheckPlan:
             # A verdict whose red flags and rules kept their outcomes keeps its verdict, already
             # compared; the triage reads the red flags only. A per-target outcome is read by
             # its exercise's verdict and by those whose alternative or target that exercise is.
+            if not (flag_changed or changed or targets):
+                continue
             if flag_changed:
                 affected = todo
             else:
@@ -301,6 +310,9 @@ class _Instants:
         if found is not None:
             return found
         found = []
+        if not seq:  # the form tests no session at any later `now`: its value is fixed
+            self._histories[key] = found
+            return found
         selected: Sequence[Any] = seq
         if node.window is not None:
             # A session in the window at `as_of` is still in at at + W and out after it; one
@@ -323,7 +335,9 @@ class _Instants:
             # `seq` is what the form reads (its target's own sessions): only the sessions of
             # its last N days are tested, and no later `now` changes which days those are.
             selected = [s for day in self.picks.days(seq, node.last or 0) for s in day]
-        for test in self.plan.inner[id(node)].tests:
+        # The tests run only on the sessions selected at `as_of`, or fewer later: with none, no test
+        # (not even one that reads no session field) can change the form's value.
+        for test in self.plan.inner[id(node)].tests if selected else ():
             if test.session:
                 for session in selected:
                     found.extend(self.test(test, session))
