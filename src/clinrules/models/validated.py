@@ -17,12 +17,26 @@ the object it was made for, so a copy is validated again.
 
 from __future__ import annotations
 
+import datetime as dt
+import types
+import typing
 from collections.abc import Mapping
-from itertools import chain
-from operator import is_, methodcaller
-from typing import Any
+from enum import Enum
+from operator import is_
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, PrivateAttr, ValidationInfo, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    FutureDate,
+    FutureDatetime,
+    NaiveDatetime,
+    PastDate,
+    PastDatetime,
+    PrivateAttr,
+    ValidationInfo,
+    model_validator,
+)
 
 __all__ = ["MARK", "UNMARKED_KEY", "Validated", "is_validated"]
 
@@ -36,19 +50,29 @@ whose instance no caller sees before it is evaluated."""
 Snapshot = tuple[tuple[list[Any], tuple[Any, ...]], ...]
 
 _CONTAINERS = (list, dict, set, bytearray, BaseModel)
-_VALUES = methodcaller("values")
+_PLAIN = (bool, int, float, str, dt.date, dt.time, dt.timedelta, Enum, type(None))
+# pydantic's own time annotations: classes that are not the datetime or date they validate to.
+_PLAIN_MARKERS = frozenset({AwareDatetime, NaiveDatetime, PastDatetime, FutureDatetime, PastDate, FutureDate})
 
 
 class Validated(BaseModel):
     """A model whose validated instances are marked as such (see the module)."""
 
     _clinrules_validated: tuple[int, Snapshot] | None = PrivateAttr(default=None)
+    clinrules_flat_models: ClassVar[frozenset[type[BaseModel]]] = frozenset()
+    """The models in this one's fields whose own fields hold only plain values: found once, when
+    the class is made, so that marking an instance never reads annotations."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls.clinrules_flat_models = frozenset(m for m in _models_in(cls) if _flat(m))
 
     @model_validator(mode="after")
     def _mark_validated(self, info: ValidationInfo) -> Any:
         # clinrules' own validation of a dict asks for no mark: it never sees the instance again.
         if not (isinstance(info.context, Mapping) and info.context.get(UNMARKED_KEY)):
-            lists = _snapshot(self)
+            lists = _snapshot(self, self.clinrules_flat_models)
             self._clinrules_validated = None if lists is None else (id(self), lists)
         return self
 
@@ -64,7 +88,7 @@ def is_validated(instance: BaseModel) -> bool:
     return all(len(now) == len(then) and all(map(is_, now, then)) for now, then in mark[1])
 
 
-def _snapshot(model: BaseModel) -> Snapshot | None:
+def _snapshot(model: BaseModel, flat: frozenset[type[BaseModel]]) -> Snapshot | None:
     """Every list the instance holds, with its items; None when it holds what the mark cannot follow.
 
     A nested model must be frozen; a dict, a set or a bytearray cannot be followed.
@@ -85,9 +109,9 @@ def _snapshot(model: BaseModel) -> Snapshot | None:
                 if kinds and all(issubclass(kind, BaseModel) for kind in kinds):
                     if not all(_followed(kind) for kind in kinds):
                         return None
-                    # Items with only plain values (sessions, most often) need no walk of their own.
-                    inner = set(map(type, chain.from_iterable(map(_VALUES, map(vars, items)))))
-                    if any(issubclass(kind, _CONTAINERS) for kind in inner):
+                    # Items whose fields hold only plain values (sessions) need no walk of their own:
+                    # their class says so, once for all of them.
+                    if not kinds <= flat:
                         stack.extend(items)
                 elif any(issubclass(kind, _CONTAINERS) for kind in kinds):
                     return None
@@ -100,3 +124,40 @@ def _followed(model: type[BaseModel]) -> bool:
     """Frozen, and with no extra values (which pydantic keeps apart, in a dict)."""
     config = model.model_config
     return bool(config.get("frozen")) and config.get("extra") != "allow"
+
+
+def _flat(model: type[BaseModel]) -> bool:
+    """Whether every field of the model holds a plain, unchangeable value (or None), by its annotation."""
+    return all(_plain(field.annotation, 0) for field in model.model_fields.values())
+
+
+def _plain(annotation: Any, depth: int) -> bool:
+    if annotation in _PLAIN_MARKERS:
+        return True
+    if isinstance(annotation, type):
+        return issubclass(annotation, _PLAIN)
+    if depth > 8:  # Optional and Annotated nest a few levels, never more
+        return False
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return True
+    if origin is typing.Annotated:
+        return _plain(typing.get_args(annotation)[0], depth + 1)
+    if origin is typing.Union or origin is types.UnionType:
+        return all(_plain(arg, depth + 1) for arg in typing.get_args(annotation))
+    return False  # anything else (a list, a dict, Any) is walked, or not trusted
+
+
+def _models_in(model: type[BaseModel]) -> set[type[BaseModel]]:
+    """Every model class reachable through the model's field annotations, the model included."""
+    found: set[type[BaseModel]] = set()
+    todo: list[Any] = [model]
+    while todo:
+        annotation = todo.pop()
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if annotation not in found:
+                found.add(annotation)
+                todo.extend(field.annotation for field in annotation.model_fields.values())
+        else:
+            todo.extend(typing.get_args(annotation))
+    return found
