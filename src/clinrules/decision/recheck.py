@@ -299,8 +299,10 @@ class _Instants:
             return [(t, w, every) for t, w in self.history(node, "*", sessions)]
         out: list[tuple[dt.datetime, int, Unit]] = []
         for x in self.plan.ev.program.rules[rule].targets.exercises:
-            target: Unit = (1, rule, x)
-            out.extend((t, w, target) for t, w in self.history(node, x, by_ex.get(x, ())))
+            seq = by_ex.get(x)
+            if seq:  # a target without sessions: the form tests none, at any `now`
+                target: Unit = (1, rule, x)
+                out.extend((t, w, target) for t, w in self.history(node, x, seq))
         return out
 
     def history(self, node: ir.History, source: str | None, seq: Sequence[Any]) -> list[Instant]:
