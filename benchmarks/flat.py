@@ -450,6 +450,13 @@ def run() -> tuple[list[Row], dict[str, Any]]:
     check_equal("rule-engine", expected_known[:peer_count], map(by_rule_engine, data), peer_states)
     check_equal("json-logic-qubit", expected_known[:peer_count], map(by_json_logic, data), peer_states)
 
+    dicts = [s.model_dump(mode="json", exclude_none=True) for s in states]
+    check_equal(
+        "clinrules outcomes(dict)",
+        expected,
+        [(o.red_flags, o.rules) for o in map(rs.outcomes, dicts)],
+        states,
+    )
     sample = rs.outcomes(states[0])
     if sample.red_flag_ids + sample.rule_ids != tuple(r.id for r in RULES):
         raise AssertionError("clinrules outcomes(): the ids are not the rules' ids in their order")
@@ -460,6 +467,8 @@ def run() -> tuple[list[Row], dict[str, Any]]:
     clin = per_item_ns(rs.outcomes, states)
     clin_by_id = per_item_ns(by_id, states)
     clin_known = per_item_ns(rs.outcomes, known)
+    outcomes_dict = per_item_ns(rs.outcomes, dicts)
+    evaluate_dict = per_item_ns(rs.evaluate, dicts)
     hand3 = per_item_ns(three_valued, states)
     hand2 = per_item_ns(two_valued, known)
     engine_ns = per_item_ns(by_rule_engine, data)
@@ -469,10 +478,20 @@ def run() -> tuple[list[Row], dict[str, Any]]:
     rows = [
         Row(s, f"clinrules outcomes(), {count:,} states, 20% unknown", us(clin), "us/state"),
         Row(s, "hand-written three-valued, same states", us(hand3), "us/state"),
-        at_most(s, "clinrules / hand-written three-valued", clin / hand3, 1.5),
+        at_most(s, "clinrules / hand-written three-valued", clin / hand3, 1.5, "unknown_three_valued"),
         Row(s, "clinrules outcomes().by_id(), same states (two mappings)", us(clin_by_id), "us/state"),
         Row(s, f"clinrules outcomes(), {count:,} known states", us(clin_known), "us/state"),
         Row(s, "hand-written two-valued, known states", us(hand2), "us/state"),
+        at_most(
+            s,
+            "clinrules / hand-written two-valued (known states)",
+            clin_known / hand2,
+            1.5,
+            "known_two_valued",
+        ),
+        Row(s, "clinrules outcomes(dict), same states as the first row", us(outcomes_dict), "us/state"),
+        Row(s, "clinrules evaluate(dict), the whole decision, same states", us(evaluate_dict), "us/state"),
+        at_most(s, "evaluate(dict) / outcomes(dict)", evaluate_dict / outcomes_dict, 2, "decision_flat"),
         Row(s, f"rule-engine, {peer_count:,} known states", us(engine_ns), "us/state"),
         Row(s, f"json-logic-qubit, {peer_count:,} known states", us(logic_ns), "us/state"),
         at_least(s, "rule-engine / clinrules (known states)", engine_ns / clin_known, 100),

@@ -56,9 +56,41 @@ def per_item_ns(function: Callable[[Any], object], items: Sequence[Any], repeats
     return median_ns(run, repeats) / len(items)
 
 
-def process_ns(argv: Sequence[str], repeats: int = REPEATS) -> float:
-    """The median wall time of a whole process, in nanoseconds, after one warm-up run."""
-    return median_ns(lambda: subprocess.run(argv, check=True, capture_output=True), repeats)
+def process_ns(
+    argv: Sequence[str], repeats: int = REPEATS, env: Callable[[], dict[str, str]] | None = None
+) -> float:
+    """The median wall time of a whole process, in nanoseconds, after one warm-up run.
+
+    `env` makes the environment of each run (called before each, so that a
+    run can have a fresh bytecode cache directory of its own).
+    """
+
+    def run() -> None:
+        subprocess.run(argv, check=True, capture_output=True, env=None if env is None else env())
+
+    return median_ns(run, repeats)
+
+
+def process_pair_ns(
+    first: Sequence[str],
+    second: Sequence[str],
+    repeats: int = REPEATS,
+    env: Callable[[], dict[str, str]] | None = None,
+) -> tuple[float, float]:
+    """The median wall times of two processes, run in turns (one warm-up each), so that load shared by
+    the machine's other work falls on both alike; `env` as for `process_ns`."""
+
+    def once(argv: Sequence[str]) -> int:
+        start = time.perf_counter_ns()
+        subprocess.run(argv, check=True, capture_output=True, env=None if env is None else env())
+        return time.perf_counter_ns() - start
+
+    once(first), once(second)
+    times: tuple[list[int], list[int]] = ([], [])
+    for _ in range(repeats):
+        times[0].append(once(first))
+        times[1].append(once(second))
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def process_outputs(argv: Sequence[str], repeats: int = REPEATS) -> list[str]:
@@ -78,6 +110,8 @@ class Row:
     unit: str
     goal: str = ""
     ok: bool | None = None
+    key: str = ""
+    """The id of the goal of `benchmarks.goals` this row measures, if it measures one."""
 
     def figure(self) -> str:
         value = self.value
@@ -87,14 +121,19 @@ class Row:
         return f"{value:,.{digits}f} {self.unit}"
 
 
-def at_most(section: str, name: str, value: float, bound: float) -> Row:
-    """A ratio whose goal is `value <= bound`."""
-    return Row(section, name, value, "x", f"<= {bound:g}x", value <= bound)
+def at_most(section: str, name: str, value: float, bound: float, key: str = "") -> Row:
+    """A ratio whose goal is `value <= bound` (`key`: the goal's id in `benchmarks.goals`)."""
+    return Row(section, name, value, "x", f"<= {bound:g}x", value <= bound, key)
 
 
 def at_least(section: str, name: str, value: float, bound: float) -> Row:
     """A ratio whose goal is `value >= bound`."""
     return Row(section, name, value, "x", f">= {bound:g}x", value >= bound)
+
+
+def shown(section: str, name: str, value: float, key: str) -> Row:
+    """A ratio the goals table shows without a bound of its own."""
+    return Row(section, name, value, "x", key=key)
 
 
 def us(ns: float) -> float:

@@ -27,18 +27,19 @@ LAYERS = {
     "clinrules.check": 5,
     "clinrules.engine": 6,
     "clinrules.decision": 7,
-    "clinrules.ruleset": 8,
-    "clinrules.api": 8,
-    "clinrules.authoring": 9,
-    "clinrules.fhir": 9,
-    "clinrules.service": 9,
-    "clinrules.lexer": 9,
-    "clinrules.batch": 9,
-    "clinrules.spark": 9,
-    "clinrules.dask": 9,
-    "clinrules.cli": 10,
-    "clinrules": 11,  # the facade: lazy names, imported by no module of the package
-    "clinrules.__main__": 11,  # `python -m clinrules`: the command line, like the console script
+    "clinrules.prove": 8,  # reads the IR, replays through engine and decision; RuleSet.prove() calls it
+    "clinrules.ruleset": 9,
+    "clinrules.api": 9,
+    "clinrules.authoring": 10,
+    "clinrules.fhir": 10,
+    "clinrules.service": 10,
+    "clinrules.lexer": 10,
+    "clinrules.batch": 10,
+    "clinrules.spark": 10,
+    "clinrules.dask": 10,
+    "clinrules.cli": 11,
+    "clinrules": 12,  # the facade: lazy names, imported by no module of the package
+    "clinrules.__main__": 12,  # `python -m clinrules`: the command line, like the console script
 }
 MAX_LINES = 520  # "about 500": a module past this is two ideas
 MAX_MODULES = 12  # per folder, not counting __init__.py

@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from clinrules import ir
 from clinrules.base.diagnostics import Diagnostic
@@ -19,6 +19,9 @@ from clinrules.decision.result import Decision, RulesetInfo
 from clinrules.engine.evaluator import Evaluator, Outcomes
 from clinrules.engine.inputs import evaluation_time, parameter_values
 from clinrules.schema import types as t
+
+if TYPE_CHECKING:
+    from clinrules.prove.report import ProofReport
 
 
 def sha256_of(sources_text: Sequence[tuple[str, str]]) -> str:
@@ -186,6 +189,34 @@ class RuleSet:
         return decide(
             self._evaluator, self._info, state, wanted, checked, when, explain, plan, self._questions
         )
+
+    def prove(
+        self, *, fix_params: bool = False, complete: bool = False, timeout_ms: int = 60_000
+    ) -> ProofReport:
+        """Prove the built-in promises and every `require` for every patient within the model's bounds.
+
+        Also finds rules that can never fire, rules that are masked, and,
+        with `complete`, gaps (docs/prove.md). Every counterexample is
+        replayed through this ruleset's evaluator before it is reported.
+
+        Args:
+            fix_params: pin the parameters at their defaults (default: every value within its bounds).
+            complete: also look for fully known patients no rule decides.
+            timeout_ms: the solver's time per query; a query not settled in it is unproved (CR608).
+
+        Raises:
+            ProveUnavailableError: z3 is not installed (`pip install 'clinrules[prove]'`).
+            ArgumentError: a flag that is not a bool, or a time that is not a positive whole number.
+        """
+        if not isinstance(fix_params, bool) or not isinstance(complete, bool):
+            raise ArgumentError("fix_params and complete must be True or False")
+        if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, int) or timeout_ms <= 0:
+            raise ArgumentError(
+                f"timeout_ms must be a positive whole number of milliseconds, got {timeout_ms!r}"
+            )
+        from clinrules.prove import prove
+
+        return prove(self.program, fix_params=fix_params, complete=complete, timeout_ms=timeout_ms)
 
     def outcomes(
         self,

@@ -7,7 +7,7 @@ Codes are stable: tests and tools match on them, never on the wording, and
 a test checks that the docs and this table agree.
 
 Code ranges: CR0xx input and limits, CR1xx syntax, CR2xx names, CR3xx types
-and units, CR4xx structure, CR5xx warnings.
+and units, CR4xx structure, CR5xx warnings, CR6xx the findings of `clinrules prove`.
 """
 
 from __future__ import annotations
@@ -119,6 +119,15 @@ CODES: dict[str, tuple[Severity, str]] = {
     "CR506": (Severity.WARNING, "a field with no question that a red flag or a 'when unknown' rule reads"),
     "CR507": (Severity.WARNING, "a restrictive rule that can be unknown with no 'when unknown'"),
     "CR508": (Severity.WARNING, "a 'modify' dose that sets what the exercise's dose lacks"),
+    "CR601": (Severity.ERROR, "a built-in promise refuted by a counterexample patient"),
+    "CR602": (Severity.ERROR, "a 'require' refuted by a counterexample patient"),
+    "CR603": (Severity.WARNING, "a rule that can never fire"),
+    "CR604": (Severity.WARNING, "a rule that decides only through 'when unknown'"),
+    "CR605": (Severity.WARNING, "a masked rule: a stricter verdict always wins"),
+    "CR606": (Severity.WARNING, "a gap: a fully known patient no rule decides"),
+    "CR607": (Severity.ERROR, "a construct 'prove' does not support"),
+    "CR608": (Severity.ERROR, "a query the solver could not settle in time"),
+    "CR609": (Severity.ERROR, "a counterexample the evaluator disagrees with (a bug in clinrules)"),
 }
 
 

@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="clinrules",
         description="Clinical decision-support rules: check rule files, evaluate patients, "
         "test case files, write a review page, format rule files, print JSON Schema or a FHIR "
-        "Questionnaire, serve CDS Hooks, evaluate a population in batch. "
+        "Questionnaire, serve CDS Hooks, evaluate a population in batch, prove safety promises. "
         "Decision support, not diagnosis.",
     )
     parser.add_argument("--version", action="version", version=f"clinrules {__version__}")
@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_questionnaire(commands)
     _add_serve(commands)
     _add_batch(commands)
+    _add_prove(commands)
     return parser
 
 
@@ -331,6 +332,36 @@ def _workers(raw: str) -> int:
     if not raw.isdigit() or not 0 < int(raw) <= 64:
         raise argparse.ArgumentTypeError(f"workers is a whole number from 1 to 64, got '{raw}'")
     return int(raw)
+
+
+def _add_prove(commands: argparse._SubParsersAction[Any]) -> None:
+    """Declare the `prove` command."""
+    command = commands.add_parser(
+        "prove",
+        help="prove the safety promises and requires of a ruleset for every patient",
+        description="Prove, with the z3 solver, that the built-in promises and every 'require' hold for "
+        "every patient within the model's bounds, and find dead and masked rules (docs/prove.md); each "
+        "counterexample is replayed through the evaluator. Needs the extra clinrules[prove]. Rulesets "
+        "of any status are proved. Exit 0 when everything is proved (warnings alone: 0), 1 when a "
+        "promise or require is refuted or not proved or the ruleset has errors, 2 for a usage error or "
+        "without the extra, 70 when a counterexample disagrees with the evaluator (a bug).",
+    )
+    command.add_argument("ruleset", metavar="RULESET", help="the .rules file")
+    _add_model(command, "use this model")
+    command.add_argument(
+        "--fix-params",
+        action="store_true",
+        help="pin every parameter at its default (default: any value within its bounds)",
+    )
+    command.add_argument(
+        "--complete", action="store_true", help="also report gaps: fully known patients no rule decides"
+    )
+    command.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+    command.add_argument(
+        "--write-cases",
+        metavar="FILE",
+        help="write every counterexample as a case of a case file (NAME.cases.yaml)",
+    )
 
 
 def _port(raw: str) -> int:

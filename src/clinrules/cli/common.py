@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, TextIO, cast
@@ -180,6 +179,8 @@ def write_whole(target: Path, text: str, command: str, example: str) -> None:
     gets the umask's (`0666 & ~umask`), as any file a command writes: the
     temporary file's own (0600) would hide it from the people who share it.
     """
+    import tempfile  # here: only the commands that write files need it, and it is slow to import
+
     directory = target.parent if str(target.parent) else Path(".")
     mode = _mode_for(target)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)

@@ -137,9 +137,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
 
         return fmt.run(args, out, err)
     if args.command == "questionnaire":
-        from clinrules.cli import questionnaire
+        from clinrules.cli import schema
 
-        return questionnaire.run(args, out, err)
+        return schema.run_questionnaire(args, out, err)
     if args.command == "serve":
         from clinrules.cli import serve
 
@@ -148,6 +148,10 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> i
         from clinrules.cli import batch
 
         return batch.run(args, out, err)
+    if args.command == "prove":
+        from clinrules.cli import prove
+
+        return prove.run(args, out, err)
     raise UsageError(f"unknown command '{args.command}'")  # argparse already refuses these
 
 

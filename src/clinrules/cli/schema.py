@@ -1,4 +1,8 @@
-"""`clinrules schema patient|decision`: JSON Schema for app developers.
+"""`clinrules schema patient|decision` and `clinrules questionnaire`: the documents an app builds against.
+
+`schema` prints JSON Schema; `questionnaire` a FHIR R4 Questionnaire (below,
+`run_questionnaire`).
+
 
 `patient` is the schema of a model's patient document (the input of `eval`
 and `RuleSet.evaluate`); `decision` is the schema of the decision JSON
@@ -16,18 +20,29 @@ Two things rules read that JSON Schema has no word for are added as
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from enum import IntEnum
+from pathlib import Path
 from typing import Any, TextIO
 
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from clinrules.cli.common import UsageError
+from clinrules.authoring.questionnaire import QuestionnaireError, build
+from clinrules.cli.args import chosen_model
+from clinrules.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    UsageError,
+    refuse_unwritable_output,
+    write_whole,
+)
 from clinrules.decision.result import Decision
 from clinrules.models import UnknownModelError, model_names, resolve_model
 from clinrules.models.ordinal import OrdinalEnum
+from clinrules.schema.reader import SchemaError
 from clinrules.schema.units import unit_named
 
 ORDINAL = "x-clinrules-ordinal"
@@ -87,3 +102,38 @@ def _mark_units(schema: object) -> None:
             pending.extend(node.values())
         elif isinstance(node, list):
             pending.extend(node)
+
+
+def run_questionnaire(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run `questionnaire --model NAME [--part PART] [-o FILE]` with parsed arguments.
+
+    The output depends on its inputs only (the model, the part and `--date`,
+    today in UTC by default), so the same command prints the same bytes and
+    an app's Questionnaire can be kept under version control and compared.
+    Exit codes: 0 the JSON was printed or written, 1 the model cannot be
+    written as a Questionnaire (or used by rules at all) or the output file
+    cannot be written, 2 usage (no such model or part, a bad date, an output
+    that is not a regular file).
+    """
+    if args.output is not None:
+        refuse_unwritable_output(args.output, "questionnaire", "questionnaire.json")
+    chosen = chosen_model(args)
+    if chosen is None:  # argparse requires --model; kept for the type checker
+        raise UsageError("--model is required")
+    model, name = chosen
+    date = args.date if args.date is not None else dt.datetime.now(dt.UTC).date()
+    try:
+        resource = build(model, args.part, name, date)
+    except (SchemaError, QuestionnaireError) as error:
+        print(f"clinrules: error: {error}", file=err)
+        return EXIT_FAILED
+    text = json.dumps(resource, indent=2, ensure_ascii=False) + "\n"
+    if args.output is None:
+        print(text, end="", file=out)
+        return EXIT_OK
+    try:
+        write_whole(Path(args.output), text, "questionnaire", "questionnaire.json")
+    except OSError as error:
+        print(f"clinrules: cannot write '{args.output}': {error.strerror or error}", file=err)
+        return EXIT_FAILED
+    return EXIT_OK

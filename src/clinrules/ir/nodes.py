@@ -11,9 +11,9 @@ their classes at import in half the time.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import StrEnum
 
+from clinrules.base.records import record
 from clinrules.base.span import Span
 from clinrules.schema import types as t
 from clinrules.syntax.ast import Quantifier, ScopeKind
@@ -21,7 +21,7 @@ from clinrules.syntax.ast import Quantifier, ScopeKind
 # ---------------------------------------------------------------- expressions
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class FieldRef:
     """A model field: a patient field, or a session field inside `had`."""
 
@@ -31,7 +31,7 @@ class FieldRef:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class ParamRef:
     """A parameter, read in its own unit (a number), or a yes/no one."""
 
@@ -40,7 +40,7 @@ class ParamRef:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Const:
     """A number, already in the unit of what it meets (seconds for a duration)."""
 
@@ -49,7 +49,7 @@ class Const:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class EnumConst:
     """An enum member, with its rank for ordered enums."""
 
@@ -59,14 +59,14 @@ class EnumConst:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Now:
     """The evaluation time."""
 
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Scale:
     """`expr` multiplied by `factor`: a unit conversion (hours to seconds, say)."""
 
@@ -84,7 +84,7 @@ class ArithKind(StrEnum):
     ELAPSED = "elapsed"  # datetime - datetime -> duration in seconds
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Arith:
     """`left + right` or `left - right`."""
 
@@ -100,7 +100,7 @@ SCORE_TYPE = t.NumberType(True, None)
 """The type of a score: a whole number without a unit."""
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class ScoreValue:
     """A score where a comparison (or `is known`) uses it: its value is a range, low to high.
 
@@ -113,7 +113,7 @@ class ScoreValue:
     type: t.NumberType = SCORE_TYPE
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class AssessValue:
     """An assessment where `is known` (or `is unknown`) uses it; `type` is a choice of its values."""
 
@@ -139,7 +139,7 @@ class CompareKind(StrEnum):
     SCORE = "score"  # a score's range with a number, a parameter or another score's range
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Compare:
     """`left OP right`."""
 
@@ -150,7 +150,7 @@ class Compare:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Between:
     """`low <= value <= high`."""
 
@@ -161,7 +161,7 @@ class Between:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Truth:
     """A yes/no field read as a condition."""
 
@@ -169,7 +169,7 @@ class Truth:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Member:
     """`value is M`, `value is not M` or `value in {..}`: membership of an enum value."""
 
@@ -179,7 +179,7 @@ class Member:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Contains:
     """`list includes M` or `includes any of {..}`: true when any member is in the list."""
 
@@ -188,7 +188,7 @@ class Contains:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Empty:
     """`list is empty` (or, negated, `is not empty`)."""
 
@@ -197,7 +197,7 @@ class Empty:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Known:
     """`x is known` (negated: `is unknown`): never unknown itself."""
 
@@ -206,7 +206,7 @@ class Known:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class And:
     """Kleene and."""
 
@@ -214,7 +214,7 @@ class And:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Or:
     """Kleene or."""
 
@@ -222,7 +222,7 @@ class Or:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Not:
     """Kleene not."""
 
@@ -230,7 +230,7 @@ class Not:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Phrase:
     """A defined phrase where it is used; `condition` is shared by every use."""
 
@@ -240,7 +240,7 @@ class Phrase:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class History:
     """A condition over the session log (language.md section 6, language-2.md sections 1 and 2).
 
@@ -265,7 +265,7 @@ class History:
     days: bool = False
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Assessed:
     """`ASSESS is V`, `is not V` or `in {V, ...}`: membership of an assessment's result."""
 
@@ -278,7 +278,7 @@ class Assessed:
 # ---------------------------------------------------------------- scores and assessments
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class ScoreItem:
     """`N if CONDITION`: `points` count when the condition is true."""
 
@@ -287,7 +287,7 @@ class ScoreItem:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Score:
     """A declared score (language-2.md section 5), or the items of a `count of` (`id` None).
 
@@ -313,7 +313,7 @@ class Score:
     """Where each of `assumptions` is written, in the same order (for the review page's checklist)."""
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Branch:
     """`VALUE if CONDITION` of an assessment; `condition` None for `otherwise VALUE`.
 
@@ -329,7 +329,7 @@ class Branch:
     note: str | None = None
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Assessment:
     """A declared assessment (language-2.md section 6): branches tried in order.
 

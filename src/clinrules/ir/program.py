@@ -7,10 +7,11 @@ point at (`Where`).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import StrEnum
 from types import MappingProxyType
 
+from clinrules.base.records import record
 from clinrules.base.span import Span
 from clinrules.base.vocabulary import Care
 from clinrules.ir.nodes import Assessment, Condition, History, Score
@@ -21,7 +22,7 @@ from clinrules.syntax.ast import ScopeKind
 # ---------------------------------------------------------------- declarations
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Where:
     """A declaration's place: its file and span."""
 
@@ -29,7 +30,7 @@ class Where:
     span: Span
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Source:
     """A citable reference."""
 
@@ -41,7 +42,7 @@ class Source:
     where: Where
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Parameter:
     """A setting a clinician may change per patient: a threshold within its bounds, in its unit, or a yes/no.
 
@@ -63,7 +64,7 @@ class Parameter:
         return "yes/no" if isinstance(self.type, t.BoolType) else "number"
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Amount:
     """A dose amount: `low` alone, or `low to high`."""
 
@@ -71,7 +72,7 @@ class Amount:
     high: float
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Dose:
     """A dose, attribute by attribute: hold and rest in seconds, range as a word or inches."""
 
@@ -84,7 +85,7 @@ class Dose:
     load: Amount | None = None
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Exercise:
     """An exercise the ruleset advises on; `ladder`/`rung` place it on its ladder."""
 
@@ -97,7 +98,7 @@ class Exercise:
     where: Where
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Ladder:
     """An ordered progression, easiest first."""
 
@@ -106,7 +107,7 @@ class Ladder:
     where: Where
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Messages:
     """The words a rule or red flag gives when it sets the verdict."""
 
@@ -115,7 +116,7 @@ class Messages:
     cite: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Assumption:
     """`assumption "TEXT"`: what a rule or red flag rests on that no cited source states, and where it is."""
 
@@ -123,7 +124,7 @@ class Assumption:
     where: Where
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class RedFlag:
     """A finding that ends all exercise advice."""
 
@@ -150,7 +151,7 @@ class UnknownFrom(StrEnum):
     NONE = "none"  # nothing said
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Targets:
     """What a rule is about, as written (`names`: each item in words) and as resolved to exercise ids."""
 
@@ -159,7 +160,7 @@ class Targets:
     exercises: tuple[str, ...]
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Rule:
     """Advice about its target exercises.
 
@@ -200,7 +201,7 @@ class RequireKind(StrEnum):
     NEVER = "never"  # `require ID: no TARGETS VERDICT when C`
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Requirement:
     """A `require` invariant: a promise about the final verdicts, proved by `clinrules prove`.
 
@@ -224,7 +225,7 @@ class Requirement:
     where: Where
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Review:
     """A `reviewed DATE by "WHO"` line."""
 
@@ -232,7 +233,7 @@ class Review:
     by: str
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Program:
     """A checked ruleset or library, ready to compile.
 

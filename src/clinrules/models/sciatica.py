@@ -94,7 +94,7 @@ def _ask(question: str, answered_by: str = "patient", unit: str | None = None) -
 Pain = Annotated[int, Field(ge=0, le=10)]
 """A 0-10 numeric rating scale score."""
 
-_STRICT = ConfigDict(extra="forbid", frozen=True)
+_STRICT = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Symptoms(BaseModel):
@@ -417,7 +417,9 @@ class Session(BaseModel):
 class Patient(Validated):
     """A patient with sciatica: the state a ruleset with `model sciatica` reads (model version 2)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"version": MODEL_VERSION})
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, defer_build=True, json_schema_extra={"version": MODEL_VERSION}
+    )
 
     as_of: AwareDatetime | None = Field(
         default=None, json_schema_extra=_ask("When were these answers given?", "device")

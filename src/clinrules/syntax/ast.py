@@ -8,9 +8,9 @@ phrase or a parameter.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
+from clinrules.base.records import record
 from clinrules.base.span import Span
 
 # The leaves, the scope words and the clauses, re-exported: every node is used as `ast.X`.
@@ -47,7 +47,7 @@ from clinrules.syntax.ast_leaves import Text as Text
 # ---------------------------------------------------------------- expressions
 
 
-@dataclass(frozen=True)
+@record
 class Arithmetic:
     """`left + right` or `left - right`."""
 
@@ -57,7 +57,7 @@ class Arithmetic:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class CountOf:
     """`count of (C, C, ...)`: a score of 1-point items written inline."""
 
@@ -70,7 +70,7 @@ Expr = Number | Now | Ref | Arithmetic | CountOf
 # ---------------------------------------------------------------- conditions
 
 
-@dataclass(frozen=True)
+@record
 class AnyOf:
     """`a or b or ...` (a flat list, never nested pairs)."""
 
@@ -78,7 +78,7 @@ class AnyOf:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class AllOf:
     """`a and b and ...`."""
 
@@ -86,7 +86,7 @@ class AllOf:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Not:
     """`not c`."""
 
@@ -94,7 +94,7 @@ class Not:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Truth:
     """A bare expression used as a condition: a boolean field or a phrase."""
 
@@ -102,7 +102,7 @@ class Truth:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Compare:
     """`left OP right` with OP one of `< <= > >= = !=`."""
 
@@ -112,7 +112,7 @@ class Compare:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Between:
     """`value between low and high`, both ends included."""
 
@@ -122,7 +122,7 @@ class Between:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class EnumValue:
     """An enum member as written: a bare word, or quoted for `known` and the like."""
 
@@ -131,7 +131,7 @@ class EnumValue:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class IsValue:
     """`value is MEMBER` or, negated, `value is not MEMBER`."""
 
@@ -141,7 +141,7 @@ class IsValue:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class IsKnown:
     """`value is known` (or `is not unknown`); negated: `is unknown`."""
 
@@ -150,7 +150,7 @@ class IsKnown:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class IsEmpty:
     """`collection is empty`; negated: `is not empty`."""
 
@@ -159,7 +159,7 @@ class IsEmpty:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class InSet:
     """`value in {a, b}`."""
 
@@ -168,7 +168,7 @@ class InSet:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Includes:
     """`collection includes a`, or `includes any of {a, b}` when `any_of`."""
 
@@ -189,7 +189,7 @@ class Quantifier(StrEnum):
     NONE_WITHIN = "none_within"  # no session within W had C
 
 
-@dataclass(frozen=True)
+@record
 class SessionScope:
     """A scope after `session`/`sessions`/`days`; `name` is the exercise or tag, else None."""
 
@@ -198,7 +198,7 @@ class SessionScope:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class History:
     """A condition over the session log.
 
@@ -230,7 +230,7 @@ Condition = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class Phrase:
     """The name of a `define`: words, or a quoted text."""
 
@@ -239,7 +239,7 @@ class Phrase:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Define:
     """`define PHRASE: CONDITION`."""
 
@@ -256,7 +256,7 @@ class TargetKind(StrEnum):
     LADDER = "ladder"  # ladder L, or ladder L above EX
 
 
-@dataclass(frozen=True)
+@record
 class TargetItem:
     """An exercise, a tag or a ladder of a target list; `above` is EX of `ladder L above EX`."""
 
@@ -266,7 +266,7 @@ class TargetItem:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Targets:
     """`for ITEM, ...` or `for every exercise`, each with an optional `except ITEM, ...`.
 
@@ -282,7 +282,7 @@ class Targets:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class RedFlag:
     """`red flag ID "TITLE": urgent if CONDITION` and its clauses."""
 
@@ -294,7 +294,7 @@ class RedFlag:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Rule:
     """`rule ID "TITLE" for TARGETS: VERDICT if CONDITION` and its clauses."""
 
@@ -307,7 +307,7 @@ class Rule:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Require:
     """`require ID "TITLE": C implies TARGETS at least|at most VERDICT`, or `...: no TARGETS VERDICT when C`.
 
@@ -324,7 +324,7 @@ class Require:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Otherwise:
     """`otherwise VERDICT`."""
 
@@ -332,7 +332,7 @@ class Otherwise:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class ScoreItem:
     """`N if CONDITION`: one line of a score."""
 
@@ -341,7 +341,7 @@ class ScoreItem:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Score:
     """`score ID "TITLE": N if C ...`, with `cite` and `assumption` after its items."""
 
@@ -352,7 +352,7 @@ class Score:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Branch:
     """`VALUE if CONDITION` of an assessment (`condition` None for `otherwise VALUE`), with its `say` and `note`."""
 
@@ -362,7 +362,7 @@ class Branch:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Assess:
     """`assess ID "TITLE": VALUE if C ... [otherwise VALUE]`.
 
@@ -381,7 +381,7 @@ class Assess:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class OtherwiseValue:
     """`otherwise VALUE` where VALUE is not a verdict: the last branch of the assessment before it.
 
@@ -412,7 +412,7 @@ Declaration = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class Comment:
     """A `#` comment, kept for the formatter."""
 
@@ -420,7 +420,7 @@ class Comment:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class RuleFile:
     """A whole parsed file."""
 

@@ -6,16 +6,16 @@ Kept apart from `ast` (which re-exports every name here, so they are used as
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
+from clinrules.base.records import record
 from clinrules.base.span import Span
 from clinrules.syntax.ast_leaves import Ident, Number, Text
 
 # ---------------------------------------------------------------- verdicts, doses, clauses
 
 
-@dataclass(frozen=True)
+@record
 class Verdict:
     """A verdict word, with `to EX` for progress and regress."""
 
@@ -24,7 +24,7 @@ class Verdict:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class DoseItem:
     """One dose attribute: `reps 5 to 7`, `hold 10 s`, `range partial`.
 
@@ -44,7 +44,7 @@ class DoseItem:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Dose:
     """A `dose` clause: its attributes in the order written."""
 
@@ -52,7 +52,7 @@ class Dose:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Instead:
     """`instead EX, ...`: alternatives."""
 
@@ -60,7 +60,7 @@ class Instead:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Say:
     """`say "..."`: words for the patient."""
 
@@ -68,7 +68,7 @@ class Say:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Note:
     """`note "..."`: words for the clinician."""
 
@@ -76,7 +76,7 @@ class Note:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Cite:
     """`cite SRC, ...`."""
 
@@ -84,7 +84,7 @@ class Cite:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class WhenUnknown:
     """`when unknown VERDICT [say "TEXT"]`, or `when unknown ignore` (then `verdict` is None).
 
@@ -99,7 +99,7 @@ class WhenUnknown:
     say: Say | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Assumption:
     """`assumption "TEXT"`: what a rule, red flag, score or assessment rests on that no cited source states."""
 
@@ -107,7 +107,7 @@ class Assumption:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Care:
     """`care emergency|same_day|within_days` (red flags)."""
 
@@ -120,7 +120,7 @@ Clause = Instead | Dose | Say | Note | Cite | WhenUnknown | Care | Assumption
 # ---------------------------------------------------------------- header
 
 
-@dataclass(frozen=True)
+@record
 class HeaderLine:
     """One header line: `title`, `version`, `status`, `model`, `reviewed`, `unknown`, `safety net`.
 
@@ -145,7 +145,7 @@ class FileKind(StrEnum):
     LIBRARY = "library"
 
 
-@dataclass(frozen=True)
+@record
 class Header:
     """`ruleset ID` or `library ID` and the lines that follow it."""
 
@@ -158,7 +158,7 @@ class Header:
 # ---------------------------------------------------------------- declarations
 
 
-@dataclass(frozen=True)
+@record
 class Include:
     """`include "PATH"`."""
 
@@ -166,7 +166,7 @@ class Include:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class SourceAttr:
     """`publisher "..."`, `year N` or `url "..."` of a source."""
 
@@ -175,7 +175,7 @@ class SourceAttr:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Source:
     """`source ID "TITLE"` and its attributes."""
 
@@ -185,7 +185,7 @@ class Source:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Parameter:
     """`parameter ID ["TITLE"] = VALUE [UNIT] between LOW and HIGH`."""
 
@@ -197,7 +197,7 @@ class Parameter:
     title: Text | None = None
 
 
-@dataclass(frozen=True)
+@record
 class FlagParameter:
     """`parameter ID ["TITLE"] = yes|no`: a yes/no setting, used bare in conditions."""
 
@@ -207,7 +207,7 @@ class FlagParameter:
     title: Text | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Exercise:
     """`exercise ID "NAME" tagged T, ... dose ...`."""
 
@@ -218,7 +218,7 @@ class Exercise:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Ladder:
     """`ladder ID: EX, EX, ...`, easiest first."""
 

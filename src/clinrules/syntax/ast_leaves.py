@@ -6,16 +6,16 @@ Kept apart from `ast` (which re-exports every name here, so they are used as
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
+from clinrules.base.records import record
 from clinrules.base.span import Span
 
 # ---------------------------------------------------------------- leaves
 
 
-@dataclass(frozen=True)
+@record
 class Ident:
     """An id as written: a declaration's own id or a reference to one."""
 
@@ -23,7 +23,7 @@ class Ident:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Text:
     """A double-quoted text with its escapes resolved."""
 
@@ -39,7 +39,7 @@ class RefKind(StrEnum):
     QUOTED = "quoted"  # double quotes: `"pain in buttock"`
 
 
-@dataclass(frozen=True)
+@record
 class Ref:
     """A name in a condition: a field, a defined phrase or a parameter."""
 
@@ -48,7 +48,7 @@ class Ref:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Number:
     """A number, with its unit if one was written (`24 hours`, `2`)."""
 
@@ -58,7 +58,7 @@ class Number:
     span: Span
 
 
-@dataclass(frozen=True)
+@record
 class Now:
     """The evaluation time."""
 
