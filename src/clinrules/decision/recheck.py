@@ -299,10 +299,10 @@ class _Instants:
             return [(t, w, every) for t, w in self.history(node, "*", sessions)]
         out: list[tuple[dt.datetime, int, Unit]] = []
         for x in self.plan.ev.program.rules[rule].targets.exercises:
-            seq = by_ex.get(x)
-            if seq:  # a target without sessions: the form tests none, at any `now`
+            own_seq = by_ex.get(x)
+            if own_seq:  # a target without sessions: the form tests none, at any `now`
                 target: Unit = (1, rule, x)
-                out.extend((t, w, target) for t, w in self.history(node, x, seq))
+                out.extend((t, w, target) for t, w in self.history(node, x, own_seq))
         return out
 
     def history(self, node: ir.History, source: str | None, seq: Sequence[Any]) -> list[Instant]:
