@@ -1,10 +1,11 @@
 """A model instance given to `evaluate`: a validated one decides as its dict does, a constructed wrong one is refused.
 
 pydantic does not mark an instance made with `model_construct` apart from a
-validated one, so `evaluate` checks every instance again (docs/semantics.md,
-"A model instance, and `model_construct`"): a constructed value of the wrong
-kind or out of bounds must never reach the rules, where it could give a
-silent `allow`.
+validated one, so `evaluate` checks every instance again but a validated,
+unchanged one of the shipped model (tests/test_validated_instances.py;
+docs/semantics.md, "A model instance, and `model_construct`"): a constructed
+value of the wrong kind or out of bounds must never reach the rules, where
+it could give a silent `allow`.
 """
 
 from __future__ import annotations

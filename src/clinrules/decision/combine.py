@@ -120,6 +120,7 @@ class Combination:
         self.given_questions: messages.Questions | None = None  # the ruleset's, set by `decide`
         self.notes: dict[tuple[int, str], str] = {}
         self.not_advised: dict[str, str] = {}  # exercise -> the note of its progress that became allow
+        self.verdicts_only = False  # set by `verdicts`: no notes are made
         self.why = Missing(evaluator, inputs)
         # The entry of an exercise no rule applies to while a red flag is unknown: the same for all.
         self.flag_sentences: dict[tuple[str, ...], str] = {}
@@ -328,6 +329,8 @@ class Combination:
                 moves[move] = target
                 continue
             downgraded[move] = "allow" if move == "progress" else "avoid"
+            if self.verdicts_only:  # the words are for a decision; `verdicts` gives none
+                continue
             why = "is the exercise itself" if target == ex else "is not permitted for this patient"
             if move == "progress":
                 self.not_advised[ex] = self._not_advised(ex, target, permitted)
@@ -347,6 +350,7 @@ class Combination:
 
     def verdicts(self) -> tuple[str, dict[str, str]]:
         """The triage and each wanted exercise's verdict, without the rest of the decision."""
+        self.verdicts_only = True
         flags = self.flags
         if True in flags:  # `is True`: an outcome is True, False or None
             return Triage.URGENT.value, dict.fromkeys(self.wanted, Verdict.URGENT.value)

@@ -139,7 +139,9 @@ class RecheckPlan:
             return dict.fromkeys(wanted, soon), soon
         events = []  # (first, last, unit): the unit may differ from its last value in [first, last]
         moments = set()
-        for instant, when, unit in _Instants(self, inputs).bases(self.timed_flags, sorted(rules)):
+        picks = runtime.Picks(inputs[3])  # a scope's sessions (and days) do not depend on `now`: made once
+        # Many comparisons change at one instant (one session in many rules' windows): each once.
+        for instant, when, unit in set(_Instants(self, inputs, picks).bases(self.timed_flags, sorted(rules))):
             first = instant + _MICROSECOND if when == AFTER else instant
             last = instant if when == AT else instant + _SECOND
             if last > as_of:
@@ -161,7 +163,7 @@ class RecheckPlan:
         triage_done = not self.timed_flags
         patient, params, _now, sessions, by_ex = inputs
         compiled, ev = self.ev.compiled, self.ev
-        picks = runtime.Picks(sessions)  # a scope's sessions do not depend on `now`: selected once
+        rule_fns, own = compiled.rules, compiled.own_sessions
         # The rules the exercises still to settle read, and the exercises whose outcomes they
         # read (None: all); the others are no longer run.
         reading: frozenset[int] | None = None if every else relevant
@@ -189,7 +191,11 @@ class RecheckPlan:
                     if value is not current_flags[index]:
                         current_flags[index], flag_changed = value, True
                 elif exercise is None:
-                    whole = ev.rule_value(index, at, picks=picks)
+                    whole = (
+                        ev.rule_value(index, at, picks=picks)
+                        if own[index]
+                        else rule_fns[index](patient, params, moment, (), by_ex, None, picks)
+                    )
                     old = current[index]
                     if whole != old:
                         current[index] = whole
@@ -197,8 +203,10 @@ class RecheckPlan:
                             targets.update(x for x, v in whole.items() if old.get(x) is not v)
                         else:
                             changed.add(index)
-                elif near is None or exercise in near:
-                    value = ev.rule_value(index, at, exercise, picks)
+                elif near is None or exercise in near:  # a per-target unit: its rule reads its own sessions
+                    value = rule_fns[index](
+                        patient, params, moment, by_ex.get(exercise, ()), by_ex, exercise, picks
+                    )
                     old = current[index]
                     if type(old) is dict and old.get(exercise) is not value:
                         current[index] = {**old, exercise: value}
@@ -206,6 +214,8 @@ class RecheckPlan:
             # A verdict whose red flags and rules kept their outcomes keeps its verdict, already
             # compared; the triage reads the red flags only. A per-target outcome is read by
             # its exercise's verdict and by those whose alternative or target that exercise is.
+            if not (flag_changed or changed or targets):
+                continue
             if flag_changed:
                 affected = todo
             else:
@@ -244,9 +254,10 @@ Instant = tuple[dt.datetime, int]
 class _Instants:
     """The change instants of one evaluation's inputs."""
 
-    def __init__(self, plan: RecheckPlan, inputs: Inputs) -> None:
+    def __init__(self, plan: RecheckPlan, inputs: Inputs, picks: runtime.Picks) -> None:
         self.plan = plan
         self.inputs = inputs
+        self.picks = picks
         self.as_of = inputs[2]
         self._env: interpret.Env | None = None
         self._histories: dict[tuple[int, str | None], list[Instant]] = {}
@@ -288,8 +299,10 @@ class _Instants:
             return [(t, w, every) for t, w in self.history(node, "*", sessions)]
         out: list[tuple[dt.datetime, int, Unit]] = []
         for x in self.plan.ev.program.rules[rule].targets.exercises:
-            target: Unit = (1, rule, x)
-            out.extend((t, w, target) for t, w in self.history(node, x, by_ex.get(x, ())))
+            own_seq = by_ex.get(x)
+            if own_seq:  # a target without sessions: the form tests none, at any `now`
+                target: Unit = (1, rule, x)
+                out.extend((t, w, target) for t, w in self.history(node, x, own_seq))
         return out
 
     def history(self, node: ir.History, source: str | None, seq: Sequence[Any]) -> list[Instant]:
@@ -299,6 +312,9 @@ class _Instants:
         if found is not None:
             return found
         found = []
+        if not seq:  # the form tests no session at any later `now`: its value is fixed
+            self._histories[key] = found
+            return found
         selected: Sequence[Any] = seq
         if node.window is not None:
             # A session in the window at `as_of` is still in at at + W and out after it; one
@@ -320,8 +336,10 @@ class _Instants:
         if getattr(node, "days", False) and source != "*":
             # `seq` is what the form reads (its target's own sessions): only the sessions of
             # its last N days are tested, and no later `now` changes which days those are.
-            selected = [s for day in runtime.days(seq, node.last or 0) for s in day]
-        for test in self.plan.inner[id(node)].tests:
+            selected = [s for day in self.picks.days(seq, node.last or 0) for s in day]
+        # The tests run only on the sessions selected at `as_of`, or fewer later: with none, no test
+        # (not even one that reads no session field) can change the form's value.
+        for test in self.plan.inner[id(node)].tests if selected else ():
             if test.session:
                 for session in selected:
                     found.extend(self.test(test, session))

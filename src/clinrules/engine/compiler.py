@@ -425,7 +425,8 @@ class _Generator(ScoreCode, KnownCode):
         last = node.last
         seq = self.fresh("t")
         if node.days:
-            days = f"rt.days({source}, {last})"
+            # `S` groups each sequence's days once per evaluation (recheck_at runs a rule many times).
+            days = f"(rt.days({source}, {last}) if S is None else S.days({source}, {last}))"
             if node.quantifier is Quantifier.EVERY_OF_LAST:
                 return f"rt.every_day({test}, {last}, {days}, p, P, now)"
             return f"rt.count_days({test}, {node.count or 1}, {days}, p, P, now)"

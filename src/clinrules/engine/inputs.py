@@ -40,6 +40,7 @@ from clinrules.engine.datachecks import (
     session_without_future,
     utc_text,
 )
+from clinrules.engine.kinds import PLAIN_KINDS, TIME_KINDS, alias_of, instance_passes, sessions_pass
 from clinrules.engine.wording import (
     DATE,
     TIME,
@@ -51,9 +52,11 @@ from clinrules.engine.wording import (
     time_trouble,
     type_problem,
 )
+from clinrules.models.validated import UNMARKED_KEY, Validated, is_validated
 from clinrules.schema import types as t
 from clinrules.schema.reader import SESSIONS, Field, Schema
 
+_UNMARKED = MappingProxyType({UNMARKED_KEY: True})
 _EARLIEST = dt.datetime(EARLIEST_AS_OF_YEAR, 1, 1, tzinfo=dt.UTC)
 _AFTER_LATEST = dt.datetime(LATEST_AS_OF_YEAR + 1, 1, 1, tzinfo=dt.UTC)
 
@@ -75,13 +78,19 @@ def patient_of(schema: Schema, state: object, exercises: Collection[str] | None 
     """
     model = schema.model
     try:
+        if (
+            type(state) is model
+            and is_validated(state)
+            and instance_passes(schema, state, exercises, _wrong_kind)
+        ):
+            return state  # validated by its model, unchanged, and of the strict kinds: as good as new
         if isinstance(state, model):
             # Quietly: a value of the wrong kind (an instance made with `model_construct`)
             # is reported below as the same dict's would be, not as a serializer warning.
             state = state.model_dump(mode="python", by_alias=True, warnings=False)
         problems = strict_problems(schema, state, exercises)
         try:
-            patient = model.model_validate(state)
+            patient = model.model_validate(state, context=_UNMARKED if issubclass(model, Validated) else None)
         except ValidationError as error:
             reported = {path for path, _ in problems}
             for e in error.errors():
@@ -136,7 +145,7 @@ def _check_group(
         name = named + key
         field = fields.get(name)
         if field is None and name not in schema.groups and not (not named and key == SESSIONS):
-            alias = _alias_of(model, key)  # the rare key that is a Python name: only then is the model asked
+            alias = alias_of(model, key)  # the rare key that is a Python name: only then is the model asked
             if alias is not None:
                 name = named + alias
                 field = fields.get(name)
@@ -163,11 +172,14 @@ def _check_sessions(
     # The log is most of a patient's values: the common right kinds pass on
     # one dict lookup and one type test, before any function call.
     plain = {
-        key: None if getattr(field.type, "by_name", False) else _PLAIN_KINDS.get(field.type.__class__)
+        key: None if getattr(field.type, "by_name", False) else PLAIN_KINDS.get(field.type.__class__)
         for key, field in fields.items()
     }  # an IntEnum takes an int, which no plain kind settles
     exercise_key = "exercise" if exercise_field is not None and exercises is not None else None
-    for index, session in enumerate(sessions[: MAX_SESSIONS + 1]):  # more are refused in `sessions_of`
+    sessions = sessions[: MAX_SESSIONS + 1]  # more are refused in `sessions_of`
+    if sessions_pass(plain, model, sessions, exercise_key, exercises):
+        return
+    for index, session in enumerate(sessions):
         if not isinstance(session, Mapping):
             continue
         for key, value in session.items():
@@ -180,7 +192,7 @@ def _check_sessions(
                     if value_type is bool:
                         continue
                     if value_type is str:
-                        if kinds is _TIME_KINDS:
+                        if kinds is TIME_KINDS:
                             try:  # the common case, a time with its offset, needs no function of ours
                                 if dt.datetime.fromisoformat(value).utcoffset() is not None:
                                     continue
@@ -194,7 +206,7 @@ def _check_sessions(
                 continue
             field = fields.get(key)
             if field is None:
-                alias = _alias_of(model, key)
+                alias = alias_of(model, key)
                 field = None if alias is None else fields.get(alias)
                 if field is None:
                     continue
@@ -205,35 +217,6 @@ def _check_sessions(
                 problem = exercise_problem(value, exercises)
                 if problem is not None:
                     problems.append((f"{SESSIONS}[{index}].{key}", problem))
-
-
-# Its own object: the session loop tells a time field from a text or choice field by identity
-# (`kinds is _TIME_KINDS`), since all three accept `str` and only a time needs its offset checked.
-_TIME_KINDS = frozenset({str})
-_PLAIN_KINDS: Mapping[type, frozenset[type]] = MappingProxyType(
-    {
-        t.NumberType: frozenset({int, float}),
-        t.BoolType: frozenset({bool}),
-        t.TextType: frozenset({str}),
-        t.EnumType: frozenset({str}),
-        t.DateTimeType: _TIME_KINDS,
-    }
-)
-"""Field kinds whose common right values one type test settles (a number also needs its range,
-a time its offset, an exercise id the ruleset); anything else takes the full check."""
-
-
-def _alias_of(model: type[BaseModel] | None, key: str) -> str | None:
-    """The alias of the field whose Python name is `key`, when the model takes Python names; else None."""
-    if model is None:
-        return None
-    config = model.model_config
-    if not (config.get("populate_by_name") or config.get("validate_by_name")):
-        return None
-    info = model.model_fields.get(key)
-    if info is None or not info.alias or info.alias == key:
-        return None
-    return info.alias
 
 
 def _inner_model(model: type[BaseModel] | None, key: str) -> type[BaseModel] | None:

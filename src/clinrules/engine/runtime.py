@@ -72,11 +72,25 @@ class Picks:
     of the log once per evaluation, keeping its order.
     """
 
-    __slots__ = ("_chosen", "all")
+    __slots__ = ("_chosen", "_days", "all")
 
     def __init__(self, sessions: Sequence[Any]) -> None:
         self.all = sessions
         self._chosen: dict[frozenset[str], list[Any]] = {}
+        self._days: dict[int, tuple[Sequence[Any], list[list[Any]]]] = {}
+
+    def days(self, sessions: Sequence[Any], count: int) -> list[list[Any]]:
+        """`days(sessions, count)`, the grouping made once per sequence of this evaluation.
+
+        The sessions of an evaluation do not change with `now` (none is after
+        `as_of`), so neither do their days: `recheck_at`, which runs a rule at
+        many instants, groups each sequence once. A sequence is known by its
+        identity, and kept, so that its id cannot be another's.
+        """
+        found = self._days.get(id(sessions))
+        if found is None or found[0] is not sessions:
+            found = self._days[id(sessions)] = (sessions, days(sessions, len(sessions)))
+        return found[1][:count]
 
     def pick(self, exercises: frozenset[str]) -> list[Any]:
         """The sessions of these exercises, newest first."""

@@ -1,7 +1,7 @@
 """Patient models: the registry of names a ruleset's `model` line can give, and the built-in models.
 
 Below every stage but `base`: the checker looks models up here, and a model
-module imports only `ordinal.py` (`OrdinalEnum`) and pydantic. `sciatica.py`
+module imports only `ordinal.py` (`OrdinalEnum`), `validated.py` (`Validated`) and pydantic. `sciatica.py`
 is the built-in `sciatica` model.
 
 In: a name from a `model` line. Out: a pydantic model class, for `clinrules.schema`.

@@ -20,6 +20,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, fie
 
 from clinrules.models.ordinal import OrdinalEnum
 from clinrules.models.startback import StartBack
+from clinrules.models.validated import Validated
 
 MODEL_VERSION = 2
 """The version of the model; `clinrules schema patient` shows it as `version`."""
@@ -413,7 +414,7 @@ class Session(BaseModel):
     )
 
 
-class Patient(BaseModel):
+class Patient(Validated):
     """A patient with sciatica: the state a ruleset with `model sciatica` reads (model version 2)."""
 
     model_config = ConfigDict(
