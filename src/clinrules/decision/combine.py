@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from clinrules import ir
 from clinrules.check.doses import dose_json, merge_doses
 from clinrules.decision import messages
-from clinrules.decision.made import alike_decisions, built, exercise_decision
+from clinrules.decision.made import alike_decisions, built, exercise_decision, with_recheck
 from clinrules.decision.missing import Missing
 from clinrules.decision.recheck import RecheckPlan
 from clinrules.decision.result import (
@@ -378,7 +378,7 @@ class Combination:
         )
         times = [t for t in (*found.values(), triage_at) if t is not None]
         return (
-            {ex: _with_recheck(e, found[ex]) for ex, e in exercises.items()},
+            {ex: with_recheck(e, found[ex]) for ex, e in exercises.items()},
             min(times, default=None),
         )
 
@@ -514,9 +514,3 @@ def _one_rung(program: ir.Program, ex: str, verdict: str) -> str | None:
     rungs = program.ladders[exercise.ladder].rungs
     step = exercise.rung + (1 if verdict == "progress" else -1)
     return rungs[step] if 0 <= step < len(rungs) else None
-
-
-def _with_recheck(decision: ExerciseDecision, when: dt.datetime | None) -> ExerciseDecision:
-    if when is None:
-        return decision
-    return built(ExerciseDecision, **{**decision.__dict__, "recheck_at": when})

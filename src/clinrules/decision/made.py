@@ -124,3 +124,10 @@ def alike_decisions(
         set_private(instance, None)
         out[ex] = instance
     return out
+
+
+def with_recheck(decision: ExerciseDecision, when: dt.datetime | None) -> ExerciseDecision:
+    """The exercise decision with its own `recheck_at` (the same one when `when` is None)."""
+    if when is None:
+        return decision
+    return built(ExerciseDecision, **{**decision.__dict__, "recheck_at": when})
