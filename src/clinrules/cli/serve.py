@@ -90,11 +90,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             file=out,
         )
         out.flush()
+        from clinrules.service.nodelay import NoDelayH11Protocol
+
         common: dict[str, Any] = {
             "host": args.host,
             "port": args.port,
             "access_log": False,
             "log_level": "warning",
+            "http": NoDelayH11Protocol,  # TCP_NODELAY on: see service/nodelay.py
         }
         if args.workers == 1:
             uvicorn.run(app, **common)
