@@ -28,6 +28,7 @@ from typing import Any, ClassVar
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    ConfigDict,
     FutureDate,
     FutureDatetime,
     NaiveDatetime,
@@ -58,6 +59,9 @@ _PLAIN_MARKERS = frozenset({AwareDatetime, NaiveDatetime, PastDatetime, FutureDa
 class Validated(BaseModel):
     """A model whose validated instances are marked as such (see the module)."""
 
+    # No validator of its own at import: building one loads pydantic's plugins
+    # (importlib.metadata, about 12 ms), which `clinrules check` never needs.
+    model_config = ConfigDict(defer_build=True)
     _clinrules_validated: tuple[int, Snapshot] | None = PrivateAttr(default=None)
     clinrules_flat_models: ClassVar[frozenset[type[BaseModel]]] = frozenset()
     """The models in this one's fields whose own fields hold only plain values: found once, when
