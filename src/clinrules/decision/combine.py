@@ -399,7 +399,7 @@ class Combination:
         rule = self.program.rules[setter.rule]
         if rule.to and not setter.via_unknown:
             return rule.to
-        return _one_rung(self.program, ex, verdict)
+        return ir.next_rung(self.program, ex, verdict)
 
     def _alternatives(self, ex: str, setters: list[_Setter], permitted: _Permitted) -> list[str]:
         out: list[str] = []
@@ -505,12 +505,3 @@ class _Permitted:
 
     def __contains__(self, ex: object) -> bool:
         return isinstance(ex, str) and self.bases[ex].verdict in _PERMITTED
-
-
-def _one_rung(program: ir.Program, ex: str, verdict: str) -> str | None:
-    exercise = program.exercises[ex]
-    if exercise.ladder is None or exercise.rung is None:
-        return None
-    rungs = program.ladders[exercise.ladder].rungs
-    step = exercise.rung + (1 if verdict == "progress" else -1)
-    return rungs[step] if 0 <= step < len(rungs) else None

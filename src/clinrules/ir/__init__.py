@@ -63,4 +63,5 @@ from clinrules.ir.program import Source as Source
 from clinrules.ir.program import Targets as Targets
 from clinrules.ir.program import UnknownFrom as UnknownFrom
 from clinrules.ir.program import Where as Where
+from clinrules.ir.program import next_rung as next_rung
 from clinrules.ir.program import scope_exercises as scope_exercises

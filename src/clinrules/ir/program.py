@@ -307,3 +307,18 @@ def scope_exercises(
     if history.scope is ScopeKind.LADDER:
         return frozenset(rungs)
     return frozenset(rungs[:rung] if history.scope is ScopeKind.LOWER else rungs[max(rung - 1, 0) : rung])
+
+
+def next_rung(program: Program, exercise: str, move: str) -> str | None:
+    """The rung one step up (`progress`) or down (`regress`) from an exercise, or None.
+
+    None for an exercise on no ladder and past either end of its ladder: a
+    `progress`/`regress` without `to` names no target then (the decision
+    and `prove` read it alike).
+    """
+    found = program.exercises[exercise]
+    if found.ladder is None or found.rung is None:
+        return None
+    rungs = program.ladders[found.ladder].rungs
+    step = found.rung + (1 if move == "progress" else -1)
+    return rungs[step] if 0 <= step < len(rungs) else None

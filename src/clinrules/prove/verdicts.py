@@ -151,7 +151,7 @@ class Verdicts:
             rule = self.program.rules[index]
             in_group = set_rank == rank
             group.append(in_group)
-            one_rung = _one_rung(self.program, exercise, move)
+            one_rung = ir.next_rung(self.program, exercise, move)
             if rule.to and rule.verdict == move:
                 # A rule set through `when unknown` moves one rung, not to its `to`.
                 named.setdefault(rule.to, []).append(z3.And(in_group, o.t))
@@ -192,12 +192,3 @@ def _smallest(ranks: list[Any], default: int) -> Any:
     for rank in ranks:
         best = z3.If(rank < best, rank, best)
     return z3.If(best == NONE, default, best)
-
-
-def _one_rung(program: ir.Program, exercise: str, move: str) -> str | None:
-    found = program.exercises[exercise]
-    if found.ladder is None or found.rung is None:
-        return None
-    rungs = program.ladders[found.ladder].rungs
-    step = found.rung + (1 if move == "progress" else -1)
-    return rungs[step] if 0 <= step < len(rungs) else None
