@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from clinrules.authoring.cases import load_ruleset, read_case_file
+from clinrules.engine.evaluator import LazyOutcomes
 from tests.conftest import ROOT
 
 CASE_FILES = [
@@ -41,3 +42,23 @@ def test_each_exercise_asked_alone_or_with_others_decides_as_when_all_are_asked(
             assert most.exercises == {x: whole.exercises[x] for x in others}, (case.label, exercise)
             compared += 1
     assert compared >= len(ruleset.exercises) * 5  # enough cases to mean something
+
+
+def test_one_exercise_of_few_rules_runs_only_the_rules_it_reads() -> None:
+    # The speed half of "exercises=[...] is never slower" rests on this shortcut: an
+    # exercise whose rules are under a third of the ruleset's gets its rules run one
+    # by one, and no other rule runs (the figure itself is in `make bench`).
+    read = read_case_file(ROOT / CASE_FILES[0], str(CASE_FILES[0]))
+    ruleset = load_ruleset(read.ruleset, read.ruleset_shown, beneath=read.root)
+    evaluator = ruleset._evaluator
+    case = next(c for c in read.cases if "refused" not in c.expect)
+    inputs = evaluator.inputs(case.patient, case.parameters, case.as_of)
+    exercise = min(ruleset.exercises, key=lambda x: len(evaluator.rules_for[x]))
+    assert 3 * len(evaluator.rules_for[exercise]) < len(ruleset.program.rules)
+    lazy = evaluator.rule_outcomes(inputs, (exercise,))
+    assert isinstance(lazy, LazyOutcomes)
+    whole = evaluator.rule_outcomes(inputs, evaluator.exercise_ids)
+    assert not isinstance(whole, LazyOutcomes)
+    for index in evaluator.rules_for[exercise]:
+        assert lazy[index] == whole[index]
+    assert set(lazy.values) == set(evaluator.rules_for[exercise])
