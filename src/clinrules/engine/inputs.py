@@ -40,7 +40,14 @@ from clinrules.engine.datachecks import (
     session_without_future,
     utc_text,
 )
-from clinrules.engine.kinds import PLAIN_KINDS, TIME_KINDS, alias_of, instance_passes, sessions_pass
+from clinrules.engine.kinds import (
+    PLAIN_KINDS,
+    TIME_KINDS,
+    alias_of,
+    instance_passes,
+    sessions_pass,
+    strictly_validated,
+)
 from clinrules.engine.wording import (
     DATE,
     TIME,
@@ -77,6 +84,7 @@ def patient_of(schema: Schema, state: object, exercises: Collection[str] | None 
         PatientDataError: with the path and reason of every bad value.
     """
     model = schema.model
+    context = _UNMARKED if issubclass(model, Validated) else None
     try:
         if (
             type(state) is model
@@ -88,9 +96,15 @@ def patient_of(schema: Schema, state: object, exercises: Collection[str] | None 
             # Quietly: a value of the wrong kind (an instance made with `model_construct`)
             # is reported below as the same dict's would be, not as a serializer warning.
             state = state.model_dump(mode="python", by_alias=True, warnings=False)
+        else:
+            # Data of the right kinds, by far the most common, passes the strict check and the
+            # model's validation in one validator; anything else is checked below, from the start.
+            patient = strictly_validated(schema, state, exercises, context)
+            if patient is not None:
+                return patient
         problems = strict_problems(schema, state, exercises)
         try:
-            patient = model.model_validate(state, context=_UNMARKED if issubclass(model, Validated) else None)
+            patient = model.model_validate(state, context=context)
         except ValidationError as error:
             reported = {path for path, _ in problems}
             for e in error.errors():

@@ -12,6 +12,7 @@ what is refused, and how it is worded, never depends on them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Collection, Mapping, Sequence
 from enum import Enum
 from functools import partial
@@ -21,12 +22,23 @@ from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import SchemaValidator, core_schema
 
 from clinrules.base.limits import MAX_MAGNITUDE
 from clinrules.schema import types as t
-from clinrules.schema.reader import SESSIONS, Schema
+from clinrules.models.validated import KEEPS_VALUES
+from clinrules.schema.reader import SESSIONS, Schema, schema_of
 
-__all__ = ["PLAIN_KINDS", "TIME_KINDS", "alias_of", "instance_passes", "sessions_pass"]
+__all__ = [
+    "DATE_TEXT",
+    "PLAIN_KINDS",
+    "TIME_KINDS",
+    "TIME_TEXT",
+    "alias_of",
+    "instance_passes",
+    "sessions_pass",
+    "strict_validator",
+]
 
 # Its own object: the session loop tells a time field from a text or choice field by identity
 # (`kinds is TIME_KINDS`), since all three accept `str` and only a time needs its offset checked.
@@ -161,3 +173,169 @@ def _column_passes(kind: t.RuleType, values: Sequence[Any], wrong_kind: WrongKin
         except Exception:
             return False
     return all(wrong_kind(kind, value) is None for value in values)
+
+
+# ---------------------------------------------------------------- the check inside pydantic's validation
+
+# A subset of ISO 8601 that `datetime.fromisoformat` reads, with a UTC offset, whenever pydantic
+# reads it too (so the day fits its month): `[0-9]`, not `\d`, which the regex engine reads as any
+# Unicode digit. Year 0000 and hour 24 are left out; fromisoformat refuses them.
+_YEAR = "(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"
+_DAY = f"{_YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+_HOURS = "(?:[01][0-9]|2[0-3])"
+TIME_TEXT = (
+    f"^{_DAY}T{_HOURS}:[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{{1,6}})?(?:Z|[+-]{_HOURS}:[0-5][0-9])$"
+)
+DATE_TEXT = f"^{_DAY}$"
+_WRAPPERS = frozenset({"default", "nullable", "function-after"})
+
+
+class _NotSure(Exception):
+    """A part of the model the strict validator cannot mirror: the model is always checked the long way."""
+
+
+@functools.lru_cache(maxsize=64)
+def strict_validator(model: type[BaseModel]) -> SchemaValidator | None:
+    """The model's own validation with the strict kinds in it, built once per model; None if it cannot be.
+
+    Every value a rule can read passes, before the model's own (lax)
+    validator of it, a strict one: a yes/no only `true` or `false`, a number
+    an int or a float (not a bool) within `MAX_MAGNITUDE`, a choice or a text
+    a string, a time a string of `TIME_TEXT`. What passes is what the strict
+    check passes, and is then validated by the same validators as with
+    `model_validate`, into the same instance; what does not pass is not
+    refused here: `inputs.patient_of` then checks it the long way, which
+    words every problem. So this validator may be stricter than the check
+    (a whole number written `7.0`, a time with a lowercase `z`), never less
+    strict, and where it cannot be sure of that (an alias, a before-validator
+    not marked `keeps_values`, a field kind it does not know) there is none.
+    """
+    try:
+        schema = schema_of(model)
+        if not model.__pydantic_complete__:
+            model.model_rebuild()
+        core = model.__pydantic_core_schema__
+        if not isinstance(core, dict):
+            return None
+        reached: set[str] = set()
+        mirrored = _through(core, lambda node: _model(node, schema, "", False, reached))
+        if reached != {*schema.fields, *(f"{SESSIONS}.{key}" for key in schema.session_fields)}:
+            return None  # a field the walk did not meet would go unchecked
+        config = _model_node(core).get("config")
+        return SchemaValidator(mirrored, config)  # type: ignore[arg-type]
+    except _NotSure:
+        return None
+    except Exception:  # a model this walk does not foresee is checked the long way, never refused here
+        return None
+
+
+def _through(node: Any, inner: Callable[[Any], Any]) -> Any:
+    """The node with `inner` applied under its wrappers: a default, None allowed, after-validators."""
+    kind = node.get("type")
+    if kind in _WRAPPERS or (kind == "function-before" and _keeps_values(node)):
+        return {**node, "schema": _through(node["schema"], inner)}
+    return inner(node)
+
+
+def _keeps_values(node: Mapping[str, Any]) -> bool:
+    return getattr(node.get("function", {}).get("function"), KEEPS_VALUES, False) is True
+
+
+def _model_node(node: Any) -> Mapping[str, Any]:
+    while node.get("type") != "model":
+        if node.get("type") not in _WRAPPERS | {"function-before"}:
+            raise _NotSure(node.get("type"))
+        node = node["schema"]
+    return node  # type: ignore[no-any-return]
+
+
+def _model(node: Any, schema: Schema, prefix: str, session: bool, reached: set[str]) -> Any:
+    if node.get("type") != "model" or node["schema"].get("type") != "model-fields":
+        raise _NotSure(node.get("type"))
+    fields = node["schema"]
+    mirrored: dict[str, Any] = {}
+    for name, field in fields["fields"].items():
+        alias = field.get("validation_alias")
+        if alias is not None and alias != name:
+            raise _NotSure(f"{prefix}{name} has an alias")  # the strict check follows both keys
+        path = prefix + name
+        if not prefix and not session and name == SESSIONS and schema.has_sessions:
+            inner = _through(field["schema"], lambda n: _sessions(n, schema, reached))
+        elif not session and path in schema.groups:
+            inner = _through(field["schema"], lambda n, p=path: _model(n, schema, p + ".", False, reached))
+        else:
+            found = schema.session_fields.get(name) if session else schema.fields.get(path)
+            if found is None:
+                raise _NotSure(f"{path} is not a field rules read")
+            kind = found.type
+            inner = _through(field["schema"], lambda n, k=kind: _strict(k, n))
+            reached.add(f"{SESSIONS}.{name}" if session else path)
+        mirrored[name] = {**field, "schema": inner}
+    return {**node, "schema": {**fields, "fields": mirrored}}
+
+
+def _sessions(node: Any, schema: Schema, reached: set[str]) -> Any:
+    if node.get("type") != "list":
+        raise _NotSure(node.get("type"))
+    items = _through(node["items_schema"], lambda n: _model(n, schema, "", True, reached))
+    return {**node, "items_schema": items}
+
+
+def _strict(kind: t.RuleType, node: Any) -> Any:
+    """The node, lax, behind a strict validator of the rule kind; `_NotSure` when the two do not match."""
+    cls, core = kind.__class__, node.get("type")
+    if cls is t.BoolType and core == "bool":
+        return {**node, "strict": True}
+    if cls is t.NumberType and core in ("int", "float"):
+        # The model's own bounds and the magnitude's, both: a strict int or float takes what the lax
+        # one takes of an int or a float, into the same value.
+        low, high = node.get("ge"), node.get("le")
+        number = {**node, "strict": True, "ge": -MAX_MAGNITUDE, "le": MAX_MAGNITUDE}
+        for key, given, pick in (("ge", low, max), ("le", high, min)):
+            if given is not None:
+                if isinstance(given, bool) or not isinstance(given, int | float):
+                    raise _NotSure(f"a bound {given!r}")
+                number[key] = pick(given, number[key])
+        if core == "float":
+            number["allow_inf_nan"] = False
+        return number
+    if cls is t.TextType and core == "str":
+        return {**node, "strict": True}
+    if cls is t.EnumType and core in ("enum", "literal"):
+        assert isinstance(kind, t.EnumType)
+        # An IntEnum's value is a whole number, never a bool (which a strict int refuses); any other
+        # choice is a string, whatever its members are.
+        first = core_schema.int_schema(strict=True) if kind.by_name else core_schema.str_schema(strict=True)
+        return core_schema.chain_schema([first, node])
+    if cls is t.DateTimeType and core == "datetime":
+        return core_schema.chain_schema([core_schema.str_schema(strict=True, pattern=TIME_TEXT), node])
+    if cls is t.DateType and core == "date":
+        return core_schema.chain_schema([core_schema.str_schema(strict=True, pattern=DATE_TEXT), node])
+    if cls is t.EnumListType and core == "list":
+        assert isinstance(kind, t.EnumListType)
+        item = kind.item
+        return {**node, "strict": True, "items_schema": _through(node["items_schema"], lambda n: _strict(item, n))}
+    raise _NotSure(f"{cls.__name__} as {core}")
+
+
+def strictly_validated(
+    schema: Schema, state: object, exercises: Collection[str] | None, context: Mapping[str, Any] | None
+) -> BaseModel | None:
+    """The state validated by `strict_validator` when it passes, and each session is of one of
+    `exercises`: the instance `model_validate` makes, with no strict problem. None when not sure."""
+    validator = strict_validator(schema.model)
+    if validator is None:
+        return None
+    try:
+        patient = validator.validate_python(state, context=context)
+    except Exception:  # refused, or an odd input: the long way words it
+        return None
+    if exercises is not None and schema.has_sessions:
+        exercise = schema.session_fields.get("exercise")
+        if exercise is not None:
+            said = map(attrgetter(exercise.attrs[-1]), getattr(patient, SESSIONS) or ())
+            if not all(map(exercises.__contains__, said)):
+                return None
+    if not isinstance(patient, schema.model):
+        return None
+    return patient

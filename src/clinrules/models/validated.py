@@ -20,10 +20,10 @@ from __future__ import annotations
 import datetime as dt
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import Enum
 from operator import is_
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import (
     AwareDatetime,
@@ -39,7 +39,7 @@ from pydantic import (
     model_validator,
 )
 
-__all__ = ["MARK", "UNMARKED_KEY", "Validated", "is_validated"]
+__all__ = ["KEEPS_VALUES", "MARK", "UNMARKED_KEY", "Validated", "is_validated", "keeps_values"]
 
 MARK = "_clinrules_validated"
 """The private attribute that holds the mark: (id of the instance, each list and its items)."""
@@ -48,7 +48,11 @@ UNMARKED_KEY = "clinrules_unmarked"
 """A validation context with this key true makes no mark: clinrules' own validation of a dict,
 whose instance no caller sees before it is evaluated."""
 
+KEEPS_VALUES = "clinrules_keeps_values"
+"""The attribute `keeps_values` sets on a before-validator."""
+
 Snapshot = tuple[tuple[list[Any], tuple[Any, ...]], ...]
+_Validator = TypeVar("_Validator", bound=Callable[..., Any])
 
 _CONTAINERS = (list, dict, set, bytearray, BaseModel)
 _PLAIN = (bool, int, float, str, dt.date, dt.time, dt.timedelta, Enum, type(None))
@@ -79,6 +83,18 @@ class Validated(BaseModel):
             lists = _snapshot(self, self.clinrules_flat_models)
             self._clinrules_validated = None if lists is None else (id(self), lists)
         return self
+
+
+def keeps_values(validator: _Validator) -> _Validator:
+    """Mark a before-validator that gives back its input, or for None (unknown) an empty value.
+
+    The strict kind check sees the values the caller sent; clinrules runs it
+    inside pydantic's validation (engine/kinds.py) only where every
+    before-validator on the way is marked so: one that changed a value (a
+    `"yes"` made `true`) would hide a value of the wrong kind from it.
+    """
+    setattr(validator, KEEPS_VALUES, True)
+    return validator
 
 
 def is_validated(instance: BaseModel) -> bool:
