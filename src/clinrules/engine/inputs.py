@@ -38,6 +38,7 @@ from clinrules.engine.datachecks import (
     exercise_problem,
     microseconds,
     session_without_future,
+    sessions_in_order,
     utc_text,
 )
 from clinrules.engine.kinds import (
@@ -440,6 +441,10 @@ def sessions_of(
                 )
             ]
         )
+    if sessions and not time_fields:
+        found = sessions_in_order(sessions, now, exercises)
+        if found is not None:
+            return found
     limit = microseconds(now)
     keyed: dict[tuple[int, str], Any] = {}
     problems: list[tuple[str, str]] = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from dataclasses import dataclass
 from collections.abc import Callable, Collection, Mapping, Sequence
 from enum import Enum
 from functools import partial
@@ -217,16 +218,42 @@ def strict_validator(model: type[BaseModel]) -> SchemaValidator | None:
         core = model.__pydantic_core_schema__
         if not isinstance(core, dict):
             return None
-        reached: set[str] = set()
-        mirrored = _through(core, lambda node: _model(node, schema, "", False, reached))
-        if reached != {*schema.fields, *(f"{SESSIONS}.{key}" for key in schema.session_fields)}:
+        walk = _Walk(schema, set(), [])
+        mirrored = _through(core, lambda node: _model(node, walk, "", False))
+        if walk.reached != {*schema.fields, *(f"{SESSIONS}.{key}" for key in schema.session_fields)}:
             return None  # a field the walk did not meet would go unchecked
-        config = _model_node(core).get("config")
-        return SchemaValidator(mirrored, config)  # type: ignore[arg-type]
-    except _NotSure:
+        validator = _built(mirrored, _model_node(core).get("config"), walk.models)
+    except Exception:  # `_NotSure`, or a model this walk does not foresee: checked the long way
         return None
-    except Exception:  # a model this walk does not foresee is checked the long way, never refused here
-        return None
+    # A model pydantic has built is taken as it is ("prebuilt"), without the strict validators put in
+    # its fields; `_built` keeps that from happening, and this makes sure it did not.
+    return None if "Prebuilt" in repr(validator) else validator
+
+
+@dataclass
+class _Walk:
+    schema: Schema
+    reached: set[str]
+    """The paths of the fields given a strict validator."""
+    models: list[type[BaseModel]]
+    """The model classes met."""
+
+
+def _built(mirrored: Any, config: Any, models: Sequence[type[BaseModel]]) -> SchemaValidator:
+    """The validator of the mirrored schema, each nested model's validator built from it.
+
+    pydantic-core takes a model whose class is complete (built) as its class's validator, which has
+    no strict validators in it; marked incomplete while this validator is built, it is built anew,
+    from the mirrored schema. The mark is put back at once: the class is used as it was.
+    """
+    complete = [m for m in dict.fromkeys(models) if m.__dict__.get("__pydantic_complete__") is True]
+    try:
+        for each in complete:
+            type.__setattr__(each, "__pydantic_complete__", False)
+        return SchemaValidator(mirrored, config)
+    finally:
+        for each in complete:
+            type.__setattr__(each, "__pydantic_complete__", True)
 
 
 def _through(node: Any, inner: Callable[[Any], Any]) -> Any:
@@ -249,9 +276,11 @@ def _model_node(node: Any) -> Mapping[str, Any]:
     return node  # type: ignore[no-any-return]
 
 
-def _model(node: Any, schema: Schema, prefix: str, session: bool, reached: set[str]) -> Any:
+def _model(node: Any, walk: _Walk, prefix: str, session: bool) -> Any:
     if node.get("type") != "model" or node["schema"].get("type") != "model-fields":
         raise _NotSure(node.get("type"))
+    schema, reached = walk.schema, walk.reached
+    walk.models.append(node["cls"])
     fields = node["schema"]
     mirrored: dict[str, Any] = {}
     for name, field in fields["fields"].items():
@@ -260,9 +289,9 @@ def _model(node: Any, schema: Schema, prefix: str, session: bool, reached: set[s
             raise _NotSure(f"{prefix}{name} has an alias")  # the strict check follows both keys
         path = prefix + name
         if not prefix and not session and name == SESSIONS and schema.has_sessions:
-            inner = _through(field["schema"], lambda n: _sessions(n, schema, reached))
+            inner = _through(field["schema"], lambda n: _sessions(n, walk))
         elif not session and path in schema.groups:
-            inner = _through(field["schema"], lambda n, p=path: _model(n, schema, p + ".", False, reached))
+            inner = _through(field["schema"], lambda n, p=path: _model(n, walk, p + ".", False))
         else:
             found = schema.session_fields.get(name) if session else schema.fields.get(path)
             if found is None:
@@ -274,10 +303,10 @@ def _model(node: Any, schema: Schema, prefix: str, session: bool, reached: set[s
     return {**node, "schema": {**fields, "fields": mirrored}}
 
 
-def _sessions(node: Any, schema: Schema, reached: set[str]) -> Any:
+def _sessions(node: Any, walk: _Walk) -> Any:
     if node.get("type") != "list":
         raise _NotSure(node.get("type"))
-    items = _through(node["items_schema"], lambda n: _model(n, schema, "", True, reached))
+    items = _through(node["items_schema"], lambda n: _model(n, walk, "", True))
     return {**node, "items_schema": items}
 
 

@@ -20,7 +20,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, fie
 
 from clinrules.models.ordinal import OrdinalEnum
 from clinrules.models.startback import StartBack
-from clinrules.models.validated import Validated, keeps_values
+from clinrules.models.validated import Validated, apart_in_time, keeps_values
 
 MODEL_VERSION = 2
 """The version of the model; `clinrules schema patient` shows it as `version`."""
@@ -458,6 +458,8 @@ class Patient(Validated):
 
     @model_validator(mode="after")
     def _one_session_per_exercise_and_time(self) -> Patient:
+        if apart_in_time(self.sessions):
+            return self
         seen: set[tuple[str, Any]] = set()
         for index, session in enumerate(self.sessions):
             key = (session.exercise, session.at)

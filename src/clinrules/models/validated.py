@@ -20,9 +20,10 @@ from __future__ import annotations
 import datetime as dt
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
-from operator import is_
+from itertools import repeat
+from operator import attrgetter, is_, sub
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import (
@@ -38,8 +39,9 @@ from pydantic import (
     ValidationInfo,
     model_validator,
 )
+from pydantic_core import TzInfo
 
-__all__ = ["KEEPS_VALUES", "MARK", "UNMARKED_KEY", "Validated", "is_validated", "keeps_values"]
+__all__ = ["KEEPS_VALUES", "MARK", "UNMARKED_KEY", "Validated", "apart_in_time", "is_validated", "keeps_values"]
 
 MARK = "_clinrules_validated"
 """The private attribute that holds the mark: (id of the instance, each list and its items)."""
@@ -53,6 +55,8 @@ KEEPS_VALUES = "clinrules_keeps_values"
 
 Snapshot = tuple[tuple[list[Any], tuple[Any, ...]], ...]
 _Validator = TypeVar("_Validator", bound=Callable[..., Any])
+_FIXED_ZONES = frozenset({dt.timezone, TzInfo})  # a zone whose offset is the same at every time
+_AT, _ZONE, _EXERCISE = attrgetter("at"), attrgetter("tzinfo"), attrgetter("exercise")
 
 _CONTAINERS = (list, dict, set, bytearray, BaseModel)
 _PLAIN = (bool, int, float, str, dt.date, dt.time, dt.timedelta, Enum, type(None))
@@ -95,6 +99,30 @@ def keeps_values(validator: _Validator) -> _Validator:
     """
     setattr(validator, KEEPS_VALUES, True)
     return validator
+
+
+def apart_in_time(sessions: Sequence[Any]) -> bool:
+    """True when no two sessions are of one exercise at one time, told a column at a time in C loops.
+
+    Only when every session's `at` is a datetime in the same fixed-offset
+    zone object (as pydantic gives a log's times): those compare as their
+    wall clocks do, without asking the zone for an offset, which made
+    hashing each time the costliest step of a model's check. False when it
+    cannot tell, or two are: the model then looks session by session.
+    """
+    try:
+        times = list(map(_AT, sessions))
+        if not times:
+            return True
+        zone = times[0].tzinfo
+        if type(zone) not in _FIXED_ZONES or not all(map(is_, map(_ZONE, times), repeat(zone))):
+            return False
+        if not set(map(type, times)) <= {dt.datetime}:
+            return False
+        start = dt.datetime(1970, 1, 1, tzinfo=zone)
+        return len(set(zip(map(_EXERCISE, sessions), map(sub, times, repeat(start))))) == len(times)
+    except Exception:  # an odd session: looked at one by one
+        return False
 
 
 def is_validated(instance: BaseModel) -> bool:
