@@ -58,7 +58,7 @@ TIMES = st.one_of(
             "20261120T180000Z",
             "1700000000",
             "2026-11-20T18:00:00Z\n",
-            "２０２６-11-20T18:00:00Z",
+            "\uff12\uff10\uff12\uff16-11-20T18:00:00Z",  # full-width digits
         ]
     ),
     st.builds(
@@ -172,10 +172,20 @@ def test_a_time_the_strict_validator_passes_has_an_offset_for_fromisoformat(valu
 
 def test_a_long_log_of_right_values_passes_in_one_validation(monkeypatch: pytest.MonkeyPatch) -> None:
     sessions = [
-        {"exercise": "glute_squeeze", "at": f"2026-10-{day:02d}T18:00:00Z", "pain_during": 2, "hold_seconds": 10}
+        {
+            "exercise": "glute_squeeze",
+            "at": f"2026-10-{day:02d}T18:00:00Z",
+            "pain_during": 2,
+            "hold_seconds": 10,
+        }
         for day in range(1, 29)
     ]
-    state = {"age": 40, "symptoms": {"radiating_pain": "thigh"}, "exam": {"weakness": []}, "sessions": sessions}
+    state = {
+        "age": 40,
+        "symptoms": {"radiating_pain": "thigh"},
+        "exam": {"weakness": []},
+        "sessions": sessions,
+    }
     monkeypatch.setattr(inputs, "strict_problems", lambda *args: pytest.fail("checked the long way"))
     assert patient_of(SCHEMA, state, EXERCISES) == Patient.model_validate(state, context=CONTEXT)
 
@@ -199,7 +209,8 @@ def test_a_value_of_the_wrong_kind_is_refused_as_before(state: dict[str, Any], p
 
 
 def test_the_time_text_is_anchored_and_ascii() -> None:
-    assert TIME_TEXT.startswith("^") and TIME_TEXT.endswith("$")
+    assert TIME_TEXT.startswith("^")
+    assert TIME_TEXT.endswith("$")
     assert "\\d" not in TIME_TEXT
 
 
@@ -254,11 +265,13 @@ def test_group_models_built_before_still_get_their_strict_validators() -> None:
     # pydantic-core would take a built model's own validator, with no strict validators in it.
     Symptoms()
     Session(exercise="glute_squeeze", at="2026-11-20T18:00:00Z")
-    assert Symptoms.__pydantic_complete__ and Session.__pydantic_complete__
+    assert Symptoms.__pydantic_complete__
+    assert Session.__pydantic_complete__
     strict_validator.cache_clear()
     validator = strict_validator(Patient)
     assert validator is not None
-    assert Symptoms.__pydantic_complete__ and Session.__pydantic_complete__  # put back
+    assert Symptoms.__pydantic_complete__  # put back
+    assert Session.__pydantic_complete__
     for state in (
         {"symptoms": {"numbness": 1}},
         {"sessions": [{"exercise": "glute_squeeze", "at": "2026-11-20T18:00:00Z", "completed": "yes"}]},

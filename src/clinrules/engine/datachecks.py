@@ -204,7 +204,7 @@ def sessions_in_order(
             return None
         # Times in one fixed-offset zone subtract as their wall clocks do: exactly, and in order.
         start = dt.datetime(1970, 1, 1, tzinfo=zone)
-        keyed = dict(zip(zip(map(sub, times, repeat(start)), ids), sessions))
+        keyed = dict(zip(zip(map(sub, times, repeat(start)), ids, strict=True), sessions, strict=True))
         if len(keyed) != len(sessions) or max(keyed)[0] > now - start:
             return None  # two at one time, or one after `now`
         chosen = [keyed[key] for key in sorted(keyed, reverse=True)]

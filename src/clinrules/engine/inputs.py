@@ -100,9 +100,9 @@ def patient_of(schema: Schema, state: object, exercises: Collection[str] | None 
         else:
             # Data of the right kinds, by far the most common, passes the strict check and the
             # model's validation in one validator; anything else is checked below, from the start.
-            patient = strictly_validated(schema, state, exercises, context)
-            if patient is not None:
-                return patient
+            passed = strictly_validated(schema, state, exercises, context)
+            if passed is not None:
+                return passed
         problems = strict_problems(schema, state, exercises)
         try:
             patient = model.model_validate(state, context=context)

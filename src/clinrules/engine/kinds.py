@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from enum import Enum
 from functools import partial
 from itertools import repeat
@@ -26,8 +26,8 @@ from pydantic import BaseModel
 from pydantic_core import SchemaValidator, core_schema
 
 from clinrules.base.limits import MAX_MAGNITUDE
-from clinrules.schema import types as t
 from clinrules.models.validated import KEEPS_VALUES
+from clinrules.schema import types as t
 from clinrules.schema.reader import SESSIONS, Schema, schema_of
 
 __all__ = [
@@ -184,9 +184,7 @@ def _column_passes(kind: t.RuleType, values: Sequence[Any], wrong_kind: WrongKin
 _YEAR = "(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"
 _DAY = f"{_YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
 _HOURS = "(?:[01][0-9]|2[0-3])"
-TIME_TEXT = (
-    f"^{_DAY}T{_HOURS}:[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{{1,6}})?(?:Z|[+-]{_HOURS}:[0-5][0-9])$"
-)
+TIME_TEXT = f"^{_DAY}T{_HOURS}:[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{{1,6}})?(?:Z|[+-]{_HOURS}:[0-5][0-9])$"
 DATE_TEXT = f"^{_DAY}$"
 _WRAPPERS = frozenset({"default", "nullable", "function-after"})
 
@@ -291,13 +289,14 @@ def _model(node: Any, walk: _Walk, prefix: str, session: bool) -> Any:
         if not prefix and not session and name == SESSIONS and schema.has_sessions:
             inner = _through(field["schema"], lambda n: _sessions(n, walk))
         elif not session and path in schema.groups:
-            inner = _through(field["schema"], lambda n, p=path: _model(n, walk, p + ".", False))
+            inner = _through(
+                field["schema"], functools.partial(_model, walk=walk, prefix=path + ".", session=False)
+            )
         else:
             found = schema.session_fields.get(name) if session else schema.fields.get(path)
             if found is None:
                 raise _NotSure(f"{path} is not a field rules read")
-            kind = found.type
-            inner = _through(field["schema"], lambda n, k=kind: _strict(k, n))
+            inner = _through(field["schema"], functools.partial(_strict, found.type))
             reached.add(f"{SESSIONS}.{name}" if session else path)
         mirrored[name] = {**field, "schema": inner}
     return {**node, "schema": {**fields, "fields": mirrored}}
@@ -343,7 +342,11 @@ def _strict(kind: t.RuleType, node: Any) -> Any:
     if cls is t.EnumListType and core == "list":
         assert isinstance(kind, t.EnumListType)
         item = kind.item
-        return {**node, "strict": True, "items_schema": _through(node["items_schema"], lambda n: _strict(item, n))}
+        return {
+            **node,
+            "strict": True,
+            "items_schema": _through(node["items_schema"], lambda n: _strict(item, n)),
+        }
     raise _NotSure(f"{cls.__name__} as {core}")
 
 

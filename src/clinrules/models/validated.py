@@ -41,7 +41,15 @@ from pydantic import (
 )
 from pydantic_core import TzInfo
 
-__all__ = ["KEEPS_VALUES", "MARK", "UNMARKED_KEY", "Validated", "apart_in_time", "is_validated", "keeps_values"]
+__all__ = [
+    "KEEPS_VALUES",
+    "MARK",
+    "UNMARKED_KEY",
+    "Validated",
+    "apart_in_time",
+    "is_validated",
+    "keeps_values",
+]
 
 MARK = "_clinrules_validated"
 """The private attribute that holds the mark: (id of the instance, each list and its items)."""
@@ -120,7 +128,9 @@ def apart_in_time(sessions: Sequence[Any]) -> bool:
         if not set(map(type, times)) <= {dt.datetime}:
             return False
         start = dt.datetime(1970, 1, 1, tzinfo=zone)
-        return len(set(zip(map(_EXERCISE, sessions), map(sub, times, repeat(start))))) == len(times)
+        return len(set(zip(map(_EXERCISE, sessions), map(sub, times, repeat(start)), strict=True))) == len(
+            times
+        )
     except Exception:  # an odd session: looked at one by one
         return False
 
