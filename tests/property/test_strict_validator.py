@@ -285,3 +285,14 @@ def test_a_prebuilt_model_is_seen_in_the_validator() -> None:
     _Kept(fever=True)
     core = {"type": "nullable", "schema": _Kept.__pydantic_core_schema__}
     assert "Prebuilt" in repr(SchemaValidator(core))  # type: ignore[arg-type]
+
+
+def test_a_log_past_the_limit_is_refused_as_the_long_way_refuses_it() -> None:
+    # The long way checks the kinds of the first MAX_SESSIONS + 1 sessions only; the count is refused after.
+    at = dt.datetime(2026, 11, 20, 18, tzinfo=dt.UTC)
+    sessions: list[dict[str, Any]] = [
+        {"exercise": "glute_squeeze", "at": (at - dt.timedelta(minutes=m)).isoformat()} for m in range(10_002)
+    ]
+    for last in ({"pain_during": True}, {}):
+        state = {"sessions": [*sessions[:-1], {**sessions[-1], **last}]}
+        assert _outcome(state, EXERCISES) == _the_long_way(state, EXERCISES)
