@@ -7,6 +7,12 @@ right values, or a validated instance's values, with the same tests run a
 field at a time in C loops (`map`, `set`). A pass only ever says "all
 right" or "not sure": on "not sure" the full check runs from the start, so
 what is refused, and how it is worded, never depends on them.
+
+The first of them is not a pass over the data at all: `strict_validator`
+builds, once per model, the model's own pydantic validator with a strict
+one of each field's kind before the field's lax one, so that the check and
+the validation are one call into pydantic-core; what it refuses, it only
+does not vouch for.
 """
 
 from __future__ import annotations
