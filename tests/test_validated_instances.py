@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 
 from clinrules.api import load
 from clinrules.base.errors import PatientDataError
+from clinrules.engine import inputs
 from clinrules.models.sciatica import Patient, Session
 from clinrules.models.validated import is_validated
 from clinrules.ruleset import RuleSet
@@ -50,15 +51,24 @@ def ruleset() -> RuleSet:
 
 @pytest.fixture
 def validations(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Every `Patient.model_validate` call from here on, by what it was given."""
+    """Every validation from here on, by what it was given: a `Patient.model_validate` call, or a
+    dict that the strict validator (engine/kinds.py) validated, strict kinds and model in one."""
     calls: list[object] = []
     validate = Patient.model_validate
+    strictly = inputs.strictly_validated
 
     def counted(state: object, **options: Any) -> Patient:
         calls.append(state)
         return validate(state, **options)
 
+    def counted_strictly(schema: Any, state: object, *rest: Any) -> Any:
+        patient = strictly(schema, state, *rest)
+        if patient is not None:
+            calls.append(state)
+        return patient
+
     monkeypatch.setattr(Patient, "model_validate", counted)
+    monkeypatch.setattr(inputs, "strictly_validated", counted_strictly)
     return calls
 
 

@@ -38,9 +38,17 @@ from clinrules.engine.datachecks import (
     exercise_problem,
     microseconds,
     session_without_future,
+    sessions_in_order,
     utc_text,
 )
-from clinrules.engine.kinds import PLAIN_KINDS, TIME_KINDS, alias_of, instance_passes, sessions_pass
+from clinrules.engine.kinds import (
+    PLAIN_KINDS,
+    TIME_KINDS,
+    alias_of,
+    instance_passes,
+    sessions_pass,
+    strictly_validated,
+)
 from clinrules.engine.wording import (
     DATE,
     TIME,
@@ -77,6 +85,7 @@ def patient_of(schema: Schema, state: object, exercises: Collection[str] | None 
         PatientDataError: with the path and reason of every bad value.
     """
     model = schema.model
+    context = _UNMARKED if issubclass(model, Validated) else None
     try:
         if (
             type(state) is model
@@ -88,9 +97,15 @@ def patient_of(schema: Schema, state: object, exercises: Collection[str] | None 
             # Quietly: a value of the wrong kind (an instance made with `model_construct`)
             # is reported below as the same dict's would be, not as a serializer warning.
             state = state.model_dump(mode="python", by_alias=True, warnings=False)
+        else:
+            # Data of the right kinds, by far the most common, passes the strict check and the
+            # model's validation in one validator; anything else is checked below, from the start.
+            passed = strictly_validated(schema, state, exercises, context)
+            if passed is not None:
+                return passed
         problems = strict_problems(schema, state, exercises)
         try:
-            patient = model.model_validate(state, context=_UNMARKED if issubclass(model, Validated) else None)
+            patient = model.model_validate(state, context=context)
         except ValidationError as error:
             reported = {path for path, _ in problems}
             for e in error.errors():
@@ -426,6 +441,10 @@ def sessions_of(
                 )
             ]
         )
+    if sessions and not time_fields:
+        found = sessions_in_order(sessions, now, exercises)
+        if found is not None:
+            return found
     limit = microseconds(now)
     keyed: dict[tuple[int, str], Any] = {}
     problems: list[tuple[str, str]] = []

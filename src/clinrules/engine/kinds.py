@@ -7,12 +7,20 @@ right values, or a validated instance's values, with the same tests run a
 field at a time in C loops (`map`, `set`). A pass only ever says "all
 right" or "not sure": on "not sure" the full check runs from the start, so
 what is refused, and how it is worded, never depends on them.
+
+The first of them is not a pass over the data at all: `strict_validator`
+builds, once per model, the model's own pydantic validator with a strict
+one of each field's kind before the field's lax one, so that the check and
+the validation are one call into pydantic-core; what it refuses, it only
+does not vouch for.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from enum import Enum
 from functools import partial
 from itertools import repeat
@@ -21,12 +29,23 @@ from types import MappingProxyType
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic_core import SchemaValidator, core_schema
 
 from clinrules.base.limits import MAX_MAGNITUDE
+from clinrules.models.validated import KEEPS_VALUES
 from clinrules.schema import types as t
-from clinrules.schema.reader import SESSIONS, Schema
+from clinrules.schema.reader import SESSIONS, Schema, schema_of
 
-__all__ = ["PLAIN_KINDS", "TIME_KINDS", "alias_of", "instance_passes", "sessions_pass"]
+__all__ = [
+    "DATE_TEXT",
+    "PLAIN_KINDS",
+    "TIME_KINDS",
+    "TIME_TEXT",
+    "alias_of",
+    "instance_passes",
+    "sessions_pass",
+    "strict_validator",
+]
 
 # Its own object: the session loop tells a time field from a text or choice field by identity
 # (`kinds is TIME_KINDS`), since all three accept `str` and only a time needs its offset checked.
@@ -161,3 +180,200 @@ def _column_passes(kind: t.RuleType, values: Sequence[Any], wrong_kind: WrongKin
         except Exception:
             return False
     return all(wrong_kind(kind, value) is None for value in values)
+
+
+# ---------------------------------------------------------------- the check inside pydantic's validation
+
+# A subset of ISO 8601 that `datetime.fromisoformat` reads, with a UTC offset, whenever pydantic
+# reads it too (so the day fits its month): `[0-9]`, not `\d`, which the regex engine reads as any
+# Unicode digit. Year 0000 and hour 24 are left out; fromisoformat refuses them.
+_YEAR = "(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"
+_DAY = f"{_YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+_HOURS = "(?:[01][0-9]|2[0-3])"
+TIME_TEXT = f"^{_DAY}T{_HOURS}:[0-5][0-9]:[0-5][0-9](?:\\.[0-9]{{1,6}})?(?:Z|[+-]{_HOURS}:[0-5][0-9])$"
+DATE_TEXT = f"^{_DAY}$"
+_WRAPPERS = frozenset({"default", "nullable", "function-after"})
+
+
+class _NotSure(Exception):
+    """A part of the model the strict validator cannot mirror: the model is always checked the long way."""
+
+
+@functools.lru_cache(maxsize=64)
+def strict_validator(model: type[BaseModel]) -> SchemaValidator | None:
+    """The model's own validation with the strict kinds in it, built once per model; None if it cannot be.
+
+    Every value a rule can read passes, before the model's own (lax)
+    validator of it, a strict one: a yes/no only `true` or `false`, a number
+    an int or a float (not a bool) within `MAX_MAGNITUDE`, a choice or a text
+    a string, a time a string of `TIME_TEXT`. What passes is what the strict
+    check passes, and is then validated by the same validators as with
+    `model_validate`, into the same instance; what does not pass is not
+    refused here: `inputs.patient_of` then checks it the long way, which
+    words every problem. So this validator may be stricter than the check
+    (a whole number written `7.0`, a time with a lowercase `z`), never less
+    strict, and where it cannot be sure of that (an alias, a before-validator
+    not marked `keeps_values`, a field kind it does not know) there is none.
+    """
+    try:
+        schema = schema_of(model)
+        if not model.__pydantic_complete__:
+            model.model_rebuild()
+        core = model.__pydantic_core_schema__
+        if not isinstance(core, dict):
+            return None
+        walk = _Walk(schema, set(), [])
+        mirrored = _through(core, lambda node: _model(node, walk, "", False))
+        if walk.reached != {*schema.fields, *(f"{SESSIONS}.{key}" for key in schema.session_fields)}:
+            return None  # a field the walk did not meet would go unchecked
+        validator = _built(mirrored, _model_node(core).get("config"), walk.models)
+    except Exception:  # `_NotSure`, or a model this walk does not foresee: checked the long way
+        return None
+    # A model pydantic has built is taken as it is ("prebuilt"), without the strict validators put in
+    # its fields; `_built` keeps that from happening, and this makes sure it did not.
+    return None if "Prebuilt" in repr(validator) else validator
+
+
+@dataclass
+class _Walk:
+    schema: Schema
+    reached: set[str]
+    """The paths of the fields given a strict validator."""
+    models: list[type[BaseModel]]
+    """The model classes met."""
+
+
+def _built(mirrored: Any, config: Any, models: Sequence[type[BaseModel]]) -> SchemaValidator:
+    """The validator of the mirrored schema, each nested model's validator built from it.
+
+    pydantic-core takes a model whose class is complete (built) as its class's validator, which has
+    no strict validators in it; marked incomplete while this validator is built, it is built anew,
+    from the mirrored schema. The mark is put back at once: the class is used as it was.
+    """
+    complete = [m for m in dict.fromkeys(models) if m.__dict__.get("__pydantic_complete__") is True]
+    try:
+        for each in complete:
+            type.__setattr__(each, "__pydantic_complete__", False)
+        return SchemaValidator(mirrored, config)
+    finally:
+        for each in complete:
+            type.__setattr__(each, "__pydantic_complete__", True)
+
+
+def _through(node: Any, inner: Callable[[Any], Any]) -> Any:
+    """The node with `inner` applied under its wrappers: a default, None allowed, after-validators."""
+    kind = node.get("type")
+    if kind in _WRAPPERS or (kind == "function-before" and _keeps_values(node)):
+        return {**node, "schema": _through(node["schema"], inner)}
+    return inner(node)
+
+
+def _keeps_values(node: Mapping[str, Any]) -> bool:
+    return getattr(node.get("function", {}).get("function"), KEEPS_VALUES, False) is True
+
+
+def _model_node(node: Any) -> Mapping[str, Any]:
+    while node.get("type") != "model":
+        if node.get("type") not in _WRAPPERS | {"function-before"}:
+            raise _NotSure(node.get("type"))
+        node = node["schema"]
+    return node  # type: ignore[no-any-return]
+
+
+def _model(node: Any, walk: _Walk, prefix: str, session: bool) -> Any:
+    if node.get("type") != "model" or node["schema"].get("type") != "model-fields":
+        raise _NotSure(node.get("type"))
+    schema, reached = walk.schema, walk.reached
+    walk.models.append(node["cls"])
+    fields = node["schema"]
+    mirrored: dict[str, Any] = {}
+    for name, field in fields["fields"].items():
+        alias = field.get("validation_alias")
+        if alias is not None and alias != name:
+            raise _NotSure(f"{prefix}{name} has an alias")  # the strict check follows both keys
+        path = prefix + name
+        if not prefix and not session and name == SESSIONS and schema.has_sessions:
+            inner = _through(field["schema"], lambda n: _sessions(n, walk))
+        elif not session and path in schema.groups:
+            inner = _through(
+                field["schema"], functools.partial(_model, walk=walk, prefix=path + ".", session=False)
+            )
+        else:
+            found = schema.session_fields.get(name) if session else schema.fields.get(path)
+            if found is None:
+                raise _NotSure(f"{path} is not a field rules read")
+            inner = _through(field["schema"], functools.partial(_strict, found.type))
+            reached.add(f"{SESSIONS}.{name}" if session else path)
+        mirrored[name] = {**field, "schema": inner}
+    return {**node, "schema": {**fields, "fields": mirrored}}
+
+
+def _sessions(node: Any, walk: _Walk) -> Any:
+    if node.get("type") != "list":
+        raise _NotSure(node.get("type"))
+    items = _through(node["items_schema"], lambda n: _model(n, walk, "", True))
+    return {**node, "items_schema": items}
+
+
+def _strict(kind: t.RuleType, node: Any) -> Any:
+    """The node, lax, behind a strict validator of the rule kind; `_NotSure` when the two do not match."""
+    cls, core = kind.__class__, node.get("type")
+    if cls is t.BoolType and core == "bool":
+        return {**node, "strict": True}
+    if cls is t.NumberType and core in ("int", "float"):
+        # The model's own bounds and the magnitude's, both: a strict int or float takes what the lax
+        # one takes of an int or a float, into the same value.
+        low, high = node.get("ge"), node.get("le")
+        number = {**node, "strict": True, "ge": -MAX_MAGNITUDE, "le": MAX_MAGNITUDE}
+        for key, given, pick in (("ge", low, max), ("le", high, min)):
+            if given is not None:
+                if isinstance(given, bool) or not isinstance(given, int | float):
+                    raise _NotSure(f"a bound {given!r}")
+                number[key] = pick(given, number[key])
+        if core == "float":
+            number["allow_inf_nan"] = False
+        return number
+    if cls is t.TextType and core == "str":
+        return {**node, "strict": True}
+    if cls is t.EnumType and core in ("enum", "literal"):
+        assert isinstance(kind, t.EnumType)
+        # An IntEnum's value is a whole number, never a bool (which a strict int refuses); any other
+        # choice is a string, whatever its members are.
+        first = core_schema.int_schema(strict=True) if kind.by_name else core_schema.str_schema(strict=True)
+        return core_schema.chain_schema([first, node])
+    if cls is t.DateTimeType and core == "datetime":
+        return core_schema.chain_schema([core_schema.str_schema(strict=True, pattern=TIME_TEXT), node])
+    if cls is t.DateType and core == "date":
+        return core_schema.chain_schema([core_schema.str_schema(strict=True, pattern=DATE_TEXT), node])
+    if cls is t.EnumListType and core == "list":
+        assert isinstance(kind, t.EnumListType)
+        item = kind.item
+        return {
+            **node,
+            "strict": True,
+            "items_schema": _through(node["items_schema"], lambda n: _strict(item, n)),
+        }
+    raise _NotSure(f"{cls.__name__} as {core}")
+
+
+def strictly_validated(
+    schema: Schema, state: object, exercises: Collection[str] | None, context: Mapping[str, Any] | None
+) -> BaseModel | None:
+    """The state validated by `strict_validator` when it passes, and each session is of one of
+    `exercises`: the instance `model_validate` makes, with no strict problem. None when not sure."""
+    validator = strict_validator(schema.model)
+    if validator is None:
+        return None
+    try:
+        patient = validator.validate_python(state, context=context)
+    except Exception:  # refused, or an odd input: the long way words it
+        return None
+    if exercises is not None and schema.has_sessions:
+        exercise = schema.session_fields.get("exercise")
+        if exercise is not None:
+            said = map(attrgetter(exercise.attrs[-1]), getattr(patient, SESSIONS) or ())
+            if not all(map(exercises.__contains__, said)):
+                return None
+    if not isinstance(patient, schema.model):
+        return None
+    return patient

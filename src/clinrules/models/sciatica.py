@@ -20,7 +20,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, fie
 
 from clinrules.models.ordinal import OrdinalEnum
 from clinrules.models.startback import StartBack
-from clinrules.models.validated import Validated
+from clinrules.models.validated import Validated, apart_in_time, keeps_values
 
 MODEL_VERSION = 2
 """The version of the model; `clinrules schema patient` shows it as `version`."""
@@ -449,6 +449,7 @@ class Patient(Validated):
 
     @field_validator("symptoms", "red_flags", "exam", "sessions", "startback", mode="before")
     @classmethod
+    @keeps_values
     def _null_means_empty(cls, value: Any, info: Any) -> Any:
         # A null group is a group whose every answer is unknown; no sessions is an empty log.
         if value is None:
@@ -457,6 +458,8 @@ class Patient(Validated):
 
     @model_validator(mode="after")
     def _one_session_per_exercise_and_time(self) -> Patient:
+        if apart_in_time(self.sessions):
+            return self
         seen: set[tuple[str, Any]] = set()
         for index, session in enumerate(self.sessions):
             key = (session.exercise, session.at)

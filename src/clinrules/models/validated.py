@@ -20,10 +20,11 @@ from __future__ import annotations
 import datetime as dt
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
-from operator import is_
-from typing import Any, ClassVar
+from itertools import repeat
+from operator import attrgetter, is_, sub
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import (
     AwareDatetime,
@@ -38,8 +39,17 @@ from pydantic import (
     ValidationInfo,
     model_validator,
 )
+from pydantic_core import TzInfo
 
-__all__ = ["MARK", "UNMARKED_KEY", "Validated", "is_validated"]
+__all__ = [
+    "KEEPS_VALUES",
+    "MARK",
+    "UNMARKED_KEY",
+    "Validated",
+    "apart_in_time",
+    "is_validated",
+    "keeps_values",
+]
 
 MARK = "_clinrules_validated"
 """The private attribute that holds the mark: (id of the instance, each list and its items)."""
@@ -48,7 +58,13 @@ UNMARKED_KEY = "clinrules_unmarked"
 """A validation context with this key true makes no mark: clinrules' own validation of a dict,
 whose instance no caller sees before it is evaluated."""
 
+KEEPS_VALUES = "clinrules_keeps_values"
+"""The attribute `keeps_values` sets on a before-validator."""
+
 Snapshot = tuple[tuple[list[Any], tuple[Any, ...]], ...]
+_Validator = TypeVar("_Validator", bound=Callable[..., Any])
+_FIXED_ZONES = frozenset({dt.timezone, TzInfo})  # a zone whose offset is the same at every time
+_AT, _ZONE, _EXERCISE = attrgetter("at"), attrgetter("tzinfo"), attrgetter("exercise")
 
 _CONTAINERS = (list, dict, set, bytearray, BaseModel)
 _PLAIN = (bool, int, float, str, dt.date, dt.time, dt.timedelta, Enum, type(None))
@@ -79,6 +95,44 @@ class Validated(BaseModel):
             lists = _snapshot(self, self.clinrules_flat_models)
             self._clinrules_validated = None if lists is None else (id(self), lists)
         return self
+
+
+def keeps_values(validator: _Validator) -> _Validator:
+    """Mark a before-validator that gives back its input, or for None (unknown) an empty value.
+
+    The strict kind check sees the values the caller sent; clinrules runs it
+    inside pydantic's validation (engine/kinds.py) only where every
+    before-validator on the way is marked so: one that changed a value (a
+    `"yes"` made `true`) would hide a value of the wrong kind from it.
+    """
+    setattr(validator, KEEPS_VALUES, True)
+    return validator
+
+
+def apart_in_time(sessions: Sequence[Any]) -> bool:
+    """True when no two sessions are of one exercise at one time, told a column at a time in C loops.
+
+    Only when every session's `at` is a datetime in the same fixed-offset
+    zone object (as pydantic gives a log's times): those compare as their
+    wall clocks do, without asking the zone for an offset, which made
+    hashing each time the costliest step of a model's check. False when it
+    cannot tell, or two are: the model then looks session by session.
+    """
+    try:
+        times = list(map(_AT, sessions))
+        if not times:
+            return True
+        zone = times[0].tzinfo
+        if type(zone) not in _FIXED_ZONES or not all(map(is_, map(_ZONE, times), repeat(zone))):
+            return False
+        if not set(map(type, times)) <= {dt.datetime}:
+            return False
+        start = dt.datetime(1970, 1, 1, tzinfo=zone)
+        return len(set(zip(map(_EXERCISE, sessions), map(sub, times, repeat(start)), strict=True))) == len(
+            times
+        )
+    except Exception:  # an odd session: looked at one by one
+        return False
 
 
 def is_validated(instance: BaseModel) -> bool:
