@@ -44,6 +44,8 @@ rule r2 "Two days" for e0:
   stop if 2 of the last 3 days had pain_during > 5
 rule r3 "And" for e0:
   stop if symptoms.leg_pain > 5 and symptoms.back_pain > 5 and exam.weakest_grade < 3
+rule r4 "Last" for e0:
+  stop if symptoms.leg_pain > 5 and the last session had (pain_during > 5 or completed)
 """
 RULESET = clinrules.compile(_RULES, allow_draft=True)
 _PAIN = "sessions.pain_during"
@@ -61,8 +63,14 @@ def _missed(rule: int, state: dict[str, Any]) -> frozenset[str]:
     params = parameter_values(program.parameters, None)
     sessions, by_ex = sessions_of(patient, AS_OF, program.schema.has_sessions)
     env = interpret.Env(
-        program.schema, patient, dict(zip(program.parameters, params, strict=True)), AS_OF, sessions, by_ex,
-        log=sessions, program=program,
+        program.schema,
+        patient,
+        dict(zip(program.parameters, params, strict=True)),
+        AS_OF,
+        sessions,
+        by_ex,
+        log=sessions,
+        program=program,
     )
     own = by_ex.get("e0", ())
     expected = interpret.condition(
@@ -136,3 +144,19 @@ def test_and_misses_the_unknown_items_unless_one_is_false(
     symptoms: dict[str, Any], grade: int | None, expected: set[str]
 ) -> None:
     assert _missed(3, {"symptoms": symptoms, "exam": {"weakest_grade": grade}, "sessions": []}) == expected
+
+
+@pytest.mark.parametrize(
+    ("pain", "completed", "expected"),
+    [
+        # `or` true on the last session: it misses nothing, though `completed` is unknown.
+        (8, None, {"symptoms.leg_pain"}),
+        (2, None, {"symptoms.leg_pain", "sessions.completed"}),
+        (None, None, {"symptoms.leg_pain", "sessions.pain_during", "sessions.completed"}),
+    ],
+)
+def test_the_last_session_misses_only_when_it_is_unknown(
+    pain: int | None, completed: bool | None, expected: set[str]
+) -> None:
+    session = {**_session(0, pain), "completed": completed}
+    assert _missed(4, {"symptoms": {}, "sessions": [session, _session(30, None)]}) == expected

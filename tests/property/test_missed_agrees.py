@@ -34,7 +34,9 @@ SHIPPED = clinrules.load(ROOT / "rulesets" / "sciatica" / "glute_bridge.rules", 
 @pytest.mark.parametrize("ruleset", [*RULESETS, SHIPPED], ids=lambda r: r.id)
 @examples(60)
 @given(data=st.data())
-def test_the_compiled_missed_fields_are_the_interpreters(ruleset: clinrules.RuleSet, data: st.DataObject) -> None:
+def test_the_compiled_missed_fields_are_the_interpreters(
+    ruleset: clinrules.RuleSet, data: st.DataObject
+) -> None:
     state = data.draw(patients(ruleset.program.schema, list(ruleset.program.exercises)))
     _same_missed(ruleset, state)
 
@@ -91,6 +93,9 @@ def _same_missed(ruleset: clinrules.RuleSet, state: dict[str, Any]) -> None:
             own = by_ex.get(exercise, ())
             local = dataclasses.replace(env, sessions=own, target=exercise)
             value, expected = interpret.condition(rule.condition, local)
-            assert missed(patient, params, AS_OF, own, by_ex, exercise, picks) == expected, (rule.id, exercise)
+            assert missed(patient, params, AS_OF, own, by_ex, exercise, picks) == expected, (
+                rule.id,
+                exercise,
+            )
             assert missed(patient, params, AS_OF, own, by_ex, exercise) == expected, (rule.id, exercise)
             event(f"rule {value}, {'some' if expected else 'none'} missed")

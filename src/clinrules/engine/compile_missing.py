@@ -9,20 +9,25 @@ called as the red flag's or rule's own function is, `(p, P, now, ss, by_ex,
 x=None, S=None)`, per target exercise for a rule that reads its target's
 sessions.
 
-The code of a condition is its missed set with no precondition (empty when
-the condition is true or false), built from the interpreter's rules:
+Each function first asks the red flag's or rule's own compiled function
+for its value, and returns the empty set unless it is unknown. The code of
+a condition is then its missed set, written knowing which values the
+condition can have there (`possible`), with the interpreter's rules:
 
 - a test (comparison, `between`, membership, `contains`, `empty`, a yes/no
   field) is unknown exactly when a field it reads is, and misses those fields;
 - `and` / `or`: empty when an item decides (false / true), else the union of
-  the unknown items' sets; `not` misses what its item misses; `known` never
-  misses anything;
-- a defined phrase of more than one test is a function of its own, its result
-  kept in the memo `m` as the value's phrase function keeps its;
-- a session form runs a per-session value function and a per-session missed
-  function through `history_missed` / `days_missed` below, which follow
-  `interpret._history` and `interpret._days` step by step (the sessions of
-  every scope chosen as the compiled value code chooses them);
+  the unknown items' sets; where the value cannot be the deciding one (an
+  `and` known to be true or unknown), no item decides and the check is left
+  out; `not` misses what its item misses; `known` never misses anything;
+- a defined phrase of more than one test is a function of its own, asked
+  only when the phrase is unknown (its value is in the memo), its result kept
+  in the memo `m` as the value's phrase function keeps its;
+- a session form runs a per-session value function, and a per-session missed
+  function on the sessions it is unknown on, through `history_missed` /
+  `days_missed` below, which follow `interpret._history` and
+  `interpret._days` step by step (the sessions of every scope chosen as the
+  compiled value code chooses them);
 - a comparison of scores misses its sides' missing fields when it is unknown:
   a declared score's (the union over its unknown items, read over every
   session, kept in the score memo `m[-1]`), a `count of`'s where it stands;
@@ -64,6 +69,8 @@ _COMPILED = (
     ir.Assessed,
     *ir.EXPRESSIONS,
 )
+_ANY: frozenset[bool | None] = frozenset({True, False, None})
+_UNKNOWN: frozenset[bool | None] = frozenset({None})
 _MEMO = "    if -1 not in m:\n        m[-1] = g = {}\n        g[-1] = g\n    m = m[-1]\n"
 
 
@@ -118,21 +125,35 @@ class MissedCode:
         memo, fields = self.memo, self.local_fields
         self.local_fields = frozenset()  # every function here reads its fields where it tests them
         try:
-            flags = [self.missed_function(f"mf{i}", f.condition, "ss") for i, f in enumerate(program.red_flags)]
+            flags = [
+                self.missed_function(f"rf{i}", f.condition, "ss") for i, f in enumerate(program.red_flags)
+            ]
             every = "rt.merged(by_ex)"
-            rules = [self.missed_function(f"mr{i}", r.condition, every) for i, r in enumerate(program.rules)]
+            rules = [self.missed_function(f"r{i}", r.condition, every) for i, r in enumerate(program.rules)]
             while self.missed_pending:
                 self.missed_shared(*self.missed_pending.pop())
         finally:
             self.memo, self.local_fields = memo, fields
-        self.defs.append(f"_MISSED = ({''.join(n + ', ' for n in flags)}), ({''.join(n + ', ' for n in rules)})")
+        self.defs.append(
+            f"_MISSED = ({''.join(n + ', ' for n in flags)}), ({''.join(n + ', ' for n in rules)})"
+        )
 
-    def missed_function(self, name: str, condition: ir.Condition, every: str) -> str:
+    def missed_function(self, outcome: str, condition: ir.Condition, every: str) -> str:
+        """`m<outcome>`: the missed fields of the red flag or rule whose value function is `outcome`.
+
+        It asks that function first: only an unknown outcome misses anything,
+        and knowing that it is unknown spares the checks of its `and` / `or`.
+        """
         if not compilable(condition):
             return "None"
+        name = f"m{outcome}"
         start = f"    if S is None:\n        S = rt.Picks({every})\n" if self.picks else ""
-        body = self.miss(condition, session=False)
-        self.defs.append(f"def {name}(p, P, now, ss, by_ex, x=None, S=None):\n{start}    m = {{}}\n    return {body}")
+        body = self.miss(condition, False, _UNKNOWN)
+        self.defs.append(
+            f"def {name}(p, P, now, ss, by_ex, x=None, S=None):\n{start}"
+            f"    if {outcome}(p, P, now, ss, by_ex, x, S) is not None:\n        return {self.none}\n"
+            f"    m = {{}}\n    return {body}"
+        )
         return name
 
     def missed_shared(self, name: str, node: ir.Phrase | ir.Score | ir.Assessment) -> None:
@@ -140,7 +161,7 @@ class MissedCode:
         key = name[2:]
         if isinstance(node, ir.Phrase):
             params = "s, p, P, now, m" if node.session else "p, P, now, ss, by_ex, m, x, S"
-            body = self.miss(node.condition, session=node.session)
+            body = self.miss(node.condition, node.session, _UNKNOWN)  # called only when it is unknown
             self.defs.append(
                 f"def {name}({params}):\n    if {key} in m:\n        return m[{key}]\n"
                 f"    m[{key}] = v = {body}\n    return v"
@@ -148,12 +169,12 @@ class MissedCode:
             return
         # As `compile_scores` reads them: every session, no target, the memo of scores.
         if isinstance(node, ir.Score):
-            body = self.union([self.miss(item.condition, session=False) for item in node.items])
-        else:
+            body = self.union([self.miss(item.condition, False, _ANY) for item in node.items])
+        else:  # a branch's missed fields are asked only when it is unknown
             branches = "".join(
                 "None, "
                 if b.condition is None
-                else f"(lambda: {self.cond(b.condition, False)}, lambda: {self.miss(b.condition, False)}), "
+                else f"(lambda: {self.cond(b.condition, False)}, lambda: {self.miss(b.condition, False, _UNKNOWN)}), "
                 for b in node.branches
             )
             body = f"{self.const(assess_missed)}({self.scored_call(node)}[0], ({branches}))"
@@ -174,42 +195,54 @@ class MissedCode:
 
     # ------------------------------------------------------------ conditions
 
-    def miss(self, node: ir.Condition, session: bool) -> str:
-        """The code of the fields a condition misses: empty unless it is unknown."""
+    def miss(self, node: ir.Condition, session: bool, possible: frozenset[bool | None]) -> str:
+        """The code of the fields a condition misses, right whenever its value is one of `possible`.
+
+        Empty unless the condition is unknown. Knowing what its value can be
+        spares checks: an `and` that cannot be false misses the union of its
+        items' sets (each item then true or unknown, and a true one misses nothing).
+        """
+        unknown = possible == _UNKNOWN
         match node:
             case ir.Compare(kind=ir.CompareKind.SCORE, op=op, left=left, right=right):
-                a, b = self.score_range(left, session), self.score_range(right, session)
-                tmp = self.fresh("t")
                 sides = self.union([self.range_missed(left, session), self.range_missed(right, session)])
-                return f"({self.none} if ({tmp} := rt.ranged({self.const(op)}, {a}, {b})) is not None else {sides})"
+                if unknown:
+                    return sides
+                a, b = self.score_range(left, session), self.score_range(right, session)
+                return self.unless_known(f"rt.ranged({self.const(op)}, {a}, {b})", sides)
             case ir.Between(kind=ir.CompareKind.SCORE, value=value, low=low, high=high):
-                parts = ", ".join(self.score_range(e, session) for e in (value, low, high))
                 sides = self.union([self.range_missed(e, session) for e in (value, low, high)])
-                tmp = self.fresh("t")
-                return f"({self.none} if ({tmp} := rt.ranged_between({parts})) is not None else {sides})"
+                if unknown:
+                    return sides
+                parts = ", ".join(self.score_range(e, session) for e in (value, low, high))
+                return self.unless_known(f"rt.ranged_between({parts})", sides)
             case ir.Assessed(assessment=assessment, members=members, negated=negated):
-                tmp = self.fresh("t")
-                test = f"rt.assessed({self.scored_call(assessment)}, {self.const(members)}, {negated})"
                 tried = self.shared_call(assessment, "ma", "p, P, now, by_ex, m, S")
-                return f"({self.none} if ({tmp} := {test}) is not None else {tried})"
+                if unknown:
+                    return tried
+                test = f"rt.assessed({self.scored_call(assessment)}, {self.const(members)}, {negated})"
+                return self.unless_known(test, tried)
             case ir.Compare() | ir.Between() | ir.Truth() | ir.Member() | ir.Contains() | ir.Empty():
                 return self.test_missed(node)
             case ir.Known():
                 return self.none
             case ir.And(items=items):
-                return self.kleene_missed(items, session, "False")
+                return self.kleene_missed(items, session, possible, stop=False)
             case ir.Or(items=items):
-                return self.kleene_missed(items, session, "True")
+                return self.kleene_missed(items, session, possible, stop=True)
             case ir.Not(item=item):
-                return self.miss(item, session)
+                return self.miss(item, session, frozenset(v if v is None else not v for v in possible))
             case ir.Phrase(condition=inner) if isinstance(inner, _TESTS):
                 return self.test_missed(inner)  # written in place, as the value code writes it
             case ir.Phrase():
                 if node.session:
-                    return self.shared_call(node, "mp", "s, p, P, now, m")
-                if session:  # a patient phrase inside 'had': as the value code calls it (it reads no sessions)
-                    return self.shared_call(node, "mp", "p, P, now, (), {}, m, None, None")
-                return self.shared_call(node, "mp", "p, P, now, ss, by_ex, m, x, S")
+                    call = self.shared_call(node, "mp", "s, p, P, now, m")
+                elif session:  # a patient phrase inside 'had', called as the value code calls it
+                    call = self.shared_call(node, "mp", "p, P, now, (), {}, m, None, None")
+                else:
+                    call = self.shared_call(node, "mp", "p, P, now, ss, by_ex, m, x, S")
+                # Its function assumes it is unknown; its value is in the memo, so asking costs little.
+                return call if unknown else self.unless_known(self.cond(node, session), call)
             case ir.History():
                 return self.history_code(node)
         raise ClinrulesError(f"no missed code for {type(node).__name__}")  # `compilable` rules it out
@@ -224,16 +257,23 @@ class MissedCode:
             return self.none
         return kept[0] if len(kept) == 1 else "(" + " | ".join(kept) + ")"
 
-    def kleene_missed(self, items: tuple[ir.Condition, ...], session: bool, stop: str) -> str:
-        """`and` (stop at False) or `or` (stop at True): empty once an item decides, else the unknown ones'."""
-        bound = [self.once(self.cond(c, session)) for c in items]
-        decided = " or ".join(f"{once} is {stop}" for once, _ in bound)
-        parts = []
-        for item, (_, tmp) in zip(items, bound, strict=True):
-            code = self.miss(item, session)
-            if code != self.none:
-                parts.append(f"({code} if {tmp} is None else {self.none})")
-        return f"({self.none} if {decided} else {self.union(parts)})"
+    def unless_known(self, value: str, missed: str) -> str:
+        """`missed`, or empty when `value` (the code of a truth value) is true or false."""
+        return f"({missed} if {value} is None else {self.none})"
+
+    def kleene_missed(
+        self, items: tuple[ir.Condition, ...], session: bool, possible: frozenset[bool | None], stop: bool
+    ) -> str:
+        """`and` (stop at False) or `or` (stop at True): empty once an item decides, else the unknown ones'.
+
+        Past the check for a deciding item (none when the value cannot be
+        `stop`), each item is `not stop` or unknown, and its set is right either way.
+        """
+        parts = self.union([self.miss(item, session, frozenset({not stop, None})) for item in items])
+        if stop not in possible or parts == self.none:
+            return parts
+        decided = " or ".join(f"({self.cond(item, session)}) is {stop}" for item in items)
+        return f"({self.none} if {decided} else {parts})"
 
     def test_missed(self, node: ir.Condition) -> str:
         """A test: unknown exactly when a field it reads is unknown, missing those fields."""
@@ -255,20 +295,21 @@ class MissedCode:
             case ir.ScoreValue(score=score) if score.id is not None:
                 return self.shared_call(score, "ms", "p, P, now, by_ex, m, S")
             case ir.ScoreValue(score=score):  # a `count of`, counted where it stands
-                return self.union([self.miss(item.condition, session) for item in score.items])
+                return self.union([self.miss(item.condition, session, _ANY) for item in score.items])
         return self.none  # a number or a parameter: never unknown
 
     def history_code(self, node: ir.History) -> str:
         value, missed = self.fresh("hv"), self.fresh("hm")
         self.defs.append(self.with_memo(f"{value}(s, p, P, now)", node.condition, session=True))
-        self.defs.append(f"def {missed}(s, p, P, now):\n    m = {{}}\n    return {self.miss(node.condition, True)}")
+        body = self.miss(node.condition, True, _UNKNOWN)  # asked only of a session it is unknown on
+        self.defs.append(f"def {missed}(s, p, P, now):\n    m = {{}}\n    return {body}")
         source = self.sessions(node)
         if node.days:
             every = node.quantifier is Quantifier.EVERY_OF_LAST
-            days = f"rt.days({source}, {self.const(node.last or 0)})"
+            last = self.const(node.last or 0)
             return (
-                f"{self.const(days_missed)}({every}, {self.const(node.last or 0)}, {self.const(node.count or 1)}, "
-                f"{value}, {missed}, {days}, p, P, now)"
+                f"{self.const(days_missed)}({every}, {last}, {self.const(node.count or 1)}, "
+                f"{value}, {missed}, rt.days({source}, {last}), p, P, now)"
             )
         window = "None" if node.window is None else self.expr(node.window, session=False)
         return (
@@ -283,7 +324,9 @@ def _operands(node: ir.Condition) -> tuple[ir.Expr, ...]:
             return (left, right)
         case ir.Between(value=value, low=low, high=high):
             return (value, low, high)
-        case ir.Truth(value=value) | ir.Member(value=value) | ir.Contains(value=value) | ir.Empty(value=value):
+        case (
+            ir.Truth(value=value) | ir.Member(value=value) | ir.Contains(value=value) | ir.Empty(value=value)
+        ):
             return (value,)
     raise ClinrulesError(f"not a test: {type(node).__name__}")
 
@@ -309,7 +352,9 @@ def nulls(paths: tuple[str, ...], values: tuple[Any, ...]) -> Missed:
     return frozenset(found) if found else _NONE
 
 
-def assess_missed(result: Any, branches: Sequence[tuple[Callable[[], Any], Callable[[], Missed]] | None]) -> Missed:
+def assess_missed(
+    result: Any, branches: Sequence[tuple[Callable[[], Any], Callable[[], Missed]] | None]
+) -> Missed:
     """`interpret.assessment_of`'s missing: the unknown branches tried, up to the one that decides.
 
     `result` is the assessment's value (None: unsettled); a branch is (its
@@ -344,7 +389,9 @@ def history_missed(
 ) -> Missed:
     """`interpret._history`'s missed set, over per-session value and missed functions."""
     if quantifier is Quantifier.LAST:
-        return missed(sessions[0], p, params, now) if sessions else _NONE
+        if not sessions or value(sessions[0], p, params, now) is not None:
+            return _NONE
+        return missed(sessions[0], p, params, now)
     if quantifier in (Quantifier.ANY_WITHIN, Quantifier.NONE_WITHIN):
         try:
             cutoff = now - dt.timedelta(seconds=seconds)
@@ -366,7 +413,9 @@ def history_missed(
         decided = True in values or None not in values
     if decided:
         return _NONE
-    return frozenset().union(*(missed(s, p, params, now) for s, v in zip(chosen, values, strict=True) if v is None))
+    return frozenset().union(
+        *(missed(s, p, params, now) for s, v in zip(chosen, values, strict=True) if v is None)
+    )
 
 
 def days_missed(

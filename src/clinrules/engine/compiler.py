@@ -101,10 +101,9 @@ def compile_program(program: ir.Program) -> CompiledProgram:
     # The source holds no rule text (see the module docstring), so running it is safe.
     exec(compile(source, f"<clinrules {program.id}>", "exec"), namespace)
     built_flags, built_rules, all_flags, all_rules, all_scored = namespace["_BUILT"]
-    missed_flags, missed_rules = namespace["_MISSED"]
+    missed = namespace["_MISSED"]  # compile_missing: (missed_flags, missed_rules)
     return CompiledProgram(
-        tuple(built_flags), tuple(built_rules), own, all_flags, all_rules, source, all_scored,
-        missed_flags, missed_rules,
+        tuple(built_flags), tuple(built_rules), own, all_flags, all_rules, source, all_scored, *missed
     )
 
 
