@@ -48,6 +48,17 @@ rule r4 "Last" for e0:
   stop if symptoms.leg_pain > 5 and the last session had (pain_during > 5 or completed)
 """
 RULESET = clinrules.compile(_RULES, allow_draft=True)
+ALONE = clinrules.compile(
+    _RULES.split("assess as0")[0]
+    + """assess as1 "Over every session":
+  va if the last session had pain_during > 1
+    say "V."
+  cite src_a
+rule r0 "No sessions of its own" for e0:
+  stop if symptoms.leg_pain > 5 and as1 is va
+""",
+    allow_draft=True,
+)
 _PAIN = "sessions.pain_during"
 
 
@@ -56,9 +67,11 @@ def _session(hours: int, pain: int | None) -> dict[str, Any]:
     return {"exercise": "e0", "at": at.isoformat(), "pain_during": pain}
 
 
-def _missed(rule: int, state: dict[str, Any]) -> frozenset[str]:
-    """Rule `rule`'s missed set for e0, compiled; asserted equal to the interpreter's."""
-    program = RULESET.program
+def _missed(
+    rule: int, state: dict[str, Any], target: str | None = "e0", ruleset: clinrules.RuleSet = RULESET
+) -> frozenset[str]:
+    """Rule `rule`'s missed set for `target` (None: asked once for all), compiled; equal to the interpreter's."""
+    program = ruleset.program
     patient = patient_of(program.schema, state)
     params = parameter_values(program.parameters, None)
     sessions, by_ex = sessions_of(patient, AS_OF, program.schema.has_sessions)
@@ -72,13 +85,13 @@ def _missed(rule: int, state: dict[str, Any]) -> frozenset[str]:
         log=sessions,
         program=program,
     )
-    own = by_ex.get("e0", ())
+    own = () if target is None else by_ex.get(target, ())
     expected = interpret.condition(
-        program.rules[rule].condition, dataclasses.replace(env, sessions=own, target="e0")
+        program.rules[rule].condition, dataclasses.replace(env, sessions=own, target=target)
     )[1]
-    function = RULESET._evaluator.compiled.missed_rules[rule]
+    function = ruleset._evaluator.compiled.missed_rules[rule]
     assert function is not None
-    got = function(patient, params, AS_OF, own, by_ex, "e0", runtime.Picks(sessions))
+    got = function(patient, params, AS_OF, own, by_ex, target, runtime.Picks(sessions))
     assert got == expected
     return got
 
@@ -160,3 +173,16 @@ def test_the_last_session_misses_only_when_it_is_unknown(
 ) -> None:
     session = {**_session(0, pain), "completed": completed}
     assert _missed(4, {"symptoms": {}, "sessions": [session, _session(30, None)]}) == expected
+
+
+def test_a_rule_without_sessions_of_its_own_reads_an_assessment_over_every_session() -> None:
+    """Asked once for every exercise (no target, none of its own sessions), the assessment still reads all.
+
+    The last session's pain settles `as1` to `va`, so the rule waits on leg pain alone: the decision
+    must ask for it (the interpreter once read the assessment over no sessions here, and asked nothing).
+    """
+    state = {"symptoms": {}, "sessions": [_session(0, 5)]}
+    assert not ALONE._evaluator.compiled.own_sessions[0]
+    assert _missed(0, state, target=None, ruleset=ALONE) == {"symptoms.leg_pain"}
+    decision = ALONE.evaluate(state, as_of=AS_OF)
+    assert decision.missing == ["symptoms.leg_pain"]
