@@ -148,11 +148,18 @@ class MissedCode:
             return "None"
         name = f"m{outcome}"
         start = f"    if S is None:\n        S = rt.Picks({every})\n" if self.picks else ""
-        body = self.miss(condition, False, _UNKNOWN)
+        # The patient fields its own code reads (not its phrases' or sessions'), each once, into locals.
+        fields = _direct_fields(condition)
+        reads = "".join(f"    {self.local(path)} = {self.field(ref)}\n" for path, ref in fields.items())
+        outer, self.local_fields = self.local_fields, frozenset(fields)
+        try:
+            body = self.miss(condition, False, _UNKNOWN)
+        finally:
+            self.local_fields = outer
         self.defs.append(
             f"def {name}(p, P, now, ss, by_ex, x=None, S=None):\n{start}"
             f"    if {outcome}(p, P, now, ss, by_ex, x, S) is not None:\n        return {self.none}\n"
-            f"    m = {{}}\n    return {body}"
+            f"{reads}    m = {{}}\n    return {body}"
         )
         return name
 
@@ -161,10 +168,16 @@ class MissedCode:
         key = name[2:]
         if isinstance(node, ir.Phrase):
             params = "s, p, P, now, m" if node.session else "p, P, now, ss, by_ex, m, x, S"
-            body = self.miss(node.condition, node.session, _UNKNOWN)  # called only when it is unknown
+            fields = _direct_fields(node.condition)
+            reads = "".join(f"    {self.local(path)} = {self.field(ref)}\n" for path, ref in fields.items())
+            self.local_fields = frozenset(fields)
+            try:
+                body = self.miss(node.condition, node.session, _UNKNOWN)  # called only when it is unknown
+            finally:
+                self.local_fields = frozenset()
             self.defs.append(
                 f"def {name}({params}):\n    if {key} in m:\n        return m[{key}]\n"
-                f"    m[{key}] = v = {body}\n    return v"
+                f"{reads}    m[{key}] = v = {body}\n    return v"
             )
             return
         # As `compile_scores` reads them: every session, no target, the memo of scores.
@@ -285,9 +298,15 @@ class MissedCode:
             return self.none
         if len(found) == 1:
             ((path, ref),) = found.items()
-            return f"({self.const(frozenset({path}))} if {self.read(ref)} is None else {self.none})"
-        values = "".join(self.read(ref) + ", " for ref in found.values())
+            return f"({self.const(frozenset({path}))} if {self.raw(ref)} is None else {self.none})"
+        values = "".join(self.raw(ref) + ", " for ref in found.values())
         return f"{self.const(nulls)}({self.const(tuple(found))}, ({values}))"
+
+    def raw(self, ref: ir.FieldRef) -> str:
+        """The code of a field's value, as far as whether it is None: its local, if it has one."""
+        if not ref.session and ref.path in self.local_fields:
+            return self.local(ref.path)
+        return self.read(ref)
 
     def range_missed(self, node: ir.Expr, session: bool) -> str:
         """The fields that left one side of a score comparison open."""
@@ -301,7 +320,11 @@ class MissedCode:
     def history_code(self, node: ir.History) -> str:
         value, missed = self.fresh("hv"), self.fresh("hm")
         self.defs.append(self.with_memo(f"{value}(s, p, P, now)", node.condition, session=True))
-        body = self.miss(node.condition, True, _UNKNOWN)  # asked only of a session it is unknown on
+        outer, self.local_fields = self.local_fields, frozenset()  # a function of its own: no locals
+        try:
+            body = self.miss(node.condition, True, _UNKNOWN)  # asked only of a session it is unknown on
+        finally:
+            self.local_fields = outer
         self.defs.append(f"def {missed}(s, p, P, now):\n    m = {{}}\n    return {body}")
         source = self.sessions(node)
         if node.days:
@@ -316,6 +339,21 @@ class MissedCode:
             f"{self.const(history_missed)}({self.const(node.quantifier)}, {self.const(node.last)}, "
             f"{self.const(node.count or 0)}, {window}, {value}, {missed}, {source}, p, P, now)"
         )
+
+
+def _direct_fields(condition: ir.Condition) -> dict[str, ir.FieldRef]:
+    """The patient fields read by the code written in a condition's own function, in the order first read.
+
+    Not those of its session forms, defined phrases of more than one test,
+    scores or assessments: each of those is a function of its own.
+    """
+    found: dict[str, ir.FieldRef] = {}
+    for node in ir.nodes(condition, into_history=False, into_phrases=False, into_scores=False):
+        inner = node.condition if isinstance(node, ir.Phrase) and isinstance(node.condition, _TESTS) else None
+        for each in ir.nodes(inner) if inner is not None else (node,):
+            if isinstance(each, ir.FieldRef) and not each.session:
+                found.setdefault(each.path, each)
+    return found
 
 
 def _operands(node: ir.Condition) -> tuple[ir.Expr, ...]:
