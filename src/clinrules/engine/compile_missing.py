@@ -103,6 +103,12 @@ class MissedCode:
     def read(self, node: ir.FieldRef) -> str:
         raise NotImplementedError
 
+    def field(self, node: ir.FieldRef) -> str:
+        raise NotImplementedError
+
+    def local(self, path: str) -> str:
+        raise NotImplementedError
+
     def once(self, code: str) -> tuple[str, str]:
         raise NotImplementedError
 
