@@ -1,20 +1,20 @@
-"""Decision, missing fields: why an outcome was unknown, asked of the interpreter only when it can matter.
+"""Decision, missing fields: why an outcome was unknown, asked only when it can matter.
 
 A decision lists the fields whose answers would settle it (language.md
-section 5). The compiled code gives outcomes, not reasons, so the
-interpreter (`engine.interpret`) walks an unknown condition again to find
-them: the costliest part of a decision with unknown answers. It is asked only
-where the answer can change what the decision says: a condition can miss
-only the unknown fields it reads, so once all of those are in the union it
-adds nothing; a rule that does not read its target's own sessions is walked
-once for every exercise; and phrases are shared by every rule of one target.
+section 5). Each red flag and rule has a generated function that gives them
+(`engine.compile_missing`), exactly as the interpreter (`engine.interpret`)
+would; a condition it does not compile is walked by the interpreter. They
+are asked only where the answer can change what the decision says: a
+condition can miss only the unknown fields it reads, so once all of those
+are in the union it adds nothing; and a rule that does not read its target's
+own sessions is asked once for every exercise.
 """
 
 from __future__ import annotations
 
 import functools
 
-from clinrules.engine import interpret
+from clinrules.engine import interpret, runtime
 from clinrules.engine.evaluator import Evaluator, Inputs
 
 __all__ = ["Missing"]
@@ -57,14 +57,23 @@ class Missing:
                 return True
         return False
 
+    @functools.cached_property
+    def picks(self) -> runtime.Picks:
+        """The scopes' selections of these inputs, shared by every missed function called."""
+        return runtime.Picks(self.inputs[3])
+
     def flag(self, index: int) -> frozenset[str]:
         """The fields whose absence left red flag `index` unknown."""
         key = (-1 - index, None)
         found = self._missing.get(key)
         if found is None:
-            found = self._missing[key] = interpret.condition(
-                self.program.red_flags[index].condition, self.env
-            )[1]
+            missed = self.ev.compiled.missed_flags[index]
+            if missed is None:  # a condition left to the interpreter (engine/compile_missing.py)
+                found = interpret.condition(self.program.red_flags[index].condition, self.env)[1]
+            else:
+                patient, params, now, sessions, by_ex = self.inputs
+                found = missed(patient, params, now, sessions, by_ex, None, self.picks)
+            self._missing[key] = found
         return found
 
     def rule(self, index: int, ex: str) -> frozenset[str]:
@@ -76,10 +85,17 @@ class Missing:
         key = (index, target)
         found = self._missing.get(key)
         if found is None:
-            env = self._envs.get(target)
-            if env is None:
-                env = self._envs[target] = self.env_for(target)
-            found = self._missing[key] = interpret.condition(self.program.rules[index].condition, env)[1]
+            missed = self.ev.compiled.missed_rules[index]
+            if missed is not None:
+                patient, params, now, _sessions, by_ex = self.inputs
+                own = () if target is None else by_ex.get(target, ())
+                found = missed(patient, params, now, own, by_ex, target, self.picks)
+            else:  # a condition left to the interpreter (engine/compile_missing.py)
+                env = self._envs.get(target)
+                if env is None:
+                    env = self._envs[target] = self.env_for(target)
+                found = interpret.condition(self.program.rules[index].condition, env)[1]
+            self._missing[key] = found
         return found
 
     def env_for(self, ex: str | None, reading: interpret.Reading | None = None) -> interpret.Env:

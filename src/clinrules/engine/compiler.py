@@ -43,6 +43,7 @@ from clinrules import ir
 from clinrules.base.errors import ClinrulesError
 from clinrules.engine import runtime
 from clinrules.engine.compile_known import KnownCode
+from clinrules.engine.compile_missing import MissedCode
 from clinrules.engine.compile_scores import ScoreCode
 from clinrules.schema import types as t
 from clinrules.syntax.ast import Quantifier, ScopeKind
@@ -79,6 +80,10 @@ class CompiledProgram:
     all_rules: Callable[..., tuple[Any, ...]]
     source: str
     all_scored: Callable[..., tuple[tuple[Any, ...], tuple[Any, ...]]] = lambda *_: ((), ())
+    # The missed fields of each red flag and rule, as `interpret.condition(...)[1]` gives
+    # them (`compile_missing`); None where that condition is left to the interpreter.
+    missed_flags: tuple[Callable[..., frozenset[str]] | None, ...] = ()
+    missed_rules: tuple[Callable[..., frozenset[str]] | None, ...] = ()
 
 
 def compile_program(program: ir.Program) -> CompiledProgram:
@@ -90,17 +95,19 @@ def compile_program(program: ir.Program) -> CompiledProgram:
     gen.all_rules(program, own)
     gen.all_flags(program)
     gen.all_scored()
+    gen.missed_all(program)
     source = gen.source(red_flags, rules)
     namespace: dict[str, Any] = {"rt": runtime, "_K": tuple(gen.constants)}
     # The source holds no rule text (see the module docstring), so running it is safe.
     exec(compile(source, f"<clinrules {program.id}>", "exec"), namespace)
     built_flags, built_rules, all_flags, all_rules, all_scored = namespace["_BUILT"]
+    missed = namespace["_MISSED"]  # compile_missing: (missed_flags, missed_rules)
     return CompiledProgram(
-        tuple(built_flags), tuple(built_rules), own, all_flags, all_rules, source, all_scored
+        tuple(built_flags), tuple(built_rules), own, all_flags, all_rules, source, all_scored, *missed
     )
 
 
-class _Generator(ScoreCode, KnownCode):
+class _Generator(ScoreCode, KnownCode, MissedCode):
     def __init__(self, program: ir.Program) -> None:
         self.program = program
         self.schema = program.schema

@@ -387,7 +387,9 @@ def _range(node: ir.Expr, env: Env, session: Any) -> tuple[runtime.Range, frozen
 
 def _patient_env(env: Env) -> Env:
     """The env a declared score or assessment is read in: every session, no target (as a red flag)."""
-    if env.target is None:
+    # A red flag's env is that already; a rule's without a target (one that reads no sessions of
+    # its own, asked once for every exercise) has none of the sessions: the compiled code reads all.
+    if env.target is None and env.sessions is env.log:
         return env
     found = env.scored.get(-1)
     if found is None:
