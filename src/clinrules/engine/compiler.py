@@ -70,6 +70,9 @@ class CompiledProgram:
         source: the generated source, for review and tests.
         all_scored: `(p, P, now, ss, by_ex)` -> (every score's `(low, high)`,
             every assessment's `(value, possible, open)`), in program order.
+        all_outcomes: `(p, P, now, ss, by_ex)` -> `(all_flags(...), all_rules(...))`
+            in one call, for a program that reads no session, score or assessment
+            (`KnownCode.all_outcomes`); else None.
     """
 
     red_flags: tuple[Outcome, ...]
@@ -79,6 +82,7 @@ class CompiledProgram:
     all_rules: Callable[..., tuple[Any, ...]]
     source: str
     all_scored: Callable[..., tuple[tuple[Any, ...], tuple[Any, ...]]] = lambda *_: ((), ())
+    all_outcomes: Callable[..., tuple[tuple[bool | None, ...], tuple[Any, ...]]] | None = None
 
 
 def compile_program(program: ir.Program) -> CompiledProgram:
@@ -90,14 +94,13 @@ def compile_program(program: ir.Program) -> CompiledProgram:
     gen.all_rules(program, own)
     gen.all_flags(program)
     gen.all_scored()
+    gen.all_outcomes(program)
     source = gen.source(red_flags, rules)
     namespace: dict[str, Any] = {"rt": runtime, "_K": tuple(gen.constants)}
     # The source holds no rule text (see the module docstring), so running it is safe.
     exec(compile(source, f"<clinrules {program.id}>", "exec"), namespace)
-    built_flags, built_rules, all_flags, all_rules, all_scored = namespace["_BUILT"]
-    return CompiledProgram(
-        tuple(built_flags), tuple(built_rules), own, all_flags, all_rules, source, all_scored
-    )
+    flags, each, *every = namespace["_BUILT"]  # all_flags, all_rules, all_scored, all_outcomes
+    return CompiledProgram(tuple(flags), tuple(each), own, every[0], every[1], source, *every[2:])
 
 
 class _Generator(ScoreCode, KnownCode):
@@ -153,7 +156,7 @@ class _Generator(ScoreCode, KnownCode):
             lines.append(f"{names}, = _K")
         lines.extend(self.defs)
         flags, each = "".join(n + ", " for n in red_flags), "".join(n + ", " for n in rules)
-        lines.append(f"_BUILT = ({flags}), ({each}), all_flags, all_rules, all_scored")
+        lines.append(f"_BUILT = ({flags}), ({each}), all_flags, all_rules, all_scored, all_outcomes")
         return "\n".join(lines) + "\n"
 
     def all_rules(self, program: ir.Program, own: tuple[bool, ...]) -> None:
