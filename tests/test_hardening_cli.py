@@ -240,6 +240,17 @@ def test_flaw8_the_cli_package_imports_only_the_standard_library_before_main_run
     ), loaded
 
 
+def test_check_of_a_good_ruleset_imports_no_later_stage_and_no_suggestions() -> None:
+    # Start-up (issue 20): the engine, the decision and difflib (did-you-mean hints, needed
+    # only for a mistake) are left unimported by a check that finds none.
+    done = _python(
+        "import sys; from clinrules.cli import main; code = main(['check', " + repr(str(SHIPPED)) + "]); "
+        "print(code, sorted(m for m in sys.modules if m == 'difflib' "
+        "or m.startswith(('clinrules.engine', 'clinrules.decision', 'clinrules.authoring'))))"
+    )
+    assert done.stdout.decode().strip().splitlines()[-1] == "0 []", done.stdout + done.stderr
+
+
 def test_flaw8_a_keyboard_interrupt_while_a_command_module_is_imported_exits_130(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -209,3 +209,38 @@ def test_a_built_wheel_carries_tables_that_fit_its_grammar(tmp_path: Path) -> No
     # read_text's universal newlines, as grammar.parser() reads the copy
     copy = copy.replace("\r\n", "\n").replace("\r", "\n")
     assert grammar.read_tables(packaged)["grammar_sha256"] == grammar.grammar_sha256(copy)
+
+
+@pytest.mark.parametrize(
+    "inner",
+    [
+        '{"a": 1, "a": 2}',
+        '{"a": 1, "b": 2, "a": 3}',
+        '{"#tuple": 1}',
+        '{"#tuple": [1], "a": 2}',
+        '{"a": 2, "#tuple": [1]}',
+        '{"#other": [1]}',
+        '{"#": 1}',
+        '{"a": 1, "#": 2}',
+        '{"#items": [[[1], 2]]}',
+    ],
+)
+def test_the_decoder_refuses_a_bad_object_at_any_depth(inner: str) -> None:
+    # Deep inside, where the hook's quick way for plain objects runs, as at the top.
+    with pytest.raises(grammar.TablesError):
+        grammar.decode(f'{{"data": {{"rules": [{inner}]}}}}')
+
+
+def test_the_decoder_gives_tuples_and_keys_that_are_not_text() -> None:
+    decoded = grammar.decode(
+        '{"a": {"#tuple": [1, {"#tuple": []}]}, "b": {"#items": [[1, "x"], [{"#tuple": [2]}, 3]]},'
+        ' "c": {}, "d": {"$": 1, " ": 2, "z": 3}, "e": {"@": 4}}'
+    )
+    assert decoded == {
+        "a": (1, ()),
+        "b": {1: "x", (2,): 3},
+        "c": {},
+        "d": {"$": 1, " ": 2, "z": 3},
+        "e": {"@": 4},
+    }
+    assert type(decoded["a"]) is tuple

@@ -17,6 +17,7 @@ import pytest
 import clinrules
 from clinrules.engine.compile_known import plain, reads
 from clinrules.engine.inputs import parameter_values, patient_of, sessions_of
+from tests.support.models import MODELS
 from tests.support.paths import KLEENE, TWO_VALUED, paths_taken
 
 AS_OF = dt.datetime(2026, 11, 21, 8, tzinfo=dt.UTC)
@@ -168,3 +169,82 @@ def test_the_generated_code_is_built_once_and_shared_by_threads(ruleset: clinrul
         thread.join()
     assert failures == []
     assert ruleset._evaluator.compiled is compiled
+
+
+# ---------------------------------------------------------------- both in one call (all_outcomes)
+
+WITHOUT_SESSIONS = TEXT.replace(
+    "rule sessions for walk:\n  stop if the last session had pain_during > 5\n", ""
+)
+TWO_RATES = """\
+ruleset rates
+  version 1.0.0
+  status draft
+
+exercise walk "Walk"
+
+parameter fast "A fast rate" = 120 between 100 and 140
+
+red flag racing:
+  urgent if left.rate > fast or right.rate > fast
+rule uneven for walk:
+  check if left.rate > right.rate + 20 or flag
+rule unknown_rate for walk:
+  check if left.rate is unknown
+
+otherwise allow
+"""
+
+
+def test_one_call_gives_both_when_no_condition_reads_sessions() -> None:
+    ruleset = clinrules.compile(WITHOUT_SESSIONS, allow_draft=True)
+    program = ruleset.program
+    compiled = ruleset._evaluator.compiled
+    one_call = compiled.all_outcomes
+    assert one_call is not None
+    params = parameter_values(program.parameters, None)
+    unknown_side = {**KNOWN, "symptoms": {"leg_pain": 7, "night_pain": False}}
+    for state, left_side in ((KNOWN, TWO_VALUED), (unknown_side, KLEENE)):
+        patient = patient_of(program.schema, state)
+        sessions, by_ex = sessions_of(patient, AS_OF, program.schema.has_sessions)
+        flags = compiled.all_flags(patient, params, AS_OF, sessions, by_ex)
+        rules = compiled.all_rules(patient, params, AS_OF, by_ex, sessions)
+        both, paths = paths_taken(
+            compiled.source,
+            lambda: one_call(patient, params, AS_OF, sessions, by_ex),  # noqa: B023
+            len(program.red_flags),
+        )
+        assert both == (flags, rules)
+        assert paths[("flag", 0)] == TWO_VALUED
+        assert paths[("rule", _rule("left_side"))] == left_side
+        assert ruleset.outcomes(state, as_of=AS_OF) == (flags, rules)
+    assert both[1][_rule("left_side")] is None  # the unknown side is never read as no
+
+
+def test_no_one_call_when_a_rule_reads_sessions(ruleset: clinrules.RuleSet) -> None:
+    assert ruleset._evaluator.compiled.all_outcomes is None
+    assert "all_outcomes = None" in ruleset._evaluator.compiled.source
+
+
+def test_the_quick_path_is_only_for_a_ruleset_that_reads_no_clock_or_session() -> None:
+    rates = clinrules.compile(TWO_RATES, model=MODELS["two_rates"], allow_draft=True)
+    assert rates._evaluator.quick is not None
+    # The sciatica model has `as_of` and sessions: its evaluation reads them, always.
+    assert clinrules.compile(WITHOUT_SESSIONS, allow_draft=True)._evaluator.quick is None
+    model = rates.program.schema.model
+    states = [
+        {"left": {"rate": 130}, "right": {"rate": 90}, "flag": False},
+        {"left": {"rate": 100}, "right": {"rate": 110}, "flag": None},
+        {"left": {}, "right": {"rate": 150}},
+        {},
+    ]
+    for state in states:
+        instance = model.model_validate(state)
+        quick = rates.outcomes(instance)
+        # Every other way in takes the full path: the same outcomes, of the same class.
+        assert type(quick) is type(rates.outcomes(state))
+        assert quick == rates.outcomes(state) == rates.outcomes(instance, parameters={"fast": 120})
+        assert quick == rates.outcomes(instance, as_of=AS_OF)
+        assert quick.by_id()[1]["unknown_rate"] is (state.get("left", {}).get("rate") is None)
+    assert rates.outcomes(model.model_validate(states[2])).red_flags == (True,)
+    assert rates.outcomes(model.model_validate(states[3])) == ((None,), (None, True))

@@ -235,6 +235,8 @@ class RuleSet:
         Raises:
             PatientDataError, ParameterError, ArgumentError: as for `evaluate`.
         """
+        if parameters is None and as_of is None:  # nothing to check: the fast path stays fast
+            return self._evaluator.outcomes(state)
         return self._evaluator.outcomes(state, _parameters(parameters), _as_of(as_of))
 
     def evaluate_many(

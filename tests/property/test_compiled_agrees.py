@@ -145,6 +145,13 @@ def _paths_as_expected(ruleset: clinrules.RuleSet, state: dict[str, Any]) -> Non
         compiled.source, lambda: compiled.all_rules(patient, params, AS_OF, by_ex, sessions)
     )
     taken = flags | rules
+    if compiled.all_outcomes is not None:  # the one call of both: the same path for each outcome
+        one_call = compiled.all_outcomes
+        flag_count = len(program.red_flags)
+        _, together = paths_taken(
+            compiled.source, lambda: one_call(patient, params, AS_OF, sessions, by_ex), flag_count
+        )
+        assert together == taken
     for kind, declared in (("flag", program.red_flags), ("rule", program.rules)):
         for index, item in enumerate(declared):
             expected = expected_path(schema, patient, item.condition)
@@ -197,6 +204,12 @@ def _agree(ruleset: clinrules.RuleSet, state: dict[str, Any]) -> None:
             if got is None:
                 assert missing, (rule.id, exercise)
             event(f"rule {expected}")
+    if compiled.all_outcomes is not None:  # both in one call: the same values, item by item
+        both = compiled.all_outcomes(patient, params, AS_OF, sessions, by_ex)
+        assert len(both[0]) == len(flags)
+        assert len(both[1]) == len(every)
+        assert all(a is b for a, b in zip((*both[0], *both[1]), (*flags, *every), strict=True))
+        event("all_outcomes")
 
 
 @pytest.mark.parametrize("ruleset", RULESETS, ids=lambda r: r.id)

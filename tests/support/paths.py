@@ -26,11 +26,15 @@ _RETURN = re.compile(r"^\s*return .*# (two-valued|Kleene)$")
 _FUNCTION = re.compile(r"^(rf|r)(\d+)$")
 
 
-def paths_taken(source: str, call: Callable[[], Any]) -> tuple[Any, dict[tuple[str, int], str]]:
+def paths_taken(
+    source: str, call: Callable[[], Any], flags: int | None = None
+) -> tuple[Any, dict[tuple[str, int], str]]:
     """`call()`'s result, and the path each outcome took: ("flag" | "rule", index) -> path.
 
     An outcome that only the Kleene body can give (a session form, a
     score) and that has no mark of its own (a call per target) is absent.
+    `flags`: the program's number of red flags, needed when `call` runs
+    `all_outcomes`, whose outcome `oN` is red flag N, or rule N - `flags`.
     """
     lines = source.splitlines()
     ran: list[tuple[str, int]] = []
@@ -55,13 +59,21 @@ def paths_taken(source: str, call: Callable[[], Any]) -> tuple[Any, dict[tuple[s
         function = _FUNCTION.match(name)
         kind = "flag" if name.startswith(("rf", "flags", "all_flags")) else "rule"
         if (found := _ALL_KNOWN.search(text)) is not None:
-            for outcome in found.group(1).split():
-                taken[(kind, int(outcome[1:]))] = TWO_VALUED
+            for each in found.group(1).split():
+                taken[_outcome(name, kind, int(each[1:]), flags)] = TWO_VALUED
         elif (found := _OUTCOME.match(text)) is not None:
-            taken[(kind, int(found.group(1)))] = found.group(2)
+            taken[_outcome(name, kind, int(found.group(1)), flags)] = found.group(2)
         elif function is not None and (found := _RETURN.match(text)) is not None:
             taken[(kind, int(function.group(2)))] = found.group(1)
     return result, taken
+
+
+def _outcome(function: str, kind: str, index: int, flags: int | None) -> tuple[str, int]:
+    """Which outcome `oN` of the generated function is: in `all_outcomes`, the red flags come first."""
+    if function != "all_outcomes":
+        return kind, index
+    assert flags is not None, "all_outcomes ran: give the number of red flags"
+    return ("flag", index) if index < flags else ("rule", index - flags)
 
 
 def known(schema: Schema, patient: Any, path: str) -> bool:

@@ -9,7 +9,6 @@ what the name could have meant.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -19,6 +18,8 @@ from clinrules.base.span import Span
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """A hint naming the closest candidate, or None."""
+    import difflib  # here: only a mistake needs it, and `clinrules check` of a good file never imports it
+
     pool = sorted(set(candidates))
     close = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
     if not close:

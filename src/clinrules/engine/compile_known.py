@@ -162,13 +162,34 @@ class KnownCode:
             calls.append(f"{name}{args}")
         self.defs.append("\n".join([f"def {head}:", *setup, f"    return {' + '.join(calls) or '()'}"]))
 
-    def chunk(self, items: list[tuple[int, ir.Condition | str]]) -> list[str]:
+    def all_outcomes(self, program: ir.Program) -> None:
+        """`all_outcomes(p, P, now, ss, by_ex)` -> `(red flags, rules)`: both in one call, or None.
+
+        `RuleSet.outcomes` on fully known states costs little more than its
+        rules only if it makes one call that reads each field once and checks
+        them all once. So a program whose red flags and rules are all plain
+        (no session form, score or assessment: what `all_flags` and
+        `all_rules` pass as `ss` cannot matter) and fit in one chunk gets that
+        one function; any other, None, and the evaluator calls both.
+        """
+        conditions = [*(f.condition for f in program.red_flags), *(r.condition for r in program.rules)]
+        if not conditions or len(conditions) > _CHUNK or not all(map(self.is_plain, conditions)):
+            self.defs.append("all_outcomes = None")
+            return
+        memo, self.memo = self.memo, False
+        lines = self.chunk(list(enumerate(conditions)), len(program.red_flags))
+        uses_memo, self.memo = self.memo, memo
+        start = ["    m = {}" if uses_memo else "    m = None", "    x = None", "    S = None"]
+        self.defs.append("\n".join(["def all_outcomes(p, P, now, ss, by_ex):", *_used(start + lines)]))
+
+    def chunk(self, items: list[tuple[int, ir.Condition | str]], flags: int | None = None) -> list[str]:
         """The statements of a function of many outcomes `oN`: each a condition, or code to run as it is.
 
         The fields the plain conditions read are read once; the outcomes with
         no two-valued form come first, as both paths use them. Then one check
         over every field read: all known, the tuple of two-valued outcomes;
-        else each plain condition by its own check (`two_paths`).
+        else each plain condition by its own check (`two_paths`). With `flags`,
+        the function returns two tuples: the first `flags` outcomes, and the rest.
         """
         fields: dict[str, None] = {}
         for _, item in items:
@@ -190,9 +211,9 @@ class KnownCode:
             self.local_fields = outer
         if fields and values:
             check = " and ".join(f"{self.local(path)} is not None" for path in fields)
-            every = "".join(fast.get(index, f"o{index}") + ", " for index, _ in items)
+            every = _returned([fast.get(index, f"o{index}") for index, _ in items], flags)
             names = " ".join(f"o{index}" for index in values)
-            lines += [f"    if {check}:", f"        return ({every}){TWO_VALUED}: {names}"]
+            lines += [f"    if {check}:", f"        return {every}{TWO_VALUED}: {names}"]
         for index, item in values.items():
             if fields and set(self.known_reads(item)) == set(fields):  # its check is the one that failed
                 with_locals, self.local_fields = self.local_fields, frozenset(fields)
@@ -200,7 +221,7 @@ class KnownCode:
                 self.local_fields = with_locals
             else:
                 lines.extend(self.two_paths(item, f"o{index} = ", fast[index]))
-        lines.append(f"    return ({''.join(f'o{index}, ' for index, _ in items)})")
+        lines.append(f"    return {_returned([f'o{index}' for index, _ in items], flags)}")
         return lines
 
     # ------------------------------------------------------------ the plain expression
@@ -284,6 +305,13 @@ def _used(lines: list[str]) -> list[str]:
                 continue
         out.append(line)
     return out
+
+
+def _returned(codes: list[str], flags: int | None) -> str:
+    """The tuple of the outcomes' codes; with `flags`, two: the first `flags` of them, and the rest."""
+    if flags is None:
+        return "(" + "".join(code + ", " for code in codes) + ")"
+    return f"({_returned(codes[:flags], None)}, {_returned(codes[flags:], None)})"
 
 
 def _joined(codes: list[str], op: str, neutral: str, decisive: str) -> str:

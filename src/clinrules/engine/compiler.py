@@ -71,6 +71,9 @@ class CompiledProgram:
         source: the generated source, for review and tests.
         all_scored: `(p, P, now, ss, by_ex)` -> (every score's `(low, high)`,
             every assessment's `(value, possible, open)`), in program order.
+        all_outcomes: `(p, P, now, ss, by_ex)` -> `(all_flags(...), all_rules(...))`
+            in one call, for a program that reads no session, score or assessment
+            (`KnownCode.all_outcomes`); else None.
     """
 
     red_flags: tuple[Outcome, ...]
@@ -80,10 +83,10 @@ class CompiledProgram:
     all_rules: Callable[..., tuple[Any, ...]]
     source: str
     all_scored: Callable[..., tuple[tuple[Any, ...], tuple[Any, ...]]] = lambda *_: ((), ())
-    # The missed fields of each red flag and rule, as `interpret.condition(...)[1]` gives
-    # them (`compile_missing`); None where that condition is left to the interpreter.
+    # Per red flag and rule, its missed fields as `interpret` finds them (`compile_missing`), or None.
     missed_flags: tuple[Callable[..., frozenset[str]] | None, ...] = ()
     missed_rules: tuple[Callable[..., frozenset[str]] | None, ...] = ()
+    all_outcomes: Callable[..., tuple[tuple[bool | None, ...], tuple[Any, ...]]] | None = None
 
 
 def compile_program(program: ir.Program) -> CompiledProgram:
@@ -96,15 +99,14 @@ def compile_program(program: ir.Program) -> CompiledProgram:
     gen.all_flags(program)
     gen.all_scored()
     gen.missed_all(program)
+    gen.all_outcomes(program)
     source = gen.source(red_flags, rules)
     namespace: dict[str, Any] = {"rt": runtime, "_K": tuple(gen.constants)}
     # The source holds no rule text (see the module docstring), so running it is safe.
     exec(compile(source, f"<clinrules {program.id}>", "exec"), namespace)
-    built_flags, built_rules, all_flags, all_rules, all_scored = namespace["_BUILT"]
-    missed = namespace["_MISSED"]  # compile_missing: (missed_flags, missed_rules)
-    return CompiledProgram(
-        tuple(built_flags), tuple(built_rules), own, all_flags, all_rules, source, all_scored, *missed
-    )
+    # all_flags, all_rules, all_scored, missed_flags, missed_rules (compile_missing), all_outcomes
+    flags, each, *every = namespace["_BUILT"]
+    return CompiledProgram(tuple(flags), tuple(each), own, every[0], every[1], source, *every[2:])
 
 
 class _Generator(ScoreCode, KnownCode, MissedCode):
@@ -160,7 +162,7 @@ class _Generator(ScoreCode, KnownCode, MissedCode):
             lines.append(f"{names}, = _K")
         lines.extend(self.defs)
         flags, each = "".join(n + ", " for n in red_flags), "".join(n + ", " for n in rules)
-        lines.append(f"_BUILT = ({flags}), ({each}), all_flags, all_rules, all_scored")
+        lines.append(f"_BUILT = ({flags}), ({each}), all_flags, all_rules, all_scored, *_MISSED, all_outcomes")
         return "\n".join(lines) + "\n"
 
     def all_rules(self, program: ir.Program, own: tuple[bool, ...]) -> None:

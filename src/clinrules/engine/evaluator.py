@@ -26,10 +26,12 @@ from clinrules.schema import types as t
 __all__ = ["Evaluator", "Inputs", "LazyOutcomes", "OutcomeIdError", "Outcomes"]
 
 _NO_TIME = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# `Outcomes(flags, rules)` without the Python frame of a named tuple's `__new__`: the same tuple.
+_new = tuple.__new__
 # Read-only stand-ins for a ruleset that reads no session: shared by every
 # evaluation, so they must not be mutable.
 _NO_SESSIONS: tuple[Any, ...] = ()
-_NO_SESSIONS_BY_EXERCISE: Mapping[str, Sequence[Any]] = MappingProxyType({})
+_NO_BY_EX: Mapping[str, Sequence[Any]] = MappingProxyType({})
 
 
 Inputs = tuple[Any, tuple[Any, ...], dt.datetime, Sequence[Any], Mapping[str, Sequence[Any]]]
@@ -186,6 +188,10 @@ class Evaluator:
         self.outcomes_type = outcomes_class(
             tuple(f.id for f in program.red_flags), tuple(r.id for r in program.rules)
         )
+        # Decided once per ruleset: with no clock, time field, `as_of` field or session log
+        # to read, an instance of the model with the defaults needs none of the work of `checked`.
+        reads_inputs = self.uses_time or self.time_fields or self.has_as_of or self.has_sessions
+        self.quick = None if reads_inputs else self.compiled.all_outcomes
 
     def default_dose(self, exercise: str) -> dict[str, Any] | None:
         """The exercise's own dose as a decision shows it: a new dict (and lists) for every decision."""
@@ -295,9 +301,11 @@ class Evaluator:
         reads as unknown, a later session is not counted, a session of an
         exercise the ruleset lacks is refused); the warnings are not kept.
         """
-        model = self.model
+        quick = self.quick
+        if quick is not None and type(state) is self.model and parameters is None and as_of is None:
+            return _new(self.outcomes_type, quick(state, self.defaults, _NO_TIME, _NO_SESSIONS, _NO_BY_EX))
         program = self.program
-        patient = state if type(state) is model else patient_of(program.schema, state, program.exercises)
+        patient = state if type(state) is self.model else patient_of(program.schema, state, program.exercises)
         if as_of is None and not self.has_as_of:
             # No rule reads the time, a time field or a session: the clock is not even read.
             now = dt.datetime.now(dt.UTC) if self.uses_time or self.time_fields else _NO_TIME
@@ -313,10 +321,12 @@ class Evaluator:
                 patient, now, True, program.exercises, None, self.session_time_fields
             )
         else:
-            sessions, by_ex = _NO_SESSIONS, _NO_SESSIONS_BY_EXERCISE
+            sessions, by_ex = _NO_SESSIONS, _NO_BY_EX
         compiled = self.compiled
+        if compiled.all_outcomes is not None:
+            return _new(self.outcomes_type, compiled.all_outcomes(patient, params, now, sessions, by_ex))
         flags = compiled.all_flags(patient, params, now, sessions, by_ex)
-        return self.outcomes_type(flags, compiled.all_rules(patient, params, now, by_ex, sessions))
+        return _new(self.outcomes_type, (flags, compiled.all_rules(patient, params, now, by_ex, sessions)))
 
     def wanted(self, exercises: Iterable[str] | None) -> tuple[str, ...]:
         """The exercises to report, sorted; all of them for None.

@@ -191,6 +191,19 @@ def decode(text: str) -> Any:
 
 
 def _object(pairs: list[tuple[str, Any]]) -> Any:
+    # The tables' twelve thousand objects are mostly tuples and dicts of one key: those, and
+    # dicts with no key twice and no tag (a tag's "#" sorts below "$"), are made at once; any
+    # other object is read key by key below, and refused there if it must be.
+    if len(pairs) == 1:
+        ((key, inner),) = pairs
+        if key == TUPLE_TAG and type(inner) is list:
+            return tuple(inner)
+        if key[:1] != "#":
+            return {key: inner}
+    elif pairs:
+        made = dict(pairs)
+        if len(made) == len(pairs) and min(made) >= "$":
+            return made
     if len(pairs) == 1 and pairs[0][0].startswith("#"):
         ((tag, inner),) = pairs
         if not isinstance(inner, list):

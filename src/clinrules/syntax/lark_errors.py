@@ -10,7 +10,6 @@ none is written per parser state.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections.abc import Collection, Mapping
@@ -247,6 +246,8 @@ def _clip(text: str) -> str:
 def _hint(
     token: Token, previous: Token | None, expected: set[str], literals: Mapping[str, str], text: str = ""
 ) -> str | None:
+    import difflib  # here: only a parse error needs it, and `clinrules check` of a good file never imports it
+
     words = [literals[n] for n in expected if n in literals and literals[n].isalpha()]
     close = difflib.get_close_matches(str(token), words, n=1, cutoff=0.6)
     if close and close[0] != str(token):
@@ -287,6 +288,8 @@ def _context_hint(token: Token, previous: Token | None, expected: set[str], text
         if pattern.search(line):
             return hint
     if previous is not None and previous.type == "NUMBER" and token.type == "NAME" and "UNIT" in expected:
+        import difflib  # as in `_hint`
+
         units = ", ".join(known_units())
         close = difflib.get_close_matches(str(token), known_units(), n=1, cutoff=0.75)
         if close:
