@@ -71,9 +71,8 @@ class CompiledProgram:
         source: the generated source, for review and tests.
         all_scored: `(p, P, now, ss, by_ex)` -> (every score's `(low, high)`,
             every assessment's `(value, possible, open)`), in program order.
-        all_outcomes: `(p, P, now, ss, by_ex)` -> `(all_flags(...), all_rules(...))`
-            in one call, for a program that reads no session, score or assessment
-            (`KnownCode.all_outcomes`); else None.
+        all_outcomes: `(p, P, now, ss, by_ex)` -> `(all_flags(...), all_rules(...))` in one call, for
+            a program that reads no session, score or assessment (`KnownCode.all_outcomes`); else None.
     """
 
     red_flags: tuple[Outcome, ...]
@@ -162,7 +161,8 @@ class _Generator(ScoreCode, KnownCode, MissedCode):
             lines.append(f"{names}, = _K")
         lines.extend(self.defs)
         flags, each = "".join(n + ", " for n in red_flags), "".join(n + ", " for n in rules)
-        lines.append(f"_BUILT = ({flags}), ({each}), all_flags, all_rules, all_scored, *_MISSED, all_outcomes")
+        rest = "all_flags, all_rules, all_scored, *_MISSED, all_outcomes"
+        lines.append(f"_BUILT = ({flags}), ({each}), {rest}")
         return "\n".join(lines) + "\n"
 
     def all_rules(self, program: ir.Program, own: tuple[bool, ...]) -> None:
