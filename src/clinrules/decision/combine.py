@@ -20,14 +20,13 @@ from typing import Any, NamedTuple
 from clinrules import ir
 from clinrules.check.doses import dose_json, merge_doses
 from clinrules.decision import messages
-from clinrules.decision.made import alike_decisions, built, exercise_decision, with_recheck
+from clinrules.decision.made import DEFAULT_DOSE, DefaultDose, ExerciseRecord, Records, built
 from clinrules.decision.missing import Missing
 from clinrules.decision.recheck import RecheckPlan
 from clinrules.decision.result import (
     AssessmentResult,
     DataWarning,
     Decision,
-    ExerciseDecision,
     RedFlagState,
     RulesetInfo,
     ScoreRange,
@@ -47,7 +46,14 @@ _FLAG_STATE = {True: RedFlagState.FIRED, False: RedFlagState.CLEAR, None: RedFla
 _VERDICTS = {v.value: v for v in Verdict}
 _PERMITTED = frozenset({"allow", "modify", "progress"})
 _MOVES = ("progress", "regress")
-_exercise = exercise_decision
+_NONE: tuple[str, ...] = ()
+
+
+# The record of an exercise 'otherwise' decides, by verdict: the same for every such exercise.
+_OTHERWISE: dict[str, ExerciseRecord] = {
+    v.value: (v, _NONE, DEFAULT_DOSE if v is Verdict.ALLOW else None, _NONE, None, None, _NONE, _NONE, _NONE)
+    for v in Verdict
+}
 
 
 class _Setter(NamedTuple):
@@ -124,7 +130,7 @@ class Combination:
         self.why = Missing(evaluator, inputs)
         # The entry of an exercise no rule applies to while a red flag is unknown: the same for all.
         self.flag_sentences: dict[tuple[str, ...], str] = {}
-        self.flagged_only: tuple[Verdict, list[str], list[str], list[str], list[str]] | None = None
+        self.flagged_only: ExerciseRecord | None = None
 
     @property
     def questions(self) -> messages.Questions:
@@ -173,14 +179,31 @@ class Combination:
             triage, care = Triage.URGENT, pressing[0].care
             say, notes, cite = messages.flag_words(pressing)
             # Every fired flag is a reason; only those of the most pressing care speak (language-2.md
-            # section 9). Worked out once; each exercise is given lists of its own.
-            exercises = alike_decisions(self.wanted, Verdict.URGENT, fired, say, notes, cite)
+            # section 9). Kept once, as tuples (the decision's own `say` is a list a caller may change).
+            alike = (
+                Verdict.URGENT,
+                tuple(fired),
+                None,
+                _NONE,
+                None,
+                None,
+                tuple(say),
+                tuple(notes),
+                tuple(cite),
+            )
+            exercises = Records(self.wanted, None, alike, self.ev.default_dose)
         else:
             triage = Triage.CHECK if unknown_flags else Triage.CLEAR
             care = None
             base = _LazyBases(self, tuple(unknown_flags))
             permitted = _Permitted(base)
-            exercises = {ex: self._final(ex, base[ex], permitted) for ex in self.wanted}
+            final = self._final
+            exercises = Records(
+                self.wanted,
+                {ex: final(ex, base[ex], permitted) for ex in self.wanted},
+                None,
+                self.ev.default_dose,
+            )
             outcomes = self.outcomes
             # A tuple with neither None nor a per-exercise dict has no unknown outcome to explain.
             settled = type(outcomes) is tuple and None not in outcomes and dict not in map(type, outcomes)
@@ -191,7 +214,7 @@ class Combination:
                         rule_fields[index], missing
                     ):
                         missing |= self.why.rule(index, ex)
-        exercises, recheck_at = self._rechecked(triage, exercises)
+        recheck_at = self._rechecked(triage, exercises)
         scores: dict[str, ScoreRange] = {}
         assessments: dict[str, AssessmentResult] = {}
         titles: dict[str, str] = {}
@@ -257,19 +280,15 @@ class Combination:
             verdict = "check"
         return _Base(verdict, tuple(setters), unset.flags)
 
-    def _final(self, ex: str, base: _Base, permitted: _Permitted) -> ExerciseDecision:
+    def _final(self, ex: str, base: _Base, permitted: _Permitted) -> ExerciseRecord:
         if not base.setters:
-            if not base.flags:  # 'otherwise' decided: the common, quick case
-                dose = self.ev.default_dose(ex) if base.verdict == "allow" else None
-                return _exercise(_VERDICTS[base.verdict], [], dose)
+            if not base.flags:  # 'otherwise' decided: the common, quick case, one record for all
+                return _OTHERWISE[base.verdict]
             # No rule applies but a red flag is unknown: the same entry for every such
             # exercise (no dose, alternative or move can follow), worked out once.
             if self.flagged_only is None:
                 self.flagged_only = self._flagged_only(ex, base, permitted)
-            verdict_of, because_of, say_of, notes_of, cite_of = self.flagged_only
-            return _exercise(
-                verdict_of, because_of[:], None, None, None, None, say_of[:], notes_of[:], cite_of[:]
-            )
+            return self.flagged_only
         verdict, chosen, moves, flags = self._settle(ex, base, permitted)
         # A downgraded progress keeps none of its rule's words.
         setters = sorted(
@@ -281,7 +300,7 @@ class Combination:
         instead = (
             self._alternatives(ex, setters, permitted) if verdict in ("stop", "avoid", "regress") else []
         )
-        dose = None
+        dose: dict[str, Any] | DefaultDose | None = None
         if verdict == "modify":
             rules = self.program.rules
             doses = [rules[s.rule].dose for s in setters if rules[s.rule].verdict == "modify"]
@@ -289,22 +308,18 @@ class Combination:
                 merge_doses(self.program.exercises[ex].dose, [d for d in doses if d is not None])
             )
         elif verdict in ("allow", "progress"):
-            dose = self.ev.default_dose(ex)
+            dose = DEFAULT_DOSE
         say, notes, cite = self._messages(ex, setters, flags, regress_kept=verdict == "regress")
         if verdict == "allow" and ex in self.not_advised:
             notes.append(self.not_advised[ex])
         because = sorted([self.program.rules[s.rule].id for s in setters] + list(flags))
-        return _exercise(
-            _VERDICTS[verdict], because, dose, instead, progress_to, regress_to, say, notes, cite
-        )
+        return (_VERDICTS[verdict], because, dose, instead, progress_to, regress_to, say, notes, cite)
 
-    def _flagged_only(
-        self, ex: str, base: _Base, permitted: _Permitted
-    ) -> tuple[Verdict, list[str], list[str], list[str], list[str]]:
+    def _flagged_only(self, ex: str, base: _Base, permitted: _Permitted) -> ExerciseRecord:
         """The entry of an exercise no rule applies to while red flags are unknown, for every such exercise."""
         verdict, _chosen, _moves, flags = self._settle(ex, base, permitted)
         say, notes, cite = self._messages(ex, [], flags)
-        return _VERDICTS[verdict], sorted(flags), say, notes, cite
+        return (_VERDICTS[verdict], sorted(flags), None, _NONE, None, None, say, notes, cite)
 
     def _settle(
         self, ex: str, base: _Base, permitted: _Permitted
@@ -360,13 +375,11 @@ class Combination:
         verdicts = {ex: self._settle(ex, base[ex], permitted)[0] for ex in self.wanted}
         return (Triage.CHECK if unknown else Triage.CLEAR).value, verdicts
 
-    def _rechecked(
-        self, triage: Triage, exercises: dict[str, ExerciseDecision]
-    ) -> tuple[dict[str, ExerciseDecision], dt.datetime | None]:
-        """The exercise decisions with their `recheck_at`, and the decision's (the earliest)."""
+    def _rechecked(self, triage: Triage, exercises: Records) -> dt.datetime | None:
+        """The decision's `recheck_at` (the earliest), each exercise's given to its records."""
         if self.recheck is None or not self.recheck.timed:  # nothing compares with `now`: none ever changes
-            return exercises, None
-        verdicts = {ex: e.verdict.value for ex, e in exercises.items()}
+            return None
+        verdicts = exercises.verdicts()
 
         def settle(
             inputs: Inputs, flags: tuple[bool | None, ...], outcomes: Any, wanted: tuple[str, ...]
@@ -377,10 +390,8 @@ class Combination:
             self.inputs, self.flags, self.outcomes, self.wanted, verdicts, triage.value, settle
         )
         times = [t for t in (*found.values(), triage_at) if t is not None]
-        return (
-            {ex: with_recheck(e, found[ex]) for ex, e in exercises.items()},
-            min(times, default=None),
-        )
+        exercises.recheck_at = found
+        return min(times, default=None)
 
     def _not_advised(self, ex: str, target: str | None, permitted: _Permitted) -> str:
         if target is None or target == ex:
