@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from clinrules import ir
@@ -47,6 +48,7 @@ _VERDICTS = {v.value: v for v in Verdict}
 _PERMITTED = frozenset({"allow", "modify", "progress"})
 _MOVES = ("progress", "regress")
 _NONE: tuple[str, ...] = ()
+_NO_MOVES: Mapping[str, str] = MappingProxyType({})
 
 
 # The record of an exercise 'otherwise' decides, by verdict: the same for every such exercise.
@@ -130,7 +132,7 @@ class Combination:
         self.why = Missing(evaluator, inputs)
         # The entry of an exercise no rule applies to while a red flag is unknown: the same for all.
         self.flag_sentences: dict[tuple[str, ...], str] = {}
-        self.flagged_only: ExerciseRecord | None = None
+        self.held_back: ExerciseRecord | None = None  # see `_final`
 
     @property
     def questions(self) -> messages.Questions:
@@ -166,7 +168,7 @@ class Combination:
             elif value is None:
                 unknown_flags.append(flag_id)
         missing: set[str] = set()
-        flag_fields, rule_fields = self.ev.flag_fields, self.ev.rule_fields
+        flag_fields = self.ev.flag_fields
         if unknown_flags:
             for index, value in enumerate(flags):
                 if value is None and self.why.may_add(flag_fields[index], missing):
@@ -195,25 +197,9 @@ class Combination:
         else:
             triage = Triage.CHECK if unknown_flags else Triage.CLEAR
             care = None
-            base = _LazyBases(self, tuple(unknown_flags))
-            permitted = _Permitted(base)
-            final = self._final
             exercises = Records(
-                self.wanted,
-                {ex: final(ex, base[ex], permitted) for ex in self.wanted},
-                None,
-                self.ev.default_dose,
+                self.wanted, self._records(unknown_flags, missing), None, self.ev.default_dose
             )
-            outcomes = self.outcomes
-            # A tuple with neither None nor a per-exercise dict has no unknown outcome to explain.
-            settled = type(outcomes) is tuple and None not in outcomes and dict not in map(type, outcomes)
-            for ex in () if settled else self.wanted:
-                for index in self.ev.rules_for[ex]:
-                    value = outcomes[index]
-                    if (value[ex] if type(value) is dict else value) is None and self.why.may_add(
-                        rule_fields[index], missing
-                    ):
-                        missing |= self.why.rule(index, ex)
         recheck_at = self._rechecked(triage, exercises)
         scores: dict[str, ScoreRange] = {}
         assessments: dict[str, AssessmentResult] = {}
@@ -248,14 +234,37 @@ class Combination:
 
     # ------------------------------------------------------------ one exercise
 
-    def _base(self, ex: str, unset: _Base) -> _Base:
+    def _records(self, unknown_flags: list[str], missing: set[str]) -> dict[str, ExerciseRecord]:
+        """Each wanted exercise's record (no red flag fired); the fields its unknown rules miss go to `missing`."""
+        bases = _LazyBases(self, tuple(unknown_flags))
+        permitted = _Permitted(bases)
+        values, unset, base_of, final = bases.values, bases.unset, self._base, self._final
+        # The record of an exercise no rule sets: 'otherwise' decides, else an unknown red flag holds it back.
+        quick = self._flagged_only(unset, permitted) if unset.flags else _OTHERWISE[unset.verdict]
+        unknown: list[tuple[int, str]] = []  # (rule, exercise) whose outcome is unknown
+        out: dict[str, ExerciseRecord] = {}
+        for ex in self.wanted:
+            found = values.get(ex)
+            if found is None:
+                found = values[ex] = base_of(ex, unset, unknown)
+            else:  # made earlier as another exercise's target: its unknown rules are still to be found
+                base_of(ex, unset, unknown)
+            out[ex] = quick if found is unset else final(ex, found, permitted)
+        rule_fields, why = self.ev.rule_fields, self.why
+        for index, ex in unknown:
+            if why.may_add(rule_fields[index], missing):
+                missing |= why.rule(index, ex)
+        return out
+
+    def _base(self, ex: str, unset: _Base, unknown: list[tuple[int, str]] | None = None) -> _Base:
         """Every rule that applies to an exercise, and its verdict before targets are checked.
 
         That verdict decides whether the exercise is permitted as an
         alternative or target; checking targets never changes it (a progress
         whose target is not permitted stays permitted as allow, a regress
         stays not permitted as avoid). `unset`: the base of an exercise no rule
-        applies to, the same for every one (made once per decision).
+        applies to, the same for every one (made once per decision). `unknown`
+        is given each (rule, exercise) whose outcome is unknown.
         """
         setters: list[_Setter] | None = None
         outcomes = self.outcomes
@@ -265,7 +274,11 @@ class Combination:
                 value = value[ex]
             if value is True:
                 setter = _Setter(index, verdict, False)
-            elif value is None and when_unknown is not None:
+            elif value is None:
+                if unknown is not None:
+                    unknown.append((index, ex))
+                if when_unknown is None:
+                    continue
                 setter = _Setter(index, when_unknown, True)
             else:
                 continue
@@ -281,20 +294,17 @@ class Combination:
         return _Base(verdict, tuple(setters), unset.flags)
 
     def _final(self, ex: str, base: _Base, permitted: _Permitted) -> ExerciseRecord:
-        if not base.setters:
-            if not base.flags:  # 'otherwise' decided: the common, quick case, one record for all
-                return _OTHERWISE[base.verdict]
-            # No rule applies but a red flag is unknown: the same entry for every such
-            # exercise (no dose, alternative or move can follow), worked out once.
-            if self.flagged_only is None:
-                self.flagged_only = self._flagged_only(ex, base, permitted)
-            return self.flagged_only
         verdict, chosen, moves, flags = self._settle(ex, base, permitted)
+        if not chosen:  # held back to 'check' by unknown red flags alone: the same record for all such
+            if self.held_back is None:
+                say, notes, cite = self._messages(ex, [], flags)
+                self.held_back = (Verdict.CHECK, sorted(flags), None, _NONE, None, None, say, notes, cite)
+            return self.held_back
         # A downgraded progress keeps none of its rule's words.
-        setters = sorted(
-            (s for s in chosen if not (s.verdict == "progress" and verdict == "allow")),
-            key=lambda s: self.program.rules[s.rule].id,
-        )
+        if verdict == "allow":
+            chosen = [s for s in chosen if s.verdict != "progress"]
+        rules = self.program.rules
+        setters = sorted(chosen, key=lambda s: rules[s.rule].id) if len(chosen) > 1 else chosen
         progress_to = moves.get("progress") if verdict == "progress" else None
         regress_to = moves.get("regress") if verdict == "regress" else None
         instead = (
@@ -302,7 +312,6 @@ class Combination:
         )
         dose: dict[str, Any] | DefaultDose | None = None
         if verdict == "modify":
-            rules = self.program.rules
             doses = [rules[s.rule].dose for s in setters if rules[s.rule].verdict == "modify"]
             dose = dose_json(
                 merge_doses(self.program.exercises[ex].dose, [d for d in doses if d is not None])
@@ -312,29 +321,46 @@ class Combination:
         say, notes, cite = self._messages(ex, setters, flags, regress_kept=verdict == "regress")
         if verdict == "allow" and ex in self.not_advised:
             notes.append(self.not_advised[ex])
-        because = sorted([self.program.rules[s.rule].id for s in setters] + list(flags))
+        because = sorted([rules[s.rule].id for s in setters] + list(flags))
         return (_VERDICTS[verdict], because, dose, instead, progress_to, regress_to, say, notes, cite)
 
-    def _flagged_only(self, ex: str, base: _Base, permitted: _Permitted) -> ExerciseRecord:
-        """The entry of an exercise no rule applies to while red flags are unknown, for every such exercise."""
-        verdict, _chosen, _moves, flags = self._settle(ex, base, permitted)
-        say, notes, cite = self._messages(ex, [], flags)
+    def _flagged_only(self, unset: _Base, permitted: _Permitted) -> ExerciseRecord:
+        """The entry of an exercise no rule applies to while red flags are unknown, the same for every one.
+
+        No dose, alternative or move can follow; it names no exercise, so it is worked out once.
+        """
+        verdict, _chosen, _moves, flags = self._settle("", unset, permitted)
+        say, notes, cite = self._messages("", [], flags)
         return (_VERDICTS[verdict], sorted(flags), None, _NONE, None, None, say, notes, cite)
 
     def _settle(
         self, ex: str, base: _Base, permitted: _Permitted
-    ) -> tuple[str, list[_Setter], dict[str, str], tuple[str, ...]]:
+    ) -> tuple[str, list[_Setter], Mapping[str, str], tuple[str, ...]]:
         """The verdict once targets are checked, the setters that gave it, the moves, the unknown flags."""
-        if not base.setters and not base.flags:
-            return base.verdict, [], {}, ()
+        setters = base.setters
+        if not setters and not base.flags:
+            return base.verdict, [], _NO_MOVES, ()
+        movers = [s for s in setters if s.verdict in _MOVES]
+        if not movers:  # the verdict is the most restrictive of the rules' own
+            if len(setters) == 1:
+                verdict, chosen = setters[0].verdict, [setters[0]]
+            else:
+                verdict = min(
+                    (s.verdict for s in setters), key=RANK.__getitem__, default=self.program.otherwise
+                )
+                chosen = [s for s in setters if s.verdict == verdict]
+            return (
+                *self._held(base, verdict, chosen),
+                _NO_MOVES,
+                base.flags if RANK[verdict] >= _CHECK else (),
+            )
         # Progress and regress rules count with the verdict they end in once their
         # target is checked: the lowest rung any of them names, which must be
         # permitted, or else allow (for progress) and avoid (for regress). So a
         # regress that becomes avoid weighs as avoid against the other rules.
         moves: dict[str, str] = {}
         downgraded: dict[str, str] = {}
-        movers = [s for s in base.setters if s.verdict in _MOVES]
-        for move in _MOVES if movers else ():
+        for move in _MOVES:
             group = [s for s in movers if s.verdict == move]
             targets = [t for t in (self._target_of(ex, move, s) for s in group) if t is not None]
             if not group:
@@ -353,15 +379,17 @@ class Combination:
                 self.notes[(setter.rule, ex)] = (
                     f"{move} to {target or 'the next rung'} {why}: {downgraded[move]}"
                 )
-        effective = [(downgraded.get(s.verdict, s.verdict), s) for s in base.setters]
-        verdict = min((v for v, _ in effective), key=RANK.__getitem__, default=self.program.otherwise)
+        effective = [(downgraded.get(s.verdict, s.verdict), s) for s in setters]
+        verdict = min((v for v, _ in effective), key=RANK.__getitem__)
         chosen = [s for v, s in effective if v == verdict]
-        flags: tuple[str, ...] = ()
-        if base.flags and RANK[verdict] >= _CHECK:
-            if RANK[verdict] > _CHECK:
-                verdict, chosen = "check", []
-            flags = base.flags
-        return verdict, chosen, moves, flags
+        return (*self._held(base, verdict, chosen), moves, base.flags if RANK[verdict] >= _CHECK else ())
+
+    @staticmethod
+    def _held(base: _Base, verdict: str, chosen: list[_Setter]) -> tuple[str, list[_Setter]]:
+        """An unknown red flag holds a verdict less restrictive than check back to check, by no rule."""
+        if base.flags and RANK[verdict] > _CHECK:
+            return "check", []
+        return verdict, chosen
 
     def verdicts(self) -> tuple[str, dict[str, str]]:
         """The triage and each wanted exercise's verdict, without the rest of the decision."""
@@ -423,18 +451,18 @@ class Combination:
     def _messages(
         self, ex: str, setters: list[_Setter], flags: tuple[str, ...], regress_kept: bool = True
     ) -> tuple[list[str], list[str], list[str]]:
-        """The words of the rules that set the verdict; a regress that became avoid says nothing of its own."""
+        """The words of the rules that set the verdict, in the order of their ids, then the unknown red flags'.
+
+        A regress that became avoid says nothing of its own.
+        """
         if not setters and not flags:
             return [], [], []
         say: list[str] = []
         notes: list[str] = []
         cite: set[str] = set()
-        items: list[tuple[str, Any]] = [(self.program.rules[s.rule].id, s) for s in setters]
-        items += [(f, None) for f in flags]
-        for _id, setter in sorted(items, key=lambda x: x[0]):
-            if setter is None:
-                continue
-            rule = self.program.rules[setter.rule]
+        rules = self.program.rules
+        for setter in setters:  # sorted by rule id (`_final`)
+            rule = rules[setter.rule]
             silent = setter.verdict == "regress" and not regress_kept
             if setter.via_unknown:
                 if rule.unknown_say:
