@@ -12,7 +12,6 @@ run only where needed.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
@@ -21,7 +20,16 @@ from typing import Any, NamedTuple
 from clinrules import ir
 from clinrules.check.doses import dose_json, merge_doses
 from clinrules.decision import messages
-from clinrules.decision.made import DEFAULT_DOSE, DefaultDose, ExerciseRecord, Records, built
+from clinrules.decision.made import (
+    DEFAULT_DOSE,
+    NONE,
+    OTHERWISE,
+    DefaultDose,
+    ExerciseRecord,
+    Records,
+    built,
+    urgent_record,
+)
 from clinrules.decision.missing import Missing
 from clinrules.decision.recheck import RecheckPlan
 from clinrules.decision.result import (
@@ -31,12 +39,10 @@ from clinrules.decision.result import (
     RedFlagState,
     RulesetInfo,
     ScoreRange,
-    TraceEntry,
     Triage,
     Verdict,
 )
-from clinrules.decision.scored import count_entries, results, score_entries
-from clinrules.decision.scored import entry as _entry
+from clinrules.decision.scored import results, trace
 from clinrules.engine import interpret
 from clinrules.engine.evaluator import Evaluator, Inputs
 
@@ -47,15 +53,7 @@ _FLAG_STATE = {True: RedFlagState.FIRED, False: RedFlagState.CLEAR, None: RedFla
 _VERDICTS = {v.value: v for v in Verdict}
 _PERMITTED = frozenset({"allow", "modify", "progress"})
 _MOVES = ("progress", "regress")
-_NONE: tuple[str, ...] = ()
 _NO_MOVES: Mapping[str, str] = MappingProxyType({})
-
-
-# The record of an exercise 'otherwise' decides, by verdict: the same for every such exercise.
-_OTHERWISE: dict[str, ExerciseRecord] = {
-    v.value: (v, _NONE, DEFAULT_DOSE if v is Verdict.ALLOW else None, _NONE, None, None, _NONE, _NONE, _NONE)
-    for v in Verdict
-}
 
 
 class _Setter(NamedTuple):
@@ -147,11 +145,6 @@ class Combination:
         """The interpreter's view of the inputs, made only when an explanation is needed."""
         return self.why.env
 
-    def _value(self, index: int, ex: str) -> bool | None:
-        """A rule's outcome for an exercise (the same for all, unless it reads its own sessions)."""
-        value = self.outcomes[index]
-        return value[ex] if type(value) is dict else value  # type: ignore[no-any-return]
-
     def decision(self) -> Decision:
         program = self.program
         flags = self.flags
@@ -181,19 +174,10 @@ class Combination:
             triage, care = Triage.URGENT, pressing[0].care
             say, notes, cite = messages.flag_words(pressing)
             # Every fired flag is a reason; only those of the most pressing care speak (language-2.md
-            # section 9). Kept once, as tuples (the decision's own `say` is a list a caller may change).
-            alike = (
-                Verdict.URGENT,
-                tuple(fired),
-                None,
-                _NONE,
-                None,
-                None,
-                tuple(say),
-                tuple(notes),
-                tuple(cite),
+            # section 9). One record for all (`urgent_record`).
+            exercises = Records(
+                self.wanted, None, urgent_record(fired, say, notes, cite), self.ev.default_dose
             )
-            exercises = Records(self.wanted, None, alike, self.ev.default_dose)
         else:
             triage = Triage.CHECK if unknown_flags else Triage.CLEAR
             care = None
@@ -227,7 +211,9 @@ class Combination:
             scores=scores,
             assessments=assessments,
             warnings=[built(DataWarning, path=path, reason=reason) for path, reason in self.warnings],
-            trace=self._trace() if self.explain else None,
+            trace=trace(self.ev, self.flags, self.outcomes, self.wanted, self.why, self.notes)
+            if self.explain
+            else None,
         )
         object.__setattr__(made, "__pydantic_private__", {"_titles": titles})  # for explain()
         return made
@@ -240,7 +226,7 @@ class Combination:
         permitted = _Permitted(bases)
         values, unset, base_of, final = bases.values, bases.unset, self._base, self._final
         # The record of an exercise no rule sets: 'otherwise' decides, else an unknown red flag holds it back.
-        quick = self._flagged_only(unset, permitted) if unset.flags else _OTHERWISE[unset.verdict]
+        quick = self._flagged_only(unset, permitted) if unset.flags else OTHERWISE[unset.verdict]
         unknown: list[tuple[int, str]] = []  # (rule, exercise) whose outcome is unknown
         out: dict[str, ExerciseRecord] = {}
         for ex in self.wanted:
@@ -298,7 +284,7 @@ class Combination:
         if not chosen:  # held back to 'check' by unknown red flags alone: the same record for all such
             if self.held_back is None:
                 say, notes, cite = self._messages(ex, [], flags)
-                self.held_back = (Verdict.CHECK, sorted(flags), None, _NONE, None, None, say, notes, cite)
+                self.held_back = (Verdict.CHECK, sorted(flags), None, NONE, None, None, say, notes, cite)
             return self.held_back
         # A downgraded progress keeps none of its rule's words.
         if verdict == "allow":
@@ -331,7 +317,7 @@ class Combination:
         """
         verdict, _chosen, _moves, flags = self._settle("", unset, permitted)
         say, notes, cite = self._messages("", [], flags)
-        return (_VERDICTS[verdict], sorted(flags), None, _NONE, None, None, say, notes, cite)
+        return (_VERDICTS[verdict], sorted(flags), None, NONE, None, None, say, notes, cite)
 
     def _settle(
         self, ex: str, base: _Base, permitted: _Permitted
@@ -491,31 +477,6 @@ class Combination:
             )
             found = self.flag_sentences[flags] = self.questions.answer_first(questions, "Before exercising")
         return found
-
-    # ------------------------------------------------------------ missing fields and the trace
-
-    def _trace(self) -> list[TraceEntry]:
-        entries: list[TraceEntry] = []
-        for flag, value in zip(self.program.red_flags, self.flags, strict=True):
-            reading = interpret.Reading()
-            env = dataclasses.replace(self.env, reading=reading)
-            _, missed = interpret.condition(flag.condition, env)
-            entries.append(_entry("red_flag", flag.id, None, value, reading, missed, flag.where, None))
-            entries.extend(count_entries(reading, None, self.program))
-        entries.extend(score_entries(self.program, self.env))
-        for ex in self.wanted:
-            for index in self.ev.rules_for[ex]:
-                rule = self.program.rules[index]
-                reading = interpret.Reading()
-                _, missed = interpret.condition(rule.condition, self.why.env_for(ex, reading))
-                value = self._value(index, ex)
-                entries.append(
-                    _entry(
-                        "rule", rule.id, ex, value, reading, missed, rule.where, self.notes.get((index, ex))
-                    )
-                )
-                entries.extend(count_entries(reading, ex, self.program))
-        return entries
 
 
 class _LazyBases:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -23,7 +24,16 @@ from pydantic import BaseModel
 from clinrules.decision.pending import PendingExercises
 from clinrules.decision.result import ExerciseDecision, Verdict
 
-__all__ = ["DEFAULT_DOSE", "DefaultDose", "ExerciseRecord", "Records", "built"]
+__all__ = [
+    "DEFAULT_DOSE",
+    "NONE",
+    "OTHERWISE",
+    "DefaultDose",
+    "ExerciseRecord",
+    "Records",
+    "built",
+    "urgent_record",
+]
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -60,6 +70,24 @@ ExerciseRecord = tuple[
 ]
 """One exercise's decision as the combination works it out: the fields of `ExerciseDecision` in its
 order, without `recheck_at` (the `Records`' own). Its sequences may be shared with other records."""
+
+
+NONE: tuple[str, ...] = ()
+
+OTHERWISE: Mapping[str, ExerciseRecord] = MappingProxyType(
+    {
+        v.value: (v, NONE, DEFAULT_DOSE if v is Verdict.ALLOW else None, NONE, None, None, NONE, NONE, NONE)
+        for v in Verdict
+    }
+)
+"""The record of an exercise `otherwise` decides, by verdict: the same for every such exercise."""
+
+
+def urgent_record(
+    fired: Sequence[str], say: Sequence[str], notes: Sequence[str], cite: Sequence[str]
+) -> ExerciseRecord:
+    """The record of every exercise when red flags fired: tuples, since the decision's own `say` is a list a caller may change."""
+    return (Verdict.URGENT, tuple(fired), None, NONE, None, None, tuple(say), tuple(notes), tuple(cite))
 
 
 def built(cls: type[_M], **values: Any) -> _M:

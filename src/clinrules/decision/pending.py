@@ -16,21 +16,22 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from clinrules.decision.result import ExerciseDecision
-
 __all__ = ["ExercisesOnRead", "PendingExercises", "exercises_of"]
 
 _ABSENT = object()
 
 
 class PendingExercises:
-    """A decision's exercises not yet built as models; `made()` builds them once, the same dict for every caller."""
+    """A decision's exercises not yet built as models; `made()` builds them once, the same dict for every caller.
 
-    def made(self) -> dict[str, ExerciseDecision]:
+    The dict is of `ExerciseDecision` (result.py imports this module, so it is not named here).
+    """
+
+    def made(self) -> dict[str, Any]:
         raise NotImplementedError
 
 
-def exercises_of(decision: BaseModel) -> dict[str, ExerciseDecision]:
+def exercises_of(decision: BaseModel) -> dict[str, Any]:
     """A decision's exercises as models, built into its `__dict__` first if they were records.
 
     Two threads reading at once get the same dict: `made()` keeps the first
@@ -48,7 +49,7 @@ def exercises_of(decision: BaseModel) -> dict[str, ExerciseDecision]:
 class ExercisesOnRead:
     """The `exercises` attribute of `Decision`: its models, built on first read."""
 
-    def __get__(self, decision: BaseModel | None, owner: type | None = None) -> dict[str, ExerciseDecision]:
+    def __get__(self, decision: BaseModel | None, owner: type | None = None) -> dict[str, Any]:
         if decision is None:  # as for any pydantic field, the class has no such attribute
             raise AttributeError("exercises")
         return exercises_of(decision)
