@@ -13,6 +13,7 @@ run only where needed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -127,10 +128,14 @@ class Combination:
         self.notes: dict[tuple[int, str], str] = {}
         self.not_advised: dict[str, str] = {}  # exercise -> the note of its progress that became allow
         self.verdicts_only = False  # set by `verdicts`: no notes are made
-        self.why = Missing(evaluator, inputs)
         # The entry of an exercise no rule applies to while a red flag is unknown: the same for all.
         self.flag_sentences: dict[tuple[str, ...], str] = {}
         self.held_back: ExerciseRecord | None = None  # see `_final`
+
+    @functools.cached_property
+    def why(self) -> Missing:
+        """Why outcomes were unknown: made on first need (`verdicts`, run at every recheck, has none)."""
+        return Missing(self.ev, self.inputs)
 
     @property
     def questions(self) -> messages.Questions:

@@ -68,9 +68,10 @@ class Questions:
 
 def most_pressing(program: ir.Program, fired: Iterable[str]) -> list[ir.RedFlag]:
     """The fired red flags of the most pressing care, sorted by id: the ones whose words are given."""
-    flags = [f for f in program.red_flags if f.id in set(fired)]
-    if not flags:
-        return []
+    ids = set(fired)
+    flags = [f for f in program.red_flags if f.id in ids]
+    if len(flags) < 2:
+        return flags
     care = min((f.care.value for f in flags), key=_CARE_ORDER.index)
     return sorted((f for f in flags if f.care.value == care), key=lambda f: f.id)
 
