@@ -13,7 +13,6 @@ run only where needed.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -130,12 +129,16 @@ class Combination:
         self.verdicts_only = False  # set by `verdicts`: no notes are made
         # The entry of an exercise no rule applies to while a red flag is unknown: the same for all.
         self.flag_sentences: dict[tuple[str, ...], str] = {}
+        self._why: Missing | None = None
         self.held_back: ExerciseRecord | None = None  # see `_final`
 
-    @functools.cached_property
+    @property
     def why(self) -> Missing:
         """Why outcomes were unknown: made on first need (`verdicts`, run at every recheck, has none)."""
-        return Missing(self.ev, self.inputs)
+        found = self._why
+        if found is None:
+            found = self._why = Missing(self.ev, self.inputs)
+        return found
 
     @property
     def questions(self) -> messages.Questions:
@@ -168,9 +171,10 @@ class Combination:
         missing: set[str] = set()
         flag_fields = self.ev.flag_fields
         if unknown_flags:
+            why = self.why
             for index, value in enumerate(flags):
-                if value is None and self.why.may_add(flag_fields[index], missing):
-                    missing |= self.why.flag(index)
+                if value is None and why.may_add(flag_fields[index], missing):
+                    missing |= why.flag(index)
         say: list[str] = []
         notes: list[str] = []
         cite: list[str] = []  # the triage's own words, from fired red flags only
@@ -241,10 +245,10 @@ class Combination:
             else:  # made earlier as another exercise's target: its unknown rules are still to be found
                 base_of(ex, unset, unknown)
             out[ex] = quick if found is unset else final(ex, found, permitted)
-        rule_fields, why = self.ev.rule_fields, self.why
+        rule_fields = self.ev.rule_fields
         for index, ex in unknown:
-            if why.may_add(rule_fields[index], missing):
-                missing |= why.rule(index, ex)
+            if self.why.may_add(rule_fields[index], missing):
+                missing |= self.why.rule(index, ex)
         return out
 
     def _base(self, ex: str, unset: _Base, unknown: list[tuple[int, str]] | None = None) -> _Base:

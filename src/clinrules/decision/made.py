@@ -164,7 +164,11 @@ class Records(PendingExercises):
                 {
                     "verdict": verdict,
                     "because": [*because],
-                    "dose": default_dose(ex) if dose is DEFAULT_DOSE else _own_dose(dose),
+                    "dose": None
+                    if dose is None
+                    else default_dose(ex)
+                    if dose is DEFAULT_DOSE
+                    else _own_dose(dose),
                     "instead": [*instead],
                     "progress_to": progress_to,
                     "regress_to": regress_to,

@@ -10,6 +10,7 @@ the trace.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 
@@ -19,7 +20,8 @@ from clinrules.decision.made import built
 from clinrules.decision.result import Question
 from clinrules.schema.reader import SESSIONS, Field, Schema
 
-_CARE_ORDER = [c.value for c in Care]
+_CARE_RANK = {c: i for i, c in enumerate(Care)}  # the most pressing first
+_ID = operator.attrgetter("id")
 
 
 def question_for(schema: Schema, path: str) -> Question:
@@ -72,8 +74,8 @@ def most_pressing(program: ir.Program, fired: Iterable[str]) -> list[ir.RedFlag]
     flags = [f for f in program.red_flags if f.id in ids]
     if len(flags) < 2:
         return flags
-    care = min((f.care.value for f in flags), key=_CARE_ORDER.index)
-    return sorted((f for f in flags if f.care.value == care), key=lambda f: f.id)
+    care = min((f.care for f in flags), key=_CARE_RANK.__getitem__)
+    return sorted((f for f in flags if f.care == care), key=_ID)
 
 
 def flag_words(flags: Sequence[ir.RedFlag]) -> tuple[list[str], list[str], list[str]]:
