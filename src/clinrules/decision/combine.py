@@ -237,17 +237,21 @@ class Combination:
         # The record of an exercise no rule sets: 'otherwise' decides, else an unknown red flag holds it back.
         quick = self._flagged_only(unset, permitted) if unset.flags else OTHERWISE[unset.verdict]
         unknown: list[tuple[int, str]] = []  # (rule, exercise) whose outcome is unknown
+        wanted, outcomes, rules = self.wanted, self.outcomes, self.program.rules
         out: dict[str, ExerciseRecord] = {}
-        for ex in self.wanted:
+        if type(outcomes) is tuple:  # every outcome at hand: an exercise whose rules are all false is `quick`
+            read = {x for i, v in enumerate(outcomes) if v is not False for x in rules[i].targets.exercises}
+            out = dict.fromkeys(wanted, quick)  # the order reported; the others replaced in place
+            wanted = tuple(ex for ex in wanted if ex in read)
+        for ex in wanted:
             found = values.get(ex)
             if found is None:
                 found = values[ex] = base_of(ex, unset, unknown)
             else:  # made earlier as another exercise's target: its unknown rules are still to be found
                 base_of(ex, unset, unknown)
             out[ex] = quick if found is unset else final(ex, found, permitted)
-        rule_fields = self.ev.rule_fields
         for index, ex in unknown:
-            if self.why.may_add(rule_fields[index], missing):
+            if self.why.may_add(self.ev.rule_fields[index], missing):
                 missing |= self.why.rule(index, ex)
         return out
 
