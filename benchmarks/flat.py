@@ -16,6 +16,11 @@ is the cost per state of every rule's outcome:
 - rule-engine and json-logic-qubit (two-valued), on fully known states,
   given plain dicts built beforehand (enums as strings, the extent as its rank).
 
+Beside them, from the states as JSON dicts: `outcomes(dict)`, `evaluate(dict)`
+(the whole decision; its exercises' models are built only when read), and,
+shown without a goal, `evaluate(dict)` then `model_dump_json()`: what a
+caller that writes the JSON pays.
+
 Every evaluator is checked against the hand-written functions on every state
 it runs, and the run fails on the first disagreement.
 """
@@ -469,6 +474,11 @@ def run() -> tuple[list[Row], dict[str, Any]]:
     clin_known = per_item_ns(rs.outcomes, known)
     outcomes_dict = per_item_ns(rs.outcomes, dicts)
     evaluate_dict = per_item_ns(rs.evaluate, dicts)
+
+    def evaluate_json(d: dict[str, Any]) -> str:
+        return rs.evaluate(d).model_dump_json()
+
+    evaluate_json_ns = per_item_ns(evaluate_json, dicts)
     hand3 = per_item_ns(three_valued, states)
     hand2 = per_item_ns(two_valued, known)
     engine_ns = per_item_ns(by_rule_engine, data)
@@ -492,6 +502,7 @@ def run() -> tuple[list[Row], dict[str, Any]]:
         Row(s, "clinrules outcomes(dict), same states as the first row", us(outcomes_dict), "us/state"),
         Row(s, "clinrules evaluate(dict), the whole decision, same states", us(evaluate_dict), "us/state"),
         at_most(s, "evaluate(dict) / outcomes(dict)", evaluate_dict / outcomes_dict, 2, "decision_flat"),
+        Row(s, "evaluate(dict) then model_dump_json(), same states", us(evaluate_json_ns), "us/state"),
         Row(s, f"rule-engine, {peer_count:,} known states", us(engine_ns), "us/state"),
         Row(s, f"json-logic-qubit, {peer_count:,} known states", us(logic_ns), "us/state"),
         at_least(s, "rule-engine / clinrules (known states)", engine_ns / clin_known, 100),

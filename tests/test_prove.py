@@ -230,12 +230,12 @@ def test_a_broken_promise_is_refuted_when_the_combination_breaks_it(monkeypatch:
 
     # The combination and its encoding, broken alike: a fired red flag gives stop.
     monkeypatch.setattr(verdicts, "URGENT", verdicts.RANK["stop"])
-    alike = combine.alike_decisions  # how the combination makes every exercise's urgent entry
+    urgent = combine.urgent_record  # the record the combination gives every exercise when a red flag fired
 
-    def stop_instead_of_urgent(wanted: Any, verdict: Any, *rest: Any) -> Any:
-        return alike(wanted, combine.Verdict.STOP if verdict is combine.Verdict.URGENT else verdict, *rest)
+    def stop_instead_of_urgent(*words: Any) -> Any:
+        return (combine.Verdict.STOP, *urgent(*words)[1:])
 
-    monkeypatch.setattr(combine, "alike_decisions", stop_instead_of_urgent)
+    monkeypatch.setattr(combine, "urgent_record", stop_instead_of_urgent)
     ruleset = _compiled('exercise e "E"\nred flag f: urgent if fever\notherwise allow\n')
     report = ruleset.prove()
     assert _codes(report) == ["CR601"]

@@ -12,31 +12,37 @@ run only where needed.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from clinrules import ir
 from clinrules.check.doses import dose_json, merge_doses
 from clinrules.decision import messages
-from clinrules.decision.made import alike_decisions, built, exercise_decision, with_recheck
+from clinrules.decision.made import (
+    DEFAULT_DOSE,
+    NONE,
+    OTHERWISE,
+    DefaultDose,
+    ExerciseRecord,
+    Records,
+    built,
+    urgent_record,
+)
 from clinrules.decision.missing import Missing
 from clinrules.decision.recheck import RecheckPlan
 from clinrules.decision.result import (
     AssessmentResult,
     DataWarning,
     Decision,
-    ExerciseDecision,
     RedFlagState,
     RulesetInfo,
     ScoreRange,
-    TraceEntry,
     Triage,
     Verdict,
 )
-from clinrules.decision.scored import count_entries, results, score_entries
-from clinrules.decision.scored import entry as _entry
+from clinrules.decision.scored import results, trace
 from clinrules.engine import interpret
 from clinrules.engine.evaluator import Evaluator, Inputs
 
@@ -47,7 +53,7 @@ _FLAG_STATE = {True: RedFlagState.FIRED, False: RedFlagState.CLEAR, None: RedFla
 _VERDICTS = {v.value: v for v in Verdict}
 _PERMITTED = frozenset({"allow", "modify", "progress"})
 _MOVES = ("progress", "regress")
-_exercise = exercise_decision
+_NO_MOVES: Mapping[str, str] = MappingProxyType({})
 
 
 class _Setter(NamedTuple):
@@ -121,10 +127,18 @@ class Combination:
         self.notes: dict[tuple[int, str], str] = {}
         self.not_advised: dict[str, str] = {}  # exercise -> the note of its progress that became allow
         self.verdicts_only = False  # set by `verdicts`: no notes are made
-        self.why = Missing(evaluator, inputs)
         # The entry of an exercise no rule applies to while a red flag is unknown: the same for all.
         self.flag_sentences: dict[tuple[str, ...], str] = {}
-        self.flagged_only: tuple[Verdict, list[str], list[str], list[str], list[str]] | None = None
+        self._why: Missing | None = None
+        self.held_back: ExerciseRecord | None = None  # see `_final`
+
+    @property
+    def why(self) -> Missing:
+        """Why outcomes were unknown: made on first need (`verdicts`, run at every recheck, has none)."""
+        found = self._why
+        if found is None:
+            found = self._why = Missing(self.ev, self.inputs)
+        return found
 
     @property
     def questions(self) -> messages.Questions:
@@ -138,11 +152,6 @@ class Combination:
     def env(self) -> interpret.Env:
         """The interpreter's view of the inputs, made only when an explanation is needed."""
         return self.why.env
-
-    def _value(self, index: int, ex: str) -> bool | None:
-        """A rule's outcome for an exercise (the same for all, unless it reads its own sessions)."""
-        value = self.outcomes[index]
-        return value[ex] if type(value) is dict else value  # type: ignore[no-any-return]
 
     def decision(self) -> Decision:
         program = self.program
@@ -160,11 +169,12 @@ class Combination:
             elif value is None:
                 unknown_flags.append(flag_id)
         missing: set[str] = set()
-        flag_fields, rule_fields = self.ev.flag_fields, self.ev.rule_fields
+        flag_fields = self.ev.flag_fields
         if unknown_flags:
+            why = self.why
             for index, value in enumerate(flags):
-                if value is None and self.why.may_add(flag_fields[index], missing):
-                    missing |= self.why.flag(index)
+                if value is None and why.may_add(flag_fields[index], missing):
+                    missing |= why.flag(index)
         say: list[str] = []
         notes: list[str] = []
         cite: list[str] = []  # the triage's own words, from fired red flags only
@@ -173,25 +183,17 @@ class Combination:
             triage, care = Triage.URGENT, pressing[0].care
             say, notes, cite = messages.flag_words(pressing)
             # Every fired flag is a reason; only those of the most pressing care speak (language-2.md
-            # section 9). Worked out once; each exercise is given lists of its own.
-            exercises = alike_decisions(self.wanted, Verdict.URGENT, fired, say, notes, cite)
+            # section 9). One record for all (`urgent_record`).
+            exercises = Records(
+                self.wanted, None, urgent_record(fired, say, notes, cite), self.ev.default_dose
+            )
         else:
             triage = Triage.CHECK if unknown_flags else Triage.CLEAR
             care = None
-            base = _LazyBases(self, tuple(unknown_flags))
-            permitted = _Permitted(base)
-            exercises = {ex: self._final(ex, base[ex], permitted) for ex in self.wanted}
-            outcomes = self.outcomes
-            # A tuple with neither None nor a per-exercise dict has no unknown outcome to explain.
-            settled = type(outcomes) is tuple and None not in outcomes and dict not in map(type, outcomes)
-            for ex in () if settled else self.wanted:
-                for index in self.ev.rules_for[ex]:
-                    value = outcomes[index]
-                    if (value[ex] if type(value) is dict else value) is None and self.why.may_add(
-                        rule_fields[index], missing
-                    ):
-                        missing |= self.why.rule(index, ex)
-        exercises, recheck_at = self._rechecked(triage, exercises)
+            exercises = Records(
+                self.wanted, self._records(unknown_flags, missing), None, self.ev.default_dose
+            )
+        recheck_at = self._rechecked(triage, exercises)
         scores: dict[str, ScoreRange] = {}
         assessments: dict[str, AssessmentResult] = {}
         titles: dict[str, str] = {}
@@ -218,21 +220,50 @@ class Combination:
             scores=scores,
             assessments=assessments,
             warnings=[built(DataWarning, path=path, reason=reason) for path, reason in self.warnings],
-            trace=self._trace() if self.explain else None,
+            trace=trace(self.ev, self.flags, self.outcomes, self.wanted, self.why, self.notes)
+            if self.explain
+            else None,
         )
         object.__setattr__(made, "__pydantic_private__", {"_titles": titles})  # for explain()
         return made
 
     # ------------------------------------------------------------ one exercise
 
-    def _base(self, ex: str, unset: _Base) -> _Base:
+    def _records(self, unknown_flags: list[str], missing: set[str]) -> dict[str, ExerciseRecord]:
+        """Each wanted exercise's record (no red flag fired); the fields its unknown rules miss go to `missing`."""
+        bases = _LazyBases(self, tuple(unknown_flags))
+        permitted = _Permitted(bases)
+        values, unset, base_of, final = bases.values, bases.unset, self._base, self._final
+        # The record of an exercise no rule sets: 'otherwise' decides, else an unknown red flag holds it back.
+        quick = self._flagged_only(unset, permitted) if unset.flags else OTHERWISE[unset.verdict]
+        unknown: list[tuple[int, str]] = []  # (rule, exercise) whose outcome is unknown
+        wanted, outcomes, rules = self.wanted, self.outcomes, self.program.rules
+        out: dict[str, ExerciseRecord] = {}
+        if type(outcomes) is tuple:  # every outcome at hand: an exercise whose rules are all false is `quick`
+            read = {x for i, v in enumerate(outcomes) if v is not False for x in rules[i].targets.exercises}
+            out = dict.fromkeys(wanted, quick)  # the order reported; the others replaced in place
+            wanted = tuple(ex for ex in wanted if ex in read)
+        for ex in wanted:
+            found = values.get(ex)
+            if found is None:
+                found = values[ex] = base_of(ex, unset, unknown)
+            else:  # made earlier as another exercise's target: its unknown rules are still to be found
+                base_of(ex, unset, unknown)
+            out[ex] = quick if found is unset else final(ex, found, permitted)
+        for index, ex in unknown:
+            if self.why.may_add(self.ev.rule_fields[index], missing):
+                missing |= self.why.rule(index, ex)
+        return out
+
+    def _base(self, ex: str, unset: _Base, unknown: list[tuple[int, str]] | None = None) -> _Base:
         """Every rule that applies to an exercise, and its verdict before targets are checked.
 
         That verdict decides whether the exercise is permitted as an
         alternative or target; checking targets never changes it (a progress
         whose target is not permitted stays permitted as allow, a regress
         stays not permitted as avoid). `unset`: the base of an exercise no rule
-        applies to, the same for every one (made once per decision).
+        applies to, the same for every one (made once per decision). `unknown`
+        is given each (rule, exercise) whose outcome is unknown.
         """
         setters: list[_Setter] | None = None
         outcomes = self.outcomes
@@ -242,7 +273,11 @@ class Combination:
                 value = value[ex]
             if value is True:
                 setter = _Setter(index, verdict, False)
-            elif value is None and when_unknown is not None:
+            elif value is None:
+                if unknown is not None:
+                    unknown.append((index, ex))
+                if when_unknown is None:
+                    continue
                 setter = _Setter(index, when_unknown, True)
             else:
                 continue
@@ -257,69 +292,74 @@ class Combination:
             verdict = "check"
         return _Base(verdict, tuple(setters), unset.flags)
 
-    def _final(self, ex: str, base: _Base, permitted: _Permitted) -> ExerciseDecision:
-        if not base.setters:
-            if not base.flags:  # 'otherwise' decided: the common, quick case
-                dose = self.ev.default_dose(ex) if base.verdict == "allow" else None
-                return _exercise(_VERDICTS[base.verdict], [], dose)
-            # No rule applies but a red flag is unknown: the same entry for every such
-            # exercise (no dose, alternative or move can follow), worked out once.
-            if self.flagged_only is None:
-                self.flagged_only = self._flagged_only(ex, base, permitted)
-            verdict_of, because_of, say_of, notes_of, cite_of = self.flagged_only
-            return _exercise(
-                verdict_of, because_of[:], None, None, None, None, say_of[:], notes_of[:], cite_of[:]
-            )
+    def _final(self, ex: str, base: _Base, permitted: _Permitted) -> ExerciseRecord:
         verdict, chosen, moves, flags = self._settle(ex, base, permitted)
+        if not chosen:  # held back to 'check' by unknown red flags alone: the same record for all such
+            if self.held_back is None:
+                say, notes, cite = self._messages(ex, [], flags)
+                self.held_back = (Verdict.CHECK, sorted(flags), None, NONE, None, None, say, notes, cite)
+            return self.held_back
         # A downgraded progress keeps none of its rule's words.
-        setters = sorted(
-            (s for s in chosen if not (s.verdict == "progress" and verdict == "allow")),
-            key=lambda s: self.program.rules[s.rule].id,
-        )
+        if verdict == "allow":
+            chosen = [s for s in chosen if s.verdict != "progress"]
+        rules = self.program.rules
+        setters = sorted(chosen, key=lambda s: rules[s.rule].id) if len(chosen) > 1 else chosen
         progress_to = moves.get("progress") if verdict == "progress" else None
         regress_to = moves.get("regress") if verdict == "regress" else None
         instead = (
             self._alternatives(ex, setters, permitted) if verdict in ("stop", "avoid", "regress") else []
         )
-        dose = None
+        dose: dict[str, Any] | DefaultDose | None = None
         if verdict == "modify":
-            rules = self.program.rules
             doses = [rules[s.rule].dose for s in setters if rules[s.rule].verdict == "modify"]
             dose = dose_json(
                 merge_doses(self.program.exercises[ex].dose, [d for d in doses if d is not None])
             )
         elif verdict in ("allow", "progress"):
-            dose = self.ev.default_dose(ex)
+            dose = DEFAULT_DOSE
         say, notes, cite = self._messages(ex, setters, flags, regress_kept=verdict == "regress")
         if verdict == "allow" and ex in self.not_advised:
             notes.append(self.not_advised[ex])
-        because = sorted([self.program.rules[s.rule].id for s in setters] + list(flags))
-        return _exercise(
-            _VERDICTS[verdict], because, dose, instead, progress_to, regress_to, say, notes, cite
-        )
+        because = sorted([rules[s.rule].id for s in setters] + list(flags))
+        return (_VERDICTS[verdict], because, dose, instead, progress_to, regress_to, say, notes, cite)
 
-    def _flagged_only(
-        self, ex: str, base: _Base, permitted: _Permitted
-    ) -> tuple[Verdict, list[str], list[str], list[str], list[str]]:
-        """The entry of an exercise no rule applies to while red flags are unknown, for every such exercise."""
-        verdict, _chosen, _moves, flags = self._settle(ex, base, permitted)
-        say, notes, cite = self._messages(ex, [], flags)
-        return _VERDICTS[verdict], sorted(flags), say, notes, cite
+    def _flagged_only(self, unset: _Base, permitted: _Permitted) -> ExerciseRecord:
+        """The entry of an exercise no rule applies to while red flags are unknown, the same for every one.
+
+        No dose, alternative or move can follow; it names no exercise, so it is worked out once.
+        """
+        verdict, _chosen, _moves, flags = self._settle("", unset, permitted)
+        say, notes, cite = self._messages("", [], flags)
+        return (_VERDICTS[verdict], sorted(flags), None, NONE, None, None, say, notes, cite)
 
     def _settle(
         self, ex: str, base: _Base, permitted: _Permitted
-    ) -> tuple[str, list[_Setter], dict[str, str], tuple[str, ...]]:
+    ) -> tuple[str, list[_Setter], Mapping[str, str], tuple[str, ...]]:
         """The verdict once targets are checked, the setters that gave it, the moves, the unknown flags."""
-        if not base.setters and not base.flags:
-            return base.verdict, [], {}, ()
+        setters = base.setters
+        if not setters and not base.flags:
+            return base.verdict, [], _NO_MOVES, ()
+        movers = [s for s in setters if s.verdict in _MOVES]
+        if not movers:  # the verdict is the most restrictive of the rules' own
+            if len(setters) == 1:
+                verdict, chosen = setters[0].verdict, [setters[0]]
+            else:
+                verdict = min(
+                    (s.verdict for s in setters), key=RANK.__getitem__, default=self.program.otherwise
+                )
+                chosen = [s for s in setters if s.verdict == verdict]
+            return (
+                *self._held(base, verdict, chosen),
+                _NO_MOVES,
+                base.flags if RANK[verdict] >= _CHECK else (),
+            )
         # Progress and regress rules count with the verdict they end in once their
         # target is checked: the lowest rung any of them names, which must be
         # permitted, or else allow (for progress) and avoid (for regress). So a
         # regress that becomes avoid weighs as avoid against the other rules.
         moves: dict[str, str] = {}
         downgraded: dict[str, str] = {}
-        movers = [s for s in base.setters if s.verdict in _MOVES]
-        for move in _MOVES if movers else ():
+        for move in _MOVES:
             group = [s for s in movers if s.verdict == move]
             targets = [t for t in (self._target_of(ex, move, s) for s in group) if t is not None]
             if not group:
@@ -338,15 +378,17 @@ class Combination:
                 self.notes[(setter.rule, ex)] = (
                     f"{move} to {target or 'the next rung'} {why}: {downgraded[move]}"
                 )
-        effective = [(downgraded.get(s.verdict, s.verdict), s) for s in base.setters]
-        verdict = min((v for v, _ in effective), key=RANK.__getitem__, default=self.program.otherwise)
+        effective = [(downgraded.get(s.verdict, s.verdict), s) for s in setters]
+        verdict = min((v for v, _ in effective), key=RANK.__getitem__)
         chosen = [s for v, s in effective if v == verdict]
-        flags: tuple[str, ...] = ()
-        if base.flags and RANK[verdict] >= _CHECK:
-            if RANK[verdict] > _CHECK:
-                verdict, chosen = "check", []
-            flags = base.flags
-        return verdict, chosen, moves, flags
+        return (*self._held(base, verdict, chosen), moves, base.flags if RANK[verdict] >= _CHECK else ())
+
+    @staticmethod
+    def _held(base: _Base, verdict: str, chosen: list[_Setter]) -> tuple[str, list[_Setter]]:
+        """An unknown red flag holds a verdict less restrictive than check back to check, by no rule."""
+        if base.flags and RANK[verdict] > _CHECK:
+            return "check", []
+        return verdict, chosen
 
     def verdicts(self) -> tuple[str, dict[str, str]]:
         """The triage and each wanted exercise's verdict, without the rest of the decision."""
@@ -360,13 +402,11 @@ class Combination:
         verdicts = {ex: self._settle(ex, base[ex], permitted)[0] for ex in self.wanted}
         return (Triage.CHECK if unknown else Triage.CLEAR).value, verdicts
 
-    def _rechecked(
-        self, triage: Triage, exercises: dict[str, ExerciseDecision]
-    ) -> tuple[dict[str, ExerciseDecision], dt.datetime | None]:
-        """The exercise decisions with their `recheck_at`, and the decision's (the earliest)."""
+    def _rechecked(self, triage: Triage, exercises: Records) -> dt.datetime | None:
+        """The decision's `recheck_at` (the earliest), each exercise's given to its records."""
         if self.recheck is None or not self.recheck.timed:  # nothing compares with `now`: none ever changes
-            return exercises, None
-        verdicts = {ex: e.verdict.value for ex, e in exercises.items()}
+            return None
+        verdicts = exercises.verdicts()
 
         def settle(
             inputs: Inputs, flags: tuple[bool | None, ...], outcomes: Any, wanted: tuple[str, ...]
@@ -377,10 +417,8 @@ class Combination:
             self.inputs, self.flags, self.outcomes, self.wanted, verdicts, triage.value, settle
         )
         times = [t for t in (*found.values(), triage_at) if t is not None]
-        return (
-            {ex: with_recheck(e, found[ex]) for ex, e in exercises.items()},
-            min(times, default=None),
-        )
+        exercises.recheck_at = found
+        return min(times, default=None)
 
     def _not_advised(self, ex: str, target: str | None, permitted: _Permitted) -> str:
         if target is None or target == ex:
@@ -412,18 +450,18 @@ class Combination:
     def _messages(
         self, ex: str, setters: list[_Setter], flags: tuple[str, ...], regress_kept: bool = True
     ) -> tuple[list[str], list[str], list[str]]:
-        """The words of the rules that set the verdict; a regress that became avoid says nothing of its own."""
+        """The words of the rules that set the verdict, in the order of their ids, then the unknown red flags'.
+
+        A regress that became avoid says nothing of its own.
+        """
         if not setters and not flags:
             return [], [], []
         say: list[str] = []
         notes: list[str] = []
         cite: set[str] = set()
-        items: list[tuple[str, Any]] = [(self.program.rules[s.rule].id, s) for s in setters]
-        items += [(f, None) for f in flags]
-        for _id, setter in sorted(items, key=lambda x: x[0]):
-            if setter is None:
-                continue
-            rule = self.program.rules[setter.rule]
+        rules = self.program.rules
+        for setter in setters:  # sorted by rule id (`_final`)
+            rule = rules[setter.rule]
             silent = setter.verdict == "regress" and not regress_kept
             if setter.via_unknown:
                 if rule.unknown_say:
@@ -452,31 +490,6 @@ class Combination:
             )
             found = self.flag_sentences[flags] = self.questions.answer_first(questions, "Before exercising")
         return found
-
-    # ------------------------------------------------------------ missing fields and the trace
-
-    def _trace(self) -> list[TraceEntry]:
-        entries: list[TraceEntry] = []
-        for flag, value in zip(self.program.red_flags, self.flags, strict=True):
-            reading = interpret.Reading()
-            env = dataclasses.replace(self.env, reading=reading)
-            _, missed = interpret.condition(flag.condition, env)
-            entries.append(_entry("red_flag", flag.id, None, value, reading, missed, flag.where, None))
-            entries.extend(count_entries(reading, None, self.program))
-        entries.extend(score_entries(self.program, self.env))
-        for ex in self.wanted:
-            for index in self.ev.rules_for[ex]:
-                rule = self.program.rules[index]
-                reading = interpret.Reading()
-                _, missed = interpret.condition(rule.condition, self.why.env_for(ex, reading))
-                value = self._value(index, ex)
-                entries.append(
-                    _entry(
-                        "rule", rule.id, ex, value, reading, missed, rule.where, self.notes.get((index, ex))
-                    )
-                )
-                entries.extend(count_entries(reading, ex, self.program))
-        return entries
 
 
 class _LazyBases:

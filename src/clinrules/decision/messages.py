@@ -10,6 +10,7 @@ the trace.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
 
@@ -19,7 +20,8 @@ from clinrules.decision.made import built
 from clinrules.decision.result import Question
 from clinrules.schema.reader import SESSIONS, Field, Schema
 
-_CARE_ORDER = [c.value for c in Care]
+_CARE_RANK = {c: i for i, c in enumerate(Care)}  # the most pressing first
+_ID = operator.attrgetter("id")
 
 
 def question_for(schema: Schema, path: str) -> Question:
@@ -68,11 +70,12 @@ class Questions:
 
 def most_pressing(program: ir.Program, fired: Iterable[str]) -> list[ir.RedFlag]:
     """The fired red flags of the most pressing care, sorted by id: the ones whose words are given."""
-    flags = [f for f in program.red_flags if f.id in set(fired)]
-    if not flags:
-        return []
-    care = min((f.care.value for f in flags), key=_CARE_ORDER.index)
-    return sorted((f for f in flags if f.care.value == care), key=lambda f: f.id)
+    ids = set(fired)
+    flags = [f for f in program.red_flags if f.id in ids]
+    if len(flags) < 2:
+        return flags
+    care = min((f.care for f in flags), key=_CARE_RANK.__getitem__)
+    return sorted((f for f in flags if f.care == care), key=_ID)
 
 
 def flag_words(flags: Sequence[ir.RedFlag]) -> tuple[list[str], list[str], list[str]]:

@@ -8,12 +8,13 @@ a clinician reads, ending with the decision-support disclaimer.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, field_serializer, model_serializer
 
 from clinrules.base.terminal import printable
 from clinrules.base.vocabulary import DISCLAIMER, Care, RedFlagState, Triage, Verdict
+from clinrules.decision.pending import ExercisesOnRead, exercises_of
 
 __all__ = [
     "DISCLAIMER",
@@ -248,10 +249,43 @@ class Decision(BaseModel):
 
     @model_serializer(mode="wrap")
     def _without_empty_trace(self, handler: Any) -> dict[str, Any]:
+        exercises_of(self)  # pydantic reads `__dict__`: the exercises are models by then
         data: dict[str, Any] = handler(self)
         if data.get("trace") is None:
             data.pop("trace", None)
         return data
+
+    # pydantic's methods that read `__dict__` directly, each given the exercises as models first
+    # (the rest go through the serializer above or the `exercises` attribute).
+    def __eq__(self, other: object) -> bool:
+        exercises_of(self)
+        if isinstance(other, Decision):
+            exercises_of(other)
+        return super().__eq__(other)
+
+    def __iter__(self) -> Any:
+        exercises_of(self)
+        return super().__iter__()
+
+    def __repr_args__(self) -> Any:
+        exercises_of(self)
+        return super().__repr_args__()
+
+    def __copy__(self) -> Self:
+        exercises_of(self)
+        return super().__copy__()
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        exercises_of(self)
+        return super().__deepcopy__(memo)
+
+    def __getstate__(self) -> dict[Any, Any]:
+        exercises_of(self)
+        return super().__getstate__()
+
+    def copy(self, *args: Any, **kwargs: Any) -> Self:  # pydantic's deprecated `copy` reads `__dict__`
+        exercises_of(self)
+        return super().copy(*args, **kwargs)
 
     def explain(self) -> str:
         """The decision as text, ending with the disclaimer.
@@ -260,6 +294,9 @@ class Decision(BaseModel):
         with one (`explain=True`) for the clinician (each question with its path).
         """
         return explain_text(self)
+
+
+setattr(Decision, "exercises", ExercisesOnRead())  # noqa: B010 - once pydantic has made the fields
 
 
 def format_time(value: dt.datetime) -> str:

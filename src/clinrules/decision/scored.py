@@ -9,15 +9,18 @@ keyed by id, sorted, so the JSON does not depend on the order of the files.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from clinrules import ir
 from clinrules.decision.made import built
+from clinrules.decision.missing import Missing
 from clinrules.decision.result import AssessmentResult, ScoreRange, TraceEntry, TracePart, Where
 from clinrules.engine import interpret
 from clinrules.engine.evaluator import Evaluator, Inputs
 
-__all__ = ["count_entries", "entry", "results", "score_entries"]
+__all__ = ["count_entries", "entry", "results", "score_entries", "trace"]
 
 _OUTCOME = {True: "fired", False: "not_fired", None: "unknown"}
 
@@ -231,3 +234,38 @@ def entry(
         note=note,
         **{"range": None, "value": None, "possible": None, "parts": None, **extra},
     )
+
+
+def trace(
+    ev: Evaluator,
+    flags: tuple[bool | None, ...],
+    outcomes: Any,
+    wanted: tuple[str, ...],
+    why: Missing,
+    notes: Mapping[tuple[int, str], str],
+) -> list[TraceEntry]:
+    """The `--explain` trace: every red flag, score and assessment, then every wanted exercise's rules.
+
+    `notes`: the combination's, by (rule, exercise): why a move was not advised.
+    """
+    program = ev.program
+    entries: list[TraceEntry] = []
+    for flag, value in zip(program.red_flags, flags, strict=True):
+        reading = interpret.Reading()
+        env = dataclasses.replace(why.env, reading=reading)
+        _, missed = interpret.condition(flag.condition, env)
+        entries.append(entry("red_flag", flag.id, None, value, reading, missed, flag.where, None))
+        entries.extend(count_entries(reading, None, program))
+    entries.extend(score_entries(program, why.env))
+    for ex in wanted:
+        for index in ev.rules_for[ex]:
+            rule = program.rules[index]
+            reading = interpret.Reading()
+            _, missed = interpret.condition(rule.condition, why.env_for(ex, reading))
+            outcome = outcomes[index]
+            value = outcome[ex] if type(outcome) is dict else outcome  # a rule that reads its own sessions
+            entries.append(
+                entry("rule", rule.id, ex, value, reading, missed, rule.where, notes.get((index, ex)))
+            )
+            entries.extend(count_entries(reading, ex, program))
+    return entries
