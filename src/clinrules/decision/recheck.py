@@ -37,12 +37,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from clinrules import ir
 from clinrules.base.vocabulary import Triage, Verdict
-from clinrules.decision.instants import Compared, Instants, Unit
+from clinrules.decision.instants import Compared, Instants
 from clinrules.decision.timed import AFTER, AT, EITHER, FALLS, RISES, STILL, directions
 from clinrules.engine import runtime
 from clinrules.engine.evaluator import Evaluator, Inputs
@@ -60,8 +61,21 @@ _MOVE_ENDS = {"progress": ("progress", "allow"), "regress": ("regress", "avoid")
 Settle = Callable[[Inputs, tuple[bool | None, ...], Any, tuple[str, ...]], tuple[str, dict[str, str]]]
 """The combination: (inputs, red flag outcomes, rule outcomes, exercises) -> (triage, their verdicts)."""
 
-Side = tuple[int, int, int]
-"""(rule index, side when true, side when unknown): -1 sets a stricter verdict, 0 the verdict, 1 neither."""
+Truth = bool | None
+Side = tuple[int, Mapping[Truth, int], Mapping[Truth, frozenset[int]]]
+"""(rule index, the side of each outcome, the sides of the outcomes it can still reach from each):
+-1 sets a stricter verdict, 0 the verdict, 1 neither."""
+
+_TRUTHS: tuple[Truth, ...] = (False, None, True)  # in the order of `timed.directions`
+# The outcomes a rule can reach from each outcome, by its direction.
+_REACHED: Mapping[int, Mapping[Truth, tuple[Truth, ...]]] = MappingProxyType(
+    {
+        STILL: MappingProxyType({v: (v,) for v in _TRUTHS}),
+        RISES: MappingProxyType({v: _TRUTHS[i:] for i, v in enumerate(_TRUTHS)}),
+        FALLS: MappingProxyType({v: _TRUTHS[: i + 1] for i, v in enumerate(_TRUTHS)}),
+        EITHER: MappingProxyType(dict.fromkeys(_TRUTHS, _TRUTHS)),
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,72 +107,73 @@ class _Hold:
     def base(self, outcomes: Any, ex: str) -> bool | None:
         """Whether a rule without time sets the verdict; None when one sets a stricter one."""
         sets = False
-        for side in _sides(self.fixed, outcomes, ex):
+        for index, sides, _reach in self.fixed:
+            value = outcomes[index]
+            side = sides[value[ex] if type(value) is dict else value]
             if side < 0:
                 return None
             sets = sets or side == 0
         return sets
 
-    def kept(self, base: bool, outcomes: Any, ex: str, unknown_flag: bool) -> bool:
+    def kept(self, base: bool, watched: Sequence[Side], outcomes: Any, ex: str, unknown_flag: bool) -> bool:
         """Whether the verdict is kept with these outcomes, no red flag fired and no move
-        mattering; `base`: whether a rule that does not change sets it."""
+        mattering; `base`: whether a rule that does not change sets it; `watched`: the
+        sides of the rules that can change it (from `watched`)."""
         sets = base
-        for side in _sides(self.timed, outcomes, ex):
+        for index, sides, _reach in watched:
+            value = outcomes[index]
+            side = sides[value[ex] if type(value) is dict else value]
             if side < 0:
                 return False
             sets = sets or side == 0
         return sets or (self.check and unknown_flag)
 
-    def watched(
-        self, base: bool, outcomes: Any, ex: str, ways: Sequence[int]
-    ) -> tuple[bool, frozenset[int]] | None:
-        """Whether a rule sets the verdict at every later `now`, and the rules to watch; None
+    def watched(self, base: bool, outcomes: Any, ex: str) -> tuple[bool, tuple[Side, ...]] | None:
+        """Whether a rule sets the verdict at every later `now`, and the sides to watch; None
         when a move can still matter, so the combination must settle the verdict.
 
-        `ways`: each rule's direction (`timed.directions`). A rule is watched when an
-        outcome it can still reach sets a stricter verdict, or, unless a rule keeps
-        setting it, sets the verdict; the others change no verdict.
+        A rule is watched when an outcome it can still reach sets a stricter verdict,
+        or, unless a rule keeps setting it, sets the verdict; the others change no
+        verdict (so `kept` need not read them).
         """
-        stricter: list[int] = []
-        setting: list[int] = []
-        for index, sides in _reachable(self.timed, outcomes, ex, ways):
-            if -1 in sides:
-                stricter.append(index)
-            elif sides == {0}:
+        stricter: list[Side] = []
+        setting: list[Side] = []
+        for side in self.timed:
+            value = outcomes[side[0]]
+            reach = side[2][value[ex] if type(value) is dict else value]
+            if -1 in reach:
+                stricter.append(side)
+            elif reach == _ONLY_SETS:
                 base = True
-            elif 0 in sides:
-                setting.append(index)
-        for _index, sides in _reachable(self.moves, outcomes, ex, ways):
-            if -1 in sides or (0 in sides and not base):
+            elif 0 in reach:
+                setting.append(side)
+        for index, _sides, reaches in self.moves:
+            value = outcomes[index]
+            reach = reaches[value[ex] if type(value) is dict else value]
+            if -1 in reach or (0 in reach and not base):
                 return None
-        return base, frozenset(stricter if base else stricter + setting)
+        return base, tuple(stricter if base else stricter + setting)
 
 
-def _sides(sides: Sequence[Side], outcomes: Any, ex: str) -> Iterable[int]:
-    for index, if_true, if_unknown in sides:
-        value = outcomes[index]
-        if type(value) is dict:
-            value = value[ex]
-        yield if_true if value is True else if_unknown if value is None else 1
+_ONLY_SETS = frozenset({0})
 
 
-def _reachable(
-    sides: Sequence[Side], outcomes: Any, ex: str, ways: Sequence[int]
-) -> Iterable[tuple[int, set[int]]]:
-    """Each rule, and the sides of the outcomes it can reach from its outcome now."""
-    for index, if_true, if_unknown in sides:
-        value = outcomes[index]
-        if type(value) is dict:
-            value = value[ex]
-        later = _REACHED[ways[index]][value]
-        yield index, {if_true if v is True else if_unknown if v is None else 1 for v in later}
+def _side(index: int, when_true: int, when_unknown: int, way: int) -> Side:
+    sides = MappingProxyType({True: when_true, None: when_unknown, False: 1})
+    reach = MappingProxyType({v: frozenset(sides[later] for later in _REACHED[way][v]) for v in _TRUTHS})
+    return index, sides, reach
 
 
 def _hold(
-    verdicts: Sequence[tuple[int, str, str | None]], timed: frozenset[int], verdict: str, otherwise: str
+    verdicts: Sequence[tuple[int, str, str | None]],
+    timed: frozenset[int],
+    ways: Sequence[int],
+    verdict: str,
+    otherwise: str,
 ) -> _Hold | None:
-    """The `_Hold` of an exercise (its rules' (index, verdict, when unknown)) at `verdict`; None
-    when the `otherwise` verdict is `check` or stricter (no rule setting it does not lift it)."""
+    """The `_Hold` of an exercise (its rules' (index, verdict, when unknown), the rules that
+    read the time, each rule's direction) at `verdict`; None when the `otherwise` verdict
+    is `check` or stricter (no rule setting it does not lift it)."""
     rank = _RANK[verdict]
     if _RANK[otherwise] <= _CHECK:
         return None
@@ -175,7 +190,7 @@ def _hold(
             sides.append(-1 if strictest < rank else 0 if strictest == rank else 1)
         if min(sides) > 0:
             continue
-        side: Side = (index, sides[0], sides[1])
+        side = _side(index, sides[0], sides[1], ways[index])
         if when_true in _MOVE_ENDS or when_unknown in _MOVE_ENDS:
             moves.append(side)
         else:
@@ -183,17 +198,17 @@ def _hold(
     return _Hold(tuple(watched), tuple(fixed), tuple(moves), verdict == "check")
 
 
-_TRUTHS: tuple[bool | None, ...] = (False, None, True)  # in the order of `timed.directions`
-# The outcomes a rule can reach from each outcome, by its direction.
-_REACHED: Mapping[int, Mapping[bool | None, tuple[bool | None, ...]]] = MappingProxyType(
-    {
-        STILL: MappingProxyType({v: (v,) for v in _TRUTHS}),
-        RISES: MappingProxyType({v: _TRUTHS[i:] for i, v in enumerate(_TRUTHS)}),
-        FALLS: MappingProxyType({v: _TRUTHS[: i + 1] for i, v in enumerate(_TRUTHS)}),
-        EITHER: MappingProxyType(dict.fromkeys(_TRUTHS, _TRUTHS)),
-    }
-)
 _URGENT = _Hold((), (), (), False)  # kept while a red flag fires: no rule is read
+
+
+class _Held(NamedTuple):
+    """An exercise whose verdict is watched: its hold, whether a rule keeps setting the
+    verdict, and the rules (and their sides) that can change it."""
+
+    hold: _Hold
+    base: bool
+    rules: frozenset[int]
+    sides: tuple[Side, ...]
 
 
 def _triage(flags: Sequence[bool | None]) -> str:
@@ -234,9 +249,13 @@ class RecheckPlan:
                 for ex, rel in self.related.items()
             }
         )
+        self.targets = tuple(r.targets.exercises for r in program.rules)
         self.ways = directions(tuple(r.condition for r in program.rules))
+        self.flag_ways = directions(tuple(f.condition for f in program.red_flags))
         holds = {
-            (ex, verdict): _hold(evaluator.rule_verdicts[ex], self.timed_rules, verdict, program.otherwise)
+            (ex, verdict): _hold(
+                evaluator.rule_verdicts[ex], self.timed_rules, self.ways, verdict, program.otherwise
+            )
             for ex in program.exercises
             for verdict in _HELD
         }
@@ -280,33 +299,43 @@ class RecheckPlan:
             list(outcomes) if every else _Current(self.ev, inputs, self._relevant(wanted), outcomes)
         )
         # An exercise (or the triage) that reads no time comparison is settled from the start.
-        held: dict[str, tuple[_Hold, bool, frozenset[int]]] = {}
+        held: dict[str, _Held] = {}
         combined: list[str] = []
         unknown_flag = None in flags
         for ex in wanted:
             if not self.can_change[ex]:
                 continue
             if fired:
-                held[ex] = (_URGENT, True, frozenset())
+                held[ex] = _Held(_URGENT, True, frozenset(), ())
                 continue
             hold = self.holds.get((ex, verdicts[ex]))
             base = None if hold is None else hold.base(current, ex)
             # A hold that does not keep the verdict of `as_of` is not trusted: combined instead.
-            if hold is not None and base is not None and hold.kept(base, current, ex, unknown_flag):
-                watch = hold.watched(base, current, ex, self.ways)
+            if (
+                hold is not None
+                and base is not None
+                and hold.kept(base, hold.timed, current, ex, unknown_flag)
+            ):
+                watch = hold.watched(base, current, ex)
                 if watch is not None:
-                    held[ex] = (hold, *watch)
+                    kept, sides = watch
+                    held[ex] = _Held(hold, kept, frozenset(side[0] for side in sides), sides)
                     continue
             combined.append(ex)
+        # A red flag that can reach no other outcome is not run again; with none that can, a
+        # verdict that watches no rule (and the triage) is kept at every later `now`.
+        moving = [i for i in self.timed_flags if len(_REACHED[self.flag_ways[i]][flags[i]]) > 1]
+        if not moving:
+            held = {ex: watch for ex, watch in held.items() if watch.rules}
+        if not (held or combined):
+            return found, None
         rules, pairs = self._reads(held, combined)
         events = []  # (first, last, unit): the unit may differ from its last value in [first, last]
         moments = set()
         picks = runtime.Picks(inputs[3])  # a scope's sessions (and days) do not depend on `now`: made once
         instants = Instants(self.compared, inputs, picks)
         # Many comparisons change at one instant (one session in many rules' windows): each once.
-        for instant, when, unit in set(
-            instants.bases(self.timed_flags, sorted(self.timed_rules & rules), pairs)
-        ):
+        for instant, when, unit in set(instants.bases(moving, sorted(self.timed_rules & rules), pairs)):
             first = instant + _MICROSECOND if when == AFTER else instant
             last = instant if when == AT else instant + _SECOND
             if last > as_of:
@@ -317,12 +346,12 @@ class RecheckPlan:
                     moments.add(last)
         if not events:
             return found, None
-        events.sort(key=lambda e: e[0])
+        events.sort(key=itemgetter(0))
         candidates = sorted(m for m in moments if m > as_of)
         current_flags = list(flags)
         done: dict[str, dt.datetime] = {}
         triage_at: dt.datetime | None = None
-        triage_done = not self.timed_flags
+        triage_done = not moving
         patient, params, _now, sessions, by_ex = inputs
         compiled, ev = self.ev.compiled, self.ev
         rule_fns, own = compiled.rules, compiled.own_sessions
@@ -341,7 +370,9 @@ class RecheckPlan:
             flag_changed = False
             changed: set[int] = set()  # rules whose one outcome (for every target) changed
             targets: set[str] = set()  # exercises of which a per-target outcome changed
-            for kind, index, exercise in sorted(units, key=_unit_order):
+            # Each unit works out its own fresh outcomes (a rule's whole or one target's), so
+            # their order does not matter.
+            for kind, index, exercise in units:
                 if kind == 0:
                     value = compiled.red_flags[index](patient, params, moment, sessions, by_ex)
                     if value is not current_flags[index]:
@@ -349,12 +380,22 @@ class RecheckPlan:
                 elif exercise is None:
                     if index not in rules:  # no verdict still to settle reads it
                         continue
+                    old = current[index]
+                    if own[index] and type(old) is dict:  # only the targets a verdict still reads
+                        for x in self.targets[index]:
+                            if (index, x) in pairs:
+                                value = rule_fns[index](
+                                    patient, params, moment, by_ex.get(x, ()), by_ex, x, picks
+                                )
+                                if old.get(x) is not value:
+                                    old = current[index] = {**old, x: value}
+                                    targets.add(x)
+                        continue
                     whole = (
                         ev.rule_value(index, at, picks=picks)
                         if own[index]
                         else rule_fns[index](patient, params, moment, (), by_ex, None, picks)
                     )
-                    old = current[index]
                     if whole != old:
                         current[index] = whole
                         if type(whole) is dict and type(old) is dict:
@@ -378,10 +419,10 @@ class RecheckPlan:
                 triage_at, triage_done = moment, True
             moved = []
             now_fired, now_unknown = True in current_flags, None in current_flags
-            for ex, (hold, base, watched) in held.items():
+            for ex, (hold, base, watched, sides) in held.items():
                 if not (flag_changed or ex in targets or not watched.isdisjoint(changed)):
                     continue
-                if now_fired != fired or (not fired and not hold.kept(base, current, ex, now_unknown)):
+                if now_fired != fired or (not fired and not hold.kept(base, sides, current, ex, now_unknown)):
                     moved.append(ex)
             affected = [
                 ex
@@ -405,14 +446,14 @@ class RecheckPlan:
         return found, triage_at
 
     def _reads(
-        self, held: Mapping[str, tuple[_Hold, bool, frozenset[int]]], combined: Iterable[str]
+        self, held: Mapping[str, _Held], combined: Iterable[str]
     ) -> tuple[frozenset[int], frozenset[tuple[int, str]]]:
         """The rules the verdicts still to settle read, and each for which target."""
         rules: set[int] = set()
         pairs: set[tuple[int, str]] = set()
-        for ex, (_hold, _base, watched) in held.items():
-            rules |= watched
-            pairs.update((j, ex) for j in watched)
+        for ex, watch in held.items():
+            rules |= watch.rules
+            pairs.update((j, ex) for j in watch.rules)
         for ex in combined:
             rules |= self.reads[ex]
             pairs |= self.pairs[ex]
@@ -437,12 +478,6 @@ class _Current(dict[int, Any]):
         # and its outcome does not depend on the time.
         self[index] = value = self.ev.rule_value(index, self.inputs)
         return value
-
-
-def _unit_order(unit: Unit) -> tuple[int, int, str]:
-    """A rule's every-target unit before its one-target units, so neither undoes the other."""
-    kind, index, exercise = unit
-    return (kind, index, "" if exercise is None else "=" + exercise)
 
 
 def _related(program: ir.Program, rules_for: Mapping[str, tuple[int, ...]], ex: str) -> frozenset[str]:

@@ -281,7 +281,7 @@ def _direction(node: ir.Condition, parts: list[int]) -> int:
                 return _turned(parts[0] | FALLS)
             return EITHER
         case ir.Compare(op=op, kind=kind, left=left, right=right) if kind is not ir.CompareKind.SCORE:
-            left_now, right_now = _reads_now_below(left), _reads_now_below(right)
+            left_now, right_now = _timed_below(left), _timed_below(right)
             if not (left_now or right_now):
                 return STILL
             if right_now and not left_now and shifts(right) is not None:
@@ -291,4 +291,12 @@ def _direction(node: ir.Condition, parts: list[int]) -> int:
             else:
                 return EITHER
             return RISES if side in _RISING_OPS else FALLS if side in _FALLING_OPS else EITHER
-    return EITHER if _reads_now_below(node) else STILL
+    return EITHER if _timed_below(node) else STILL
+
+
+def _timed_below(node: ir.Condition | ir.Expr) -> bool:
+    """Whether a node depends on the time: it reads `now` or holds a `within` window, however
+    deep (in a phrase, a score's items or an assessment's branches)."""
+    return any(
+        isinstance(n, ir.Now) or (isinstance(n, ir.History) and n.window is not None) for n in ir.nodes(node)
+    )
