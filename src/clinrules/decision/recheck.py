@@ -329,7 +329,7 @@ class RecheckPlan:
             held = {ex: watch for ex, watch in held.items() if watch.rules}
         if not (held or combined):
             return found, None
-        rules, pairs = self._reads(held, combined)
+        rules, pairs = self._reads(held, combined, current)
         events = []  # (first, last, unit): the unit may differ from its last value in [first, last]
         moments = set()
         picks = runtime.Picks(inputs[3])  # a scope's sessions (and days) do not depend on `now`: made once
@@ -441,22 +441,29 @@ class RecheckPlan:
             if not (held or combined):
                 # Every verdict's is found: a later triage change cannot be the decision's.
                 break
-            rules, pairs = self._reads(held, combined)
+            rules, pairs = self._reads(held, combined, current)
         found.update(done)
         return found, triage_at
 
     def _reads(
-        self, held: Mapping[str, _Held], combined: Iterable[str]
+        self, held: Mapping[str, _Held], combined: Iterable[str], current: Any
     ) -> tuple[frozenset[int], frozenset[tuple[int, str]]]:
-        """The rules the verdicts still to settle read, and each for which target."""
+        """The rules the verdicts still to settle read and that can still change, and each
+        for which target; `current`: the rules' outcomes now. A rule at the end of its
+        direction (`timed.directions`: one that only falls, false) keeps its outcome."""
         rules: set[int] = set()
         pairs: set[tuple[int, str]] = set()
         for ex, watch in held.items():
             rules |= watch.rules
             pairs.update((j, ex) for j in watch.rules)
+        timed, ways = self.timed_rules, self.ways
         for ex in combined:
-            rules |= self.reads[ex]
-            pairs |= self.pairs[ex]
+            for j, x in self.pairs[ex]:
+                if j in timed:
+                    value = current[j]
+                    if len(_REACHED[ways[j]][value[x] if type(value) is dict else value]) > 1:
+                        rules.add(j)
+                        pairs.add((j, x))
         return frozenset(rules), frozenset(pairs)
 
     def _relevant(self, wanted: Iterable[str]) -> frozenset[int]:
@@ -481,7 +488,9 @@ class _Current(dict[int, Any]):
 
 
 def _related(program: ir.Program, rules_for: Mapping[str, tuple[int, ...]], ex: str) -> frozenset[str]:
-    """`ex`, and the exercises whose own verdict its verdict or alternatives read."""
+    """`ex`, and the exercises whose own verdict its verdict reads: where its progress or regress
+    may move it (the next rung either way, or a `to`). Its alternatives change no verdict, and
+    only the verdict is compared, so they are not read."""
     out = {ex}
     exercise = program.exercises[ex]
     if exercise.ladder is not None and exercise.rung is not None:
@@ -489,7 +498,6 @@ def _related(program: ir.Program, rules_for: Mapping[str, tuple[int, ...]], ex: 
         out.update(rungs[i] for i in (exercise.rung - 1, exercise.rung + 1) if 0 <= i < len(rungs))
     for j in rules_for[ex]:
         rule = program.rules[j]
-        out.update(rule.instead)
         if rule.to:
             out.add(rule.to)
     return frozenset(out)
