@@ -12,13 +12,13 @@ again. The first candidate that gives an exercise (or the triage) a
 different verdict is its `recheck_at`.
 
 Most verdicts need no combination to tell whether they changed. A verdict
-of `check` or stricter that no progress or regress can reach is kept
-exactly while no red flag fires, no rule sets a stricter verdict and one
-still sets it (or, for `check`, a red flag is unknown): so only the rules
-that can set it or a stricter one are watched, and they are read directly
-(`_Hold`). An `urgent` verdict is kept exactly while a red flag fires. The
-other verdicts (a move's end depends on its target's verdict) are settled
-by the combination where one of the outcomes they read changes.
+of `check` or stricter is kept exactly while no red flag fires, no rule
+ends stricter and one still ends at it (or, for `check`, a red flag is
+unknown): so only the rules that can end at it or stricter (and a regress
+target's rules that can hold it back) are watched, and read directly
+(`watch.py`). An `urgent` verdict is kept exactly while a red flag fires.
+The other verdicts are settled by the combination where an outcome that
+can decide them changes.
 
 `RecheckPlan` is made once per ruleset (`RuleSet` holds it): what every red
 flag and rule compares with `now` (`instants.Compared`), and what keeps each
@@ -36,15 +36,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from operator import itemgetter
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 
 from clinrules import ir
-from clinrules.base.vocabulary import Triage, Verdict
+from clinrules.base.vocabulary import Triage
 from clinrules.decision.instants import Compared, Instants
-from clinrules.decision.timed import AFTER, AT, EITHER, FALLS, RISES, STILL, directions
+from clinrules.decision.timed import AFTER, AT, directions
+from clinrules.decision.watch import HELD, RANK, REACHED, URGENT, Held, Hold, combined_pairs, hold_of
 from clinrules.engine import runtime
 from clinrules.engine.evaluator import Evaluator, Inputs
 
@@ -52,163 +52,8 @@ __all__ = ["RecheckPlan", "Settle"]
 
 _SECOND = dt.timedelta(seconds=1)
 _MICROSECOND = dt.timedelta(microseconds=1)
-_RANK = {v.value: i for i, v in enumerate(Verdict)}  # as the combination's: 0 for urgent, the strictest
-_CHECK = _RANK["check"]
-_HELD = ("stop", "avoid", "check")  # the verdicts a `_Hold` can watch
-# Where a progress or regress may end once its target is checked: itself, or allow / avoid.
-_MOVE_ENDS = {"progress": ("progress", "allow"), "regress": ("regress", "avoid")}
-
 Settle = Callable[[Inputs, tuple[bool | None, ...], Any, tuple[str, ...]], tuple[str, dict[str, str]]]
 """The combination: (inputs, red flag outcomes, rule outcomes, exercises) -> (triage, their verdicts)."""
-
-Truth = bool | None
-Side = tuple[int, Mapping[Truth, int], Mapping[Truth, frozenset[int]]]
-"""(rule index, the side of each outcome, the sides of the outcomes it can still reach from each):
--1 sets a stricter verdict, 0 the verdict, 1 neither."""
-
-_TRUTHS: tuple[Truth, ...] = (False, None, True)  # in the order of `timed.directions`
-# The outcomes a rule can reach from each outcome, by its direction.
-_REACHED: Mapping[int, Mapping[Truth, tuple[Truth, ...]]] = MappingProxyType(
-    {
-        STILL: MappingProxyType({v: (v,) for v in _TRUTHS}),
-        RISES: MappingProxyType({v: _TRUTHS[i:] for i, v in enumerate(_TRUTHS)}),
-        FALLS: MappingProxyType({v: _TRUTHS[: i + 1] for i, v in enumerate(_TRUTHS)}),
-        EITHER: MappingProxyType(dict.fromkeys(_TRUTHS, _TRUTHS)),
-    }
-)
-
-
-@dataclass(frozen=True, slots=True)
-class _Hold:
-    """What keeps one exercise at one verdict of `check` or stricter.
-
-    With no red flag fired, the combination gives the exercise the strictest
-    verdict its rules set (`otherwise`, less strict than `check`, when none
-    does), made `check` by an unknown red flag when it is less strict. So the
-    verdict is kept exactly while no rule sets a stricter one and one rule
-    still sets it, or, for `check`, a red flag is unknown. A progress or
-    regress ends where its target allows (a regress may end at `avoid`): one
-    that may end at the verdict or a stricter one is left to the combination,
-    unless no outcome it can still reach makes it matter.
-
-    Attributes:
-        timed: the sides of the rules that read the time and can set the verdict or a stricter one.
-        fixed: the same for the rules that do not read the time: they keep their outcome of `as_of`.
-        moves: the sides of the progress and regress rules that may end at the verdict or a
-            stricter one (a side is where the move may end).
-        check: the verdict is `check`.
-    """
-
-    timed: tuple[Side, ...]
-    fixed: tuple[Side, ...]
-    moves: tuple[Side, ...]
-    check: bool
-
-    def base(self, outcomes: Any, ex: str) -> bool | None:
-        """Whether a rule without time sets the verdict; None when one sets a stricter one."""
-        sets = False
-        for index, sides, _reach in self.fixed:
-            value = outcomes[index]
-            side = sides[value[ex] if type(value) is dict else value]
-            if side < 0:
-                return None
-            sets = sets or side == 0
-        return sets
-
-    def kept(self, base: bool, watched: Sequence[Side], outcomes: Any, ex: str, unknown_flag: bool) -> bool:
-        """Whether the verdict is kept with these outcomes, no red flag fired and no move
-        mattering; `base`: whether a rule that does not change sets it; `watched`: the
-        sides of the rules that can change it (from `watched`)."""
-        sets = base
-        for index, sides, _reach in watched:
-            value = outcomes[index]
-            side = sides[value[ex] if type(value) is dict else value]
-            if side < 0:
-                return False
-            sets = sets or side == 0
-        return sets or (self.check and unknown_flag)
-
-    def watched(self, base: bool, outcomes: Any, ex: str) -> tuple[bool, tuple[Side, ...]] | None:
-        """Whether a rule sets the verdict at every later `now`, and the sides to watch; None
-        when a move can still matter, so the combination must settle the verdict.
-
-        A rule is watched when an outcome it can still reach sets a stricter verdict,
-        or, unless a rule keeps setting it, sets the verdict; the others change no
-        verdict (so `kept` need not read them).
-        """
-        stricter: list[Side] = []
-        setting: list[Side] = []
-        for side in self.timed:
-            value = outcomes[side[0]]
-            reach = side[2][value[ex] if type(value) is dict else value]
-            if -1 in reach:
-                stricter.append(side)
-            elif reach == _ONLY_SETS:
-                base = True
-            elif 0 in reach:
-                setting.append(side)
-        for index, _sides, reaches in self.moves:
-            value = outcomes[index]
-            reach = reaches[value[ex] if type(value) is dict else value]
-            if -1 in reach or (0 in reach and not base):
-                return None
-        return base, tuple(stricter if base else stricter + setting)
-
-
-_ONLY_SETS = frozenset({0})
-
-
-def _side(index: int, when_true: int, when_unknown: int, way: int) -> Side:
-    sides = MappingProxyType({True: when_true, None: when_unknown, False: 1})
-    reach = MappingProxyType({v: frozenset(sides[later] for later in _REACHED[way][v]) for v in _TRUTHS})
-    return index, sides, reach
-
-
-def _hold(
-    verdicts: Sequence[tuple[int, str, str | None]],
-    timed: frozenset[int],
-    ways: Sequence[int],
-    verdict: str,
-    otherwise: str,
-) -> _Hold | None:
-    """The `_Hold` of an exercise (its rules' (index, verdict, when unknown), the rules that
-    read the time, each rule's direction) at `verdict`; None when the `otherwise` verdict
-    is `check` or stricter (no rule setting it does not lift it)."""
-    rank = _RANK[verdict]
-    if _RANK[otherwise] <= _CHECK:
-        return None
-    watched: list[Side] = []
-    fixed: list[Side] = []
-    moves: list[Side] = []
-    for index, when_true, when_unknown in verdicts:
-        sides = []
-        for set_to in (when_true, when_unknown):
-            if set_to is None:  # an unknown outcome that sets nothing
-                sides.append(1)
-                continue
-            strictest = min(_RANK[end] for end in _MOVE_ENDS.get(set_to, (set_to,)))
-            sides.append(-1 if strictest < rank else 0 if strictest == rank else 1)
-        if min(sides) > 0:
-            continue
-        side = _side(index, sides[0], sides[1], ways[index])
-        if when_true in _MOVE_ENDS or when_unknown in _MOVE_ENDS:
-            moves.append(side)
-        else:
-            (watched if index in timed else fixed).append(side)
-    return _Hold(tuple(watched), tuple(fixed), tuple(moves), verdict == "check")
-
-
-_URGENT = _Hold((), (), (), False)  # kept while a red flag fires: no rule is read
-
-
-class _Held(NamedTuple):
-    """An exercise whose verdict is watched: its hold, whether a rule keeps setting the
-    verdict, and the rules (and their sides) that can change it."""
-
-    hold: _Hold
-    base: bool
-    rules: frozenset[int]
-    sides: tuple[Side, ...]
 
 
 def _triage(flags: Sequence[bool | None]) -> str:
@@ -242,6 +87,15 @@ class RecheckPlan:
         self.pairs: Mapping[str, frozenset[tuple[int, str]]] = MappingProxyType(
             {ex: frozenset((j, x) for x in rel for j in rules_for[x]) for ex, rel in self.related.items()}
         )
+        self.combined_pairs: Mapping[tuple[str, str], frozenset[tuple[int, str]]] = MappingProxyType(
+            {
+                (ex, verdict): combined_pairs(program, evaluator.rule_verdicts, ex, verdict)
+                if program.otherwise == "allow"
+                else self.pairs[ex]
+                for ex in program.exercises
+                for verdict in RANK
+            }
+        )
         # An exercise whose verdict reads no time comparison keeps it: nothing to wait for.
         self.can_change: Mapping[str, bool] = MappingProxyType(
             {
@@ -253,13 +107,11 @@ class RecheckPlan:
         self.ways = directions(tuple(r.condition for r in program.rules))
         self.flag_ways = directions(tuple(f.condition for f in program.red_flags))
         holds = {
-            (ex, verdict): _hold(
-                evaluator.rule_verdicts[ex], self.timed_rules, self.ways, verdict, program.otherwise
-            )
+            (ex, verdict): hold_of(program, evaluator.rule_verdicts, self.timed_rules, self.ways, ex, verdict)
             for ex in program.exercises
-            for verdict in _HELD
+            for verdict in HELD
         }
-        self.holds: Mapping[tuple[str, str], _Hold] = MappingProxyType(
+        self.holds: Mapping[tuple[str, str], Hold] = MappingProxyType(
             {key: hold for key, hold in holds.items() if hold is not None}
         )
 
@@ -299,14 +151,14 @@ class RecheckPlan:
             list(outcomes) if every else _Current(self.ev, inputs, self._relevant(wanted), outcomes)
         )
         # An exercise (or the triage) that reads no time comparison is settled from the start.
-        held: dict[str, _Held] = {}
+        held: dict[str, Held] = {}
         combined: list[str] = []
         unknown_flag = None in flags
         for ex in wanted:
             if not self.can_change[ex]:
                 continue
             if fired:
-                held[ex] = _Held(_URGENT, True, frozenset(), ())
+                held[ex] = Held(URGENT, True, (), False, frozenset(), frozenset(), frozenset({ex}))
                 continue
             hold = self.holds.get((ex, verdicts[ex]))
             base = None if hold is None else hold.base(current, ex)
@@ -314,22 +166,22 @@ class RecheckPlan:
             if (
                 hold is not None
                 and base is not None
-                and hold.kept(base, hold.timed, current, ex, unknown_flag)
+                and hold.kept(base, hold.timed, True, current, ex, unknown_flag)
             ):
-                watch = hold.watched(base, current, ex)
-                if watch is not None:
-                    kept, sides = watch
-                    held[ex] = _Held(hold, kept, frozenset(side[0] for side in sides), sides)
-                    continue
+                kept, sides, regress = hold.watched(base, current, ex)
+                pairs = hold.pairs(ex, sides, regress)
+                rules = frozenset(j for j, _x in pairs)
+                held[ex] = Held(hold, kept, sides, regress, pairs, rules, frozenset(x for _j, x in pairs))
+                continue
             combined.append(ex)
         # A red flag that can reach no other outcome is not run again; with none that can, a
         # verdict that watches no rule (and the triage) is kept at every later `now`.
-        moving = [i for i in self.timed_flags if len(_REACHED[self.flag_ways[i]][flags[i]]) > 1]
+        moving = [i for i in self.timed_flags if len(REACHED[self.flag_ways[i]][flags[i]]) > 1]
         if not moving:
             held = {ex: watch for ex, watch in held.items() if watch.rules}
         if not (held or combined):
             return found, None
-        rules, pairs = self._reads(held, combined, current)
+        rules, pairs = self._reads(held, combined, verdicts, current)
         events = []  # (first, last, unit): the unit may differ from its last value in [first, last]
         moments = set()
         picks = runtime.Picks(inputs[3])  # a scope's sessions (and days) do not depend on `now`: made once
@@ -419,10 +271,17 @@ class RecheckPlan:
                 triage_at, triage_done = moment, True
             moved = []
             now_fired, now_unknown = True in current_flags, None in current_flags
-            for ex, (hold, base, watched, sides) in held.items():
-                if not (flag_changed or ex in targets or not watched.isdisjoint(changed)):
+            for ex, watch in held.items():
+                if not (
+                    flag_changed
+                    or not watch.exercises.isdisjoint(targets)
+                    or not watch.rules.isdisjoint(changed)
+                ):
                     continue
-                if now_fired != fired or (not fired and not hold.kept(base, sides, current, ex, now_unknown)):
+                if now_fired != fired or (
+                    not fired
+                    and not watch.hold.kept(watch.base, watch.sides, watch.regress, current, ex, now_unknown)
+                ):
                     moved.append(ex)
             affected = [
                 ex
@@ -441,27 +300,27 @@ class RecheckPlan:
             if not (held or combined):
                 # Every verdict's is found: a later triage change cannot be the decision's.
                 break
-            rules, pairs = self._reads(held, combined, current)
+            rules, pairs = self._reads(held, combined, verdicts, current)
         found.update(done)
         return found, triage_at
 
     def _reads(
-        self, held: Mapping[str, _Held], combined: Iterable[str], current: Any
+        self, held: Mapping[str, Held], combined: Iterable[str], verdicts: Mapping[str, str], current: Any
     ) -> tuple[frozenset[int], frozenset[tuple[int, str]]]:
         """The rules the verdicts still to settle read and that can still change, and each
         for which target; `current`: the rules' outcomes now. A rule at the end of its
         direction (`timed.directions`: one that only falls, false) keeps its outcome."""
         rules: set[int] = set()
         pairs: set[tuple[int, str]] = set()
-        for ex, watch in held.items():
+        for watch in held.values():
             rules |= watch.rules
-            pairs.update((j, ex) for j in watch.rules)
+            pairs |= watch.pairs
         timed, ways = self.timed_rules, self.ways
         for ex in combined:
-            for j, x in self.pairs[ex]:
+            for j, x in self.combined_pairs[ex, verdicts[ex]]:
                 if j in timed:
                     value = current[j]
-                    if len(_REACHED[ways[j]][value[x] if type(value) is dict else value]) > 1:
+                    if len(REACHED[ways[j]][value[x] if type(value) is dict else value]) > 1:
                         rules.add(j)
                         pairs.add((j, x))
         return frozenset(rules), frozenset(pairs)
