@@ -79,8 +79,8 @@ class RecheckPlan:
             {ex: _related(program, evaluator.rules_for, ex) for ex in program.exercises}
         )
         rules_for = evaluator.rules_for
-        # The rules an exercise's verdict reads: its own, its alternatives' and its targets',
-        # and each for which exercise (a rule that reads its exercise's own sessions).
+        # The rules an exercise's verdict reads: its own and its targets', and each for which
+        # exercise (a rule that reads its exercise's own sessions).
         self.reads: Mapping[str, frozenset[int]] = MappingProxyType(
             {ex: frozenset(j for x in rel for j in rules_for[x]) for ex, rel in self.related.items()}
         )
@@ -326,7 +326,7 @@ class RecheckPlan:
         return frozenset(rules), frozenset(pairs)
 
     def _relevant(self, wanted: Iterable[str]) -> frozenset[int]:
-        """The rules a decision about `wanted` reads: theirs, their alternatives' and their targets'."""
+        """The rules the verdicts of `wanted` read: theirs and their targets'."""
         rules_for = self.ev.rules_for
         return frozenset(j for ex in wanted for other in self.related[ex] for j in rules_for[other])
 
