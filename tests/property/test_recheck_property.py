@@ -97,7 +97,9 @@ def _cases(draw: st.DrawFn) -> _Case:
         movable = {"regress": _EXERCISES[1:], "progress": _EXERCISES[:-1]}.get(verdict)
         target = draw(st.sampled_from(movable or [*_EXERCISES, "every exercise"]))
         dose = "\n  dose reps 5" if verdict == "modify" else ""
-        unknown = draw(st.sampled_from(["", "\n  when unknown check"]))
+        unknown = draw(
+            st.sampled_from(["", "\n  when unknown check", "\n  when unknown stop", "\n  when unknown avoid"])
+        )
         condition = draw(_time_condition())
         pick = draw(st.integers(0, 3))
         if pick == 0:
@@ -105,7 +107,8 @@ def _cases(draw: st.DrawFn) -> _Case:
         elif pick == 1 and scored:
             condition = draw(st.sampled_from(scored))
         lines.append(f"rule r{i} for {target}: {verdict} if {condition}{dose}{unknown}")
-    lines.append("otherwise allow")
+    # `otherwise check` or `avoid`: a verdict that no rule setting it still holds.
+    lines.append(f"otherwise {draw(st.sampled_from(['allow', 'allow', 'check', 'avoid']))}")
     sessions = [
         {
             "exercise": draw(st.sampled_from(_EXERCISES)),

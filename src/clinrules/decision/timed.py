@@ -13,8 +13,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from clinrules import ir
+from clinrules.syntax.ast import Quantifier
 
-__all__ = ["AFTER", "AT", "BOTH", "NOTHING", "Summary", "Test", "Walk", "shifts"]
+__all__ = [
+    "AFTER",
+    "AT",
+    "BOTH",
+    "EITHER",
+    "FALLS",
+    "NOTHING",
+    "RISES",
+    "STILL",
+    "Summary",
+    "Test",
+    "Walk",
+    "directions",
+    "shifts",
+]
 
 # When a comparison that is equal at T changes: at T, only after T (so the candidate
 # is T + 1 s), or either (equality, and what is solved as fractions).
@@ -194,3 +209,94 @@ def _reads_session(node: ir.Expr) -> bool:
 
 def _reads_now_below(node: ir.Condition | ir.Expr) -> bool:
     return any(isinstance(n, ir.Now) for n in ir.nodes(node))
+
+
+# How a condition's value can move as `now` grows past `as_of`, in the order
+# false < unknown < true: not at all, only up, only down, or either way.
+STILL, RISES, FALLS, EITHER = 0, 1, 2, 3
+_RISING_OPS = frozenset({"<", "<="})  # fixed OP now shifted: true from some time on
+_FALLING_OPS = frozenset({">", ">="})
+
+
+def directions(roots: tuple[ir.Condition, ...]) -> tuple[int, ...]:
+    """Each condition's direction (`STILL`, `RISES`, `FALLS` or `EITHER`), found by one walk.
+
+    Kleene and, or and every session quantifier are monotone in their parts,
+    and `not` turns a direction round. A session can only leave a `within`
+    window as time passes (no session is later than `as_of`), so `any session
+    within W` can only fall; `fixed < now - D` can only rise, `fixed >= now - D`
+    only fall, and an unknown side keeps it unknown. Anything else that reads
+    `now` (an elapsed time, `between`, a score) counts as either way. The walk
+    keeps its own stack, so no depth is too deep; a shared phrase is walked once.
+    """
+    memo: dict[int, int] = {}
+    for root in roots:
+        stack: list[tuple[ir.Condition, bool]] = [(root, False)]
+        while stack:
+            node, ready = stack.pop()
+            if id(node) in memo:
+                continue
+            parts = _parts(node)
+            if not ready and any(id(p) not in memo for p in parts):
+                stack.append((node, True))
+                stack.extend((p, False) for p in parts if id(p) not in memo)
+                continue
+            memo[id(node)] = _direction(node, [memo[id(p)] for p in parts])
+    return tuple(memo[id(root)] for root in roots)
+
+
+def _parts(node: ir.Condition) -> tuple[ir.Condition, ...]:
+    match node:
+        case ir.And(items=items) | ir.Or(items=items):
+            return items
+        case ir.Not(item=item):
+            return (item,)
+        case ir.Phrase(condition=condition) | ir.History(condition=condition):
+            return (condition,)
+    return ()
+
+
+def _turned(direction: int) -> int:
+    return ((direction & RISES) << 1) | ((direction & FALLS) >> 1)
+
+
+def _direction(node: ir.Condition, parts: list[int]) -> int:
+    """A node's direction from its parts' directions."""
+    match node:
+        case ir.And() | ir.Or() | ir.Phrase():
+            found = STILL
+            for part in parts:
+                found |= part
+            return found
+        case ir.Not():
+            return _turned(parts[0])
+        case ir.History(quantifier=quantifier, window=window):
+            if window is None:
+                return parts[0]
+            if _reads_now_below(window):
+                return EITHER
+            if quantifier is Quantifier.ANY_WITHIN:
+                return parts[0] | FALLS
+            if quantifier is Quantifier.NONE_WITHIN:
+                return _turned(parts[0] | FALLS)
+            return EITHER
+        case ir.Compare(op=op, kind=kind, left=left, right=right) if kind is not ir.CompareKind.SCORE:
+            left_now, right_now = _timed_below(left), _timed_below(right)
+            if not (left_now or right_now):
+                return STILL
+            if right_now and not left_now and shifts(right) is not None:
+                side = op
+            elif left_now and not right_now and shifts(left) is not None:
+                side = _MIRROR[op]
+            else:
+                return EITHER
+            return RISES if side in _RISING_OPS else FALLS if side in _FALLING_OPS else EITHER
+    return EITHER if _timed_below(node) else STILL
+
+
+def _timed_below(node: ir.Condition | ir.Expr) -> bool:
+    """Whether a node depends on the time: it reads `now` or holds a `within` window, however
+    deep (in a phrase, a score's items or an assessment's branches)."""
+    return any(
+        isinstance(n, ir.Now) or (isinstance(n, ir.History) and n.window is not None) for n in ir.nodes(node)
+    )

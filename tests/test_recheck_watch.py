@@ -1,0 +1,151 @@
+"""`recheck_at` of a watched verdict, and the directions in time of conditions (decision/timed.py).
+
+A verdict of `check` or stricter is read from the rules that can still
+change it, each rule's direction saying which outcomes it can reach; these
+examples pin that reading to the verdict evaluating again gives. The
+exactness property over random rulesets is in
+tests/property/test_recheck_property.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import clinrules
+from clinrules import ir
+from clinrules.decision.timed import EITHER, FALLS, RISES, STILL, directions
+
+AS_OF = dt.datetime(2026, 12, 2, 8, 0, tzinfo=dt.UTC)
+SECOND = dt.timedelta(seconds=1)
+HOUR = dt.timedelta(hours=1)
+
+HEADER = """\
+ruleset watch version 1.0.0 status draft model sciatica
+exercise bridge "Bridge"
+exercise squeeze "Squeeze"
+ladder steps: squeeze, bridge
+"""
+
+
+def _at(moment: dt.datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _patient(*sessions: dict[str, Any], **red_flags: Any) -> dict[str, Any]:
+    return {
+        "red_flags": {"screened_at": _at(AS_OF - 2 * HOUR), **red_flags},
+        "sessions": list(sessions),
+    }
+
+
+def _session(exercise: str, hours_before: float, **values: Any) -> dict[str, Any]:
+    return {"exercise": exercise, "at": _at(AS_OF - dt.timedelta(hours=hours_before)), **values}
+
+
+def _verdict(ruleset: clinrules.RuleSet, patient: dict[str, Any], when: dt.datetime, ex: str) -> str:
+    return ruleset.evaluate(patient, as_of=when, recheck=False).exercises[ex].verdict.value
+
+
+def _recheck(text: str, patient: dict[str, Any], ex: str) -> dt.datetime | None:
+    """The exercise's `recheck_at`, checked against evaluating again at it and a second before it."""
+    ruleset = clinrules.compile(HEADER + text + "otherwise allow\n", allow_draft=True)
+    decision = ruleset.evaluate(patient, as_of=AS_OF)
+    when = decision.exercises[ex].recheck_at
+    verdict = decision.exercises[ex].verdict.value
+    if when is not None:
+        assert _verdict(ruleset, patient, when, ex) != verdict
+        assert when - SECOND <= AS_OF or _verdict(ruleset, patient, when - SECOND, ex) == verdict
+    return when
+
+
+def test_a_stop_set_by_two_windows_changes_when_the_later_one_lapses() -> None:
+    text = (
+        "rule a for bridge: stop if any session within 24 hours had pain_during > 5\n"
+        "rule b for bridge: stop if any session of squeeze within 24 hours had shooting_pain\n"
+    )
+    patient = _patient(_session("bridge", 3, pain_during=7), _session("squeeze", 1, shooting_pain=True))
+    assert _recheck(text, patient, "bridge") == AS_OF - HOUR + 24 * HOUR + SECOND
+
+
+def test_an_avoid_kept_by_a_rule_without_time_waits_for_no_window_that_cannot_fire() -> None:
+    # The stop window holds no provoked session: it only falls, so it never sets stop; the
+    # avoid stays while `pregnant` does.
+    text = (
+        "rule scope for bridge: avoid if pregnant\n"
+        "rule flare for bridge: stop if any session within 24 hours had pain_during > 5\n"
+        "rule lapse for bridge: avoid if any session within 2 hours had shooting_pain\n"
+    )
+    patient = {**_patient(_session("bridge", 1, pain_during=2, shooting_pain=True)), "pregnant": True}
+    assert _recheck(text, patient, "bridge") is None
+
+
+def test_a_check_held_by_an_unknown_red_flag_changes_when_its_stricter_window_lapses() -> None:
+    text = (
+        "red flag fever_now: urgent if fever\n  care same_day\n"
+        "rule flare for bridge: stop if any session within 6 hours had pain_during > 5\n"
+    )
+    patient = _patient(_session("bridge", 1, pain_during=7))  # fever unknown: triage check
+    assert _recheck(text, patient, "bridge") == AS_OF - HOUR + 6 * HOUR + SECOND
+
+
+def test_a_stale_screen_that_only_rises_keeps_check_after_the_window_lapses() -> None:
+    text = (
+        "rule stale for bridge: check if screened_at < now - 1 hours\n"
+        "rule flare for bridge: stop if any session within 6 hours had pain_during > 5\n"
+    )
+    patient = _patient(_session("bridge", 1, pain_during=7))
+    # stop until the session leaves the window, then check (the screen is stale): one change.
+    assert _recheck(text, patient, "bridge") == AS_OF - HOUR + 6 * HOUR + SECOND
+
+
+def test_a_regress_whose_target_is_not_permitted_keeps_avoid_when_the_avoid_lapses() -> None:
+    # The regress to the squeeze ends at avoid while the squeeze is stopped (for 24 hours);
+    # the avoid of its own lapses after 2 hours, the verdict only when the squeeze is permitted.
+    text = (
+        "rule held for bridge: avoid if any session within 2 hours had shooting_pain\n"
+        "rule down for bridge: regress if any session within 48 hours had shooting_pain\n"
+        "rule squeezed for squeeze: stop if any session of squeeze within 24 hours had pain_during > 5\n"
+    )
+    patient = _patient(_session("bridge", 1, shooting_pain=True), _session("squeeze", 1, pain_during=7))
+    assert _recheck(text, patient, "bridge") == AS_OF - HOUR + 24 * HOUR + SECOND
+
+
+def _conditions(*rules: str) -> tuple[ir.Condition, ...]:
+    text = HEADER + "".join(f"rule r{i} for bridge: check if {c}\n" for i, c in enumerate(rules))
+    program = clinrules.compile(text + "otherwise allow\n", allow_draft=True)._evaluator.program
+    return tuple(rule.condition for rule in program.rules)
+
+
+def test_directions_of_windows_bounds_and_their_negation() -> None:
+    found = directions(
+        _conditions(
+            "any session within 24 hours had pain_during > 5",
+            "no session within 24 hours had pain_during > 5",
+            "screened_at < now - 24 hours",
+            "screened_at >= now - 24 hours",
+            "not (screened_at < now - 24 hours)",
+            "any of the last 2 sessions had at >= now - 24 hours",
+            "any session within 1 hours had shooting_pain and screened_at < now - 1 hours",
+            "screened_at = now - 24 hours",
+            "pregnant",
+        )
+    )
+    assert found == (FALLS, RISES, RISES, FALLS, FALLS, FALLS, EITHER, EITHER, STILL)
+
+
+def test_a_score_over_a_window_is_not_read_as_still() -> None:
+    text = HEADER + (
+        "score ts:\n  1 if any session within 1 s had pain_during > 5\n"
+        "rule r0 for bridge: stop if ts >= 1\notherwise allow\n"
+    )
+    program = clinrules.compile(text, allow_draft=True)._evaluator.program
+    assert directions((program.rules[0].condition,)) == (EITHER,)
+
+
+def test_directions_walk_a_deep_condition_without_recursion() -> None:
+    leaf = _conditions("screened_at < now - 24 hours")[0]
+    node: ir.Condition = leaf
+    for _ in range(20_001):  # an odd number of `not`: the direction turns round
+        node = ir.Not(item=node, span=leaf.span)
+    assert directions((node,)) == (FALLS,)
