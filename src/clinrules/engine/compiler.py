@@ -1,9 +1,9 @@
 """Compiler: the checked IR -> Python source, compiled once into plain functions.
 
 Generated code is straight-line Python (a tree of closures would cost about
-four times as much): on the 30-rule benchmark it runs within about 1.4x of
-the hand-written two-valued function on known states and 1.2x of the
-hand-written three-valued one with unknowns (docs/performance.md), because
+four times as much): on the 30-rule benchmark `outcomes` costs about 1.4x the
+instructions of the hand-written two-valued function on known states and 1.1x
+the three-valued one with unknowns (wall times in docs/performance.md), because
 a condition whose fields are all known runs as plain two-valued Python
 (`compile_known`) and only the others run their Kleene body. Safety comes from what may reach
 the source: only names this module makes up (`k3`, `t7`, `h2`), integers it
