@@ -18,8 +18,7 @@ import pytest
 import clinrules
 from clinrules.engine import interpret, runtime
 from clinrules.engine.compile_missing import compilable
-from clinrules.engine.inputs import parameter_values, patient_of, sessions_of
-from tests.support.patients import AS_OF
+from tests.support.patients import AS_OF, read_inputs
 
 _RULES = """ruleset corners
   version 1.0.0
@@ -72,19 +71,7 @@ def _missed(
 ) -> frozenset[str]:
     """Rule `rule`'s missed set for `target` (None: asked once for all), compiled; equal to the interpreter's."""
     program = ruleset.program
-    patient = patient_of(program.schema, state)
-    params = parameter_values(program.parameters, None)
-    sessions, by_ex = sessions_of(patient, AS_OF, program.schema.has_sessions)
-    env = interpret.Env(
-        program.schema,
-        patient,
-        dict(zip(program.parameters, params, strict=True)),
-        AS_OF,
-        sessions,
-        by_ex,
-        log=sessions,
-        program=program,
-    )
+    patient, params, sessions, by_ex, env = read_inputs(program, state)
     own = () if target is None else by_ex.get(target, ())
     expected = interpret.condition(
         program.rules[rule].condition, dataclasses.replace(env, sessions=own, target=target)

@@ -31,7 +31,7 @@ from tests.conftest import ROOT, examples
 from tests.strategies import rulesets, sciatica_patients
 from tests.support.models import MODELS
 from tests.support.paths import KLEENE, TWO_VALUED, every_read, expected_path, paths_taken
-from tests.support.patients import AS_OF, patients, value_of
+from tests.support.patients import AS_OF, patients, read_inputs, value_of
 
 
 def _rulesets() -> list[clinrules.RuleSet]:
@@ -170,19 +170,7 @@ def _paths_as_expected(ruleset: clinrules.RuleSet, state: dict[str, Any]) -> Non
 def _agree(ruleset: clinrules.RuleSet, state: dict[str, Any]) -> None:
     """Each outcome three ways: one function, the all-at-once function, the interpreter."""
     program = ruleset.program
-    patient = patient_of(program.schema, state)
-    params = parameter_values(program.parameters, None)
-    sessions, by_ex = sessions_of(patient, AS_OF, program.schema.has_sessions)
-    env = interpret.Env(
-        program.schema,
-        patient,
-        dict(zip(program.parameters, params, strict=True)),
-        AS_OF,
-        sessions,
-        by_ex,
-        log=sessions,
-        program=program,
-    )
+    patient, params, sessions, by_ex, env = read_inputs(program, state)
     compiled = ruleset._evaluator.compiled
     flags = compiled.all_flags(patient, params, AS_OF, sessions, by_ex)
     for flag, function, together in zip(program.red_flags, compiled.red_flags, flags, strict=True):

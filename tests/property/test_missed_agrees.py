@@ -22,11 +22,10 @@ from hypothesis import strategies as st
 import clinrules
 from clinrules.engine import interpret, runtime
 from clinrules.engine.compile_missing import compilable
-from clinrules.engine.inputs import parameter_values, patient_of, sessions_of
 from tests.conftest import ROOT, examples
 from tests.property.test_compiled_agrees import RULESETS
 from tests.strategies import rulesets, sciatica_patients
-from tests.support.patients import AS_OF, patients
+from tests.support.patients import AS_OF, patients, read_inputs
 
 SHIPPED = clinrules.load(ROOT / "rulesets" / "sciatica" / "glute_bridge.rules", allow_draft=True)
 
@@ -63,19 +62,7 @@ def test_the_shipped_conditions_are_compiled() -> None:
 def _same_missed(ruleset: clinrules.RuleSet, state: dict[str, Any]) -> None:
     """Each red flag's and rule's missed set, per target exercise, compiled and interpreted."""
     program = ruleset.program
-    patient = patient_of(program.schema, state)
-    params = parameter_values(program.parameters, None)
-    sessions, by_ex = sessions_of(patient, AS_OF, program.schema.has_sessions)
-    env = interpret.Env(
-        program.schema,
-        patient,
-        dict(zip(program.parameters, params, strict=True)),
-        AS_OF,
-        sessions,
-        by_ex,
-        log=sessions,
-        program=program,
-    )
+    patient, params, sessions, by_ex, env = read_inputs(program, state)
     compiled = ruleset._evaluator.compiled
     picks = runtime.Picks(sessions)
     for flag, missed in zip(program.red_flags, compiled.missed_flags, strict=True):

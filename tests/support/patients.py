@@ -12,10 +12,34 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from clinrules.engine import interpret
+from clinrules.engine.inputs import parameter_values, patient_of, sessions_of
+from clinrules.ir import Program
 from clinrules.schema import types as t
 from clinrules.schema.reader import Field, Schema
 
 AS_OF = dt.datetime(2026, 11, 21, 8, tzinfo=dt.UTC)
+
+
+def read_inputs(
+    program: Program, state: dict[str, Any]
+) -> tuple[Any, tuple[Any, ...], Any, Any, interpret.Env]:
+    """A patient's inputs at `AS_OF` as the engine reads them: (patient, parameters, sessions,
+    sessions by exercise, the interpreter's env over all of them), for tests that compare the two."""
+    patient = patient_of(program.schema, state)
+    params = parameter_values(program.parameters, None)
+    sessions, by_ex = sessions_of(patient, AS_OF, program.schema.has_sessions)
+    env = interpret.Env(
+        program.schema,
+        patient,
+        dict(zip(program.parameters, params, strict=True)),
+        AS_OF,
+        sessions,
+        by_ex,
+        log=sessions,
+        program=program,
+    )
+    return patient, params, sessions, by_ex, env
 
 
 def value_of(kind: t.RuleType) -> st.SearchStrategy[Any]:
