@@ -111,6 +111,50 @@ def test_a_regress_whose_target_is_not_permitted_keeps_avoid_when_the_avoid_laps
     assert _recheck(text, patient, "bridge") == AS_OF - HOUR + 24 * HOUR + SECOND
 
 
+def _first_change_by_grid(
+    text: str, patient: dict[str, Any], ex: str, step: dt.timedelta, end: dt.timedelta
+) -> Any:
+    """Brute force: the first moment on a grid of `step` after `as_of` with another verdict."""
+    ruleset = clinrules.compile(HEADER + text + "otherwise allow\n", allow_draft=True)
+    verdict = _verdict(ruleset, patient, AS_OF, ex)
+    moment = AS_OF + step
+    while moment <= AS_OF + end:
+        if _verdict(ruleset, patient, moment, ex) != verdict:
+            return moment
+        moment += step
+    return None
+
+
+def test_an_any_window_of_a_yes_no_field_changes_only_when_its_newest_yes_lapses() -> None:
+    # Newest first: unknown, yes, yes, no. Only the newest yes leaving changes the rule
+    # (to unknown, until the unknown leaves too); the older sessions' leaving changes nothing.
+    text = "rule a for bridge: stop if any session within 10 hours had shooting_pain\n"
+    patient = _patient(
+        _session("bridge", 1),
+        _session("bridge", 3, shooting_pain=True),
+        _session("bridge", 5, shooting_pain=True),
+        _session("bridge", 7, shooting_pain=False),
+    )
+    assert _recheck(text, patient, "bridge") == AS_OF + 7 * HOUR + SECOND
+    step = dt.timedelta(minutes=10)
+    assert _first_change_by_grid(text, patient, "bridge", step, 12 * HOUR) == AS_OF + 7 * HOUR + step
+
+
+def test_a_no_window_of_a_yes_no_field_waits_for_its_newest_yes_behind_a_newer_unknown() -> None:
+    text = "rule a for bridge: regress if no session within 28 days had completed\n  when unknown check\n"
+    day = dt.timedelta(days=1)
+    patient = _patient(
+        _session("bridge", 24),  # completed unknown, newer than every yes
+        _session("bridge", 48, completed=True),
+        _session("bridge", 120, completed=True),
+    )
+    assert _recheck(text, patient, "bridge") == AS_OF + 26 * day + SECOND
+    assert _first_change_by_grid(text, patient, "bridge", HOUR, 30 * day) == AS_OF + 26 * day + HOUR
+    # With no yes in the window, the newest unknown's leaving is the change.
+    unknown_only = _patient(_session("bridge", 24), _session("bridge", 48, completed=False))
+    assert _recheck(text, unknown_only, "bridge") == AS_OF + 27 * day + SECOND
+
+
 def _conditions(*rules: str) -> tuple[ir.Condition, ...]:
     text = HEADER + "".join(f"rule r{i} for bridge: check if {c}\n" for i, c in enumerate(rules))
     program = clinrules.compile(text + "otherwise allow\n", allow_draft=True)._evaluator.program

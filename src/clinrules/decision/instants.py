@@ -36,6 +36,7 @@ _WIDE = tuple(dt.timedelta(microseconds=k) for k in (-2, -1, 0, 1, 2))
 _LAST_FORMS = frozenset(
     {Quantifier.LAST, Quantifier.ANY_OF_LAST, Quantifier.COUNT_OF_LAST, Quantifier.EVERY_OF_LAST}
 )
+_ANY_WITHIN = frozenset({Quantifier.ANY_WITHIN, Quantifier.NONE_WITHIN})
 Unit = tuple[int, int, str | None]
 """What an instant may change: (0, red flag index, None), or (1, rule index, its
 target exercise, or None for every target)."""
@@ -153,6 +154,11 @@ class Instants:
             # as the runtime's `within` reads them.
             length = dt.timedelta(seconds=self.value(node.window, None))
             earliest = self.as_of - _SECOND
+            attrs = self._flag_attrs(node)
+            if attrs is not None:
+                found = _any_within(seq, attrs, length, earliest)
+                self._histories[key] = found
+                return found
             chosen = []
             for session in seq:
                 leaves = session.at + length
@@ -178,6 +184,22 @@ class Instants:
                 found.extend(self.test(test, None))
         self._histories[key] = found
         return found
+
+    def _flag_attrs(self, node: ir.History) -> tuple[str, ...] | None:
+        """For `any`/`no session within W had F`, F a yes/no session field of the base
+        language's scopes: the attributes that read F (else None)."""
+        condition = node.condition
+        if (
+            node.quantifier in _ANY_WITHIN
+            and _plain(node)
+            and type(condition) is ir.Truth
+            and type(condition.value) is ir.FieldRef
+            and condition.value.session
+        ):
+            return tuple(
+                self.plan.ev.program.schema.session_fields[condition.value.path.split(".", 1)[1]].attrs
+            )
+        return None
 
     def test(self, test: Test, session: Any) -> list[Instant]:
         """The instants at which one comparison changes, for one session (or none)."""
@@ -291,6 +313,38 @@ class Instants:
             named = dict(zip(program.parameters, params, strict=True))
             self._env = interpret.Env(program.schema, patient, named, now, sessions, by_ex)
         return self._env
+
+
+def _any_within(
+    seq: Sequence[Any], attrs: Sequence[str], length: dt.timedelta, earliest: dt.datetime
+) -> list[Instant]:
+    """The instants at which `any`/`no session within W had F` (F a yes/no session field,
+    read by `attrs`) can change, `seq` newest first.
+
+    The form is true while a session with F yes is in the window, else unknown while one
+    with F unknown is, else false (`interpret._history`). Sessions leave oldest first, so
+    it changes only when the newest session with F yes leaves, or, before that (it is
+    newer), the newest with F unknown: no other session's leaving changes it.
+    """
+    found: list[Instant] = []
+    unknown_seen = False
+    for session in seq:
+        leaves = session.at + length
+        if leaves < earliest:
+            break
+        value = session
+        for attr in attrs:
+            if value is None:
+                break
+            value = getattr(value, attr)
+        if value is None:
+            if not unknown_seen:
+                unknown_seen = True
+                found.append((leaves, AFTER))
+        elif value:
+            found.append((leaves, AFTER))
+            break
+    return found
 
 
 def _plain(node: ir.History) -> bool:
