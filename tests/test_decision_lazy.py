@@ -12,7 +12,6 @@ thing as JSON and another to the caller that reads it.
 from __future__ import annotations
 
 import copy
-import json
 import pickle
 import threading
 import warnings
@@ -26,10 +25,8 @@ from clinrules.api import load
 from clinrules.decision.pending import PendingExercises
 from clinrules.decision.result import Decision, ExerciseDecision
 from clinrules.ruleset import RuleSet
-from tests.conftest import ROOT
+from tests.support.shipped import RULESET, scenario_patient
 
-RULESET = ROOT / "rulesets" / "sciatica" / "glute_bridge.rules"
-PATIENTS = ROOT / "rulesets" / "sciatica" / "patients"
 # Clear with doses and recheck times, urgent (one record for all), check (held back by an unknown
 # red flag), modify/stop/regress with merged doses and alternatives, and a progress.
 CASES = (
@@ -53,9 +50,7 @@ def ruleset() -> RuleSet:
     return load(RULESET, allow_draft=True)
 
 
-def _patient(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((PATIENTS / f"{name}.json").read_text(encoding="utf-8"))
-    return loaded
+_patient = scenario_patient
 
 
 def _pending(decision: Decision) -> bool:

@@ -10,7 +10,6 @@ next patient's advice.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,10 +18,8 @@ import pytest
 from clinrules.api import load
 from clinrules.decision.result import Decision, ExerciseDecision
 from clinrules.ruleset import RuleSet
-from tests.conftest import ROOT
+from tests.support.shipped import RULESET, scenario_patient
 
-RULESET = ROOT / "rulesets" / "sciatica" / "glute_bridge.rules"
-PATIENTS = ROOT / "rulesets" / "sciatica" / "patients"
 # One patient for each way an exercise's entry is made: 'otherwise' with its
 # dose (clear), every exercise urgent (a red flag fired), and exercises no
 # rule applies to held back by an unknown red flag (check).
@@ -34,9 +31,7 @@ def ruleset() -> RuleSet:
     return load(RULESET, allow_draft=True)
 
 
-def _patient(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((PATIENTS / f"{name}.json").read_text(encoding="utf-8"))
-    return loaded
+_patient = scenario_patient
 
 
 def _containers(value: object) -> Iterator[list[Any] | dict[Any, Any]]:
