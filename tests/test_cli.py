@@ -161,6 +161,23 @@ def test_missing_path_exits_2(tmp_path: Path) -> None:
     assert "no such file or directory" in err
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["eval", "{d}", "{d}"],
+        ["doc", "{d}"],
+        ["prove", "{d}"],
+        ["serve", "{d}"],
+        ["batch", "rulesets/sciatica/glute_bridge.rules", "{d}", "{d}/out.jsonl"],
+    ],
+    ids=["eval", "doc", "prove", "serve", "batch input"],
+)
+def test_a_directory_where_one_file_is_read_says_so(argv: list[str], tmp_path: Path) -> None:
+    code, _, err = run(*(a.format(d=tmp_path) for a in argv))
+    assert code == 2
+    assert f"'{tmp_path}' is a directory; give one " in err
+
+
 def test_directory_without_rule_files_exits_2(tmp_path: Path) -> None:
     code, _, err = run("check", str(tmp_path))
     assert code == 2

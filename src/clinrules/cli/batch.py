@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, TextIO
 from clinrules.api import load
 from clinrules.base.errors import ExerciseError, PatientDataError, RulesetError
 from clinrules.cli.args import with_model_hint
-from clinrules.cli.common import EXIT_DATA, EXIT_FAILED, EXIT_OK, UsageError, print_diagnostics
+from clinrules.cli.common import EXIT_DATA, EXIT_FAILED, EXIT_OK, UsageError, existing_file, print_diagnostics
 
 if TYPE_CHECKING:
     from clinrules.batch.partition import BatchOptions
@@ -42,9 +42,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from clinrules.batch.partition import BatchOptions, checked_options, columns, utc_text
     from clinrules.batch.shipped import BatchError, ship
 
-    source, target = Path(args.input), Path(args.output)
-    if not source.is_file():
-        raise UsageError(f"cannot read '{args.input}': no such file")
+    source, target = existing_file(args.input, "one JSON lines or Parquet file"), Path(args.output)
     _extras(args.engine, source, target)
     try:
         ruleset = load(args.ruleset, allow_draft=args.allow_draft)

@@ -146,6 +146,20 @@ def _text_of(file: str) -> str | None:
         return None
 
 
+def existing_file(text: str, what: str = "one .rules file") -> Path:
+    """The file a command reads, named on its command line.
+
+    Raises:
+        UsageError: the path is a directory (give `what` instead), or nothing is there.
+    """
+    path = Path(text)
+    if path.is_dir():
+        raise UsageError(f"'{text}' is a directory; give {what}")
+    if not path.is_file():
+        raise UsageError(f"cannot read '{text}': no such file")
+    return path
+
+
 def refuse_unwritable_output(output: str, command: str, example: str) -> None:
     """Refuse an `-o` output that exists and is not a regular file (symbolic links not followed).
 

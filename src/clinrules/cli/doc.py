@@ -30,7 +30,7 @@ from clinrules.cli.args import chosen_model, with_model_hint
 from clinrules.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
-    UsageError,
+    existing_file,
     print_diagnostics,
     refuse_unwritable_output,
     write_whole,
@@ -39,11 +39,7 @@ from clinrules.cli.common import (
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run `doc` with parsed arguments."""
-    path = Path(args.ruleset)
-    if path.is_dir():
-        raise UsageError(f"'{args.ruleset}' is a directory; give one .rules file")
-    if not path.is_file():
-        raise UsageError(f"cannot read '{args.ruleset}': no such file")
+    path = existing_file(args.ruleset)
     if args.output is not None:
         refuse_unwritable_output(args.output, "doc", "ruleset.md")
     chosen = chosen_model(args)

@@ -11,7 +11,6 @@ import argparse
 import datetime as dt
 import json
 import re
-from pathlib import Path
 from typing import TextIO
 
 from clinrules.api import load
@@ -20,7 +19,7 @@ from clinrules.base.files import FileTooLargeError, NotRegularFileError, read_bo
 from clinrules.base.limits import MAX_PATIENT_BYTES
 from clinrules.base.terminal import printable
 from clinrules.cli.args import chosen_model, with_model_hint
-from clinrules.cli.common import EXIT_DATA, EXIT_FAILED, EXIT_OK, UsageError, print_diagnostics
+from clinrules.cli.common import EXIT_DATA, EXIT_FAILED, EXIT_OK, UsageError, existing_file, print_diagnostics
 from clinrules.decision.result import Decision
 from clinrules.engine.inputs import as_of_problem
 from clinrules.engine.wording import time_problem
@@ -30,8 +29,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO | None
     """Run `eval` with parsed arguments."""
     parameters = _parameters(args.set)
     as_of = _as_of(args.as_of)
-    if not Path(args.ruleset).is_file():
-        raise UsageError(f"cannot read '{args.ruleset}': no such file")
+    existing_file(args.ruleset)
     chosen = chosen_model(args)
     try:
         ruleset = load(args.ruleset, model=chosen[0] if chosen else None, allow_draft=args.allow_draft)

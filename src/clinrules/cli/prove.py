@@ -30,6 +30,7 @@ from clinrules.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     UsageError,
+    existing_file,
     print_diagnostics,
     refuse_unwritable_output,
     write_whole,
@@ -39,9 +40,7 @@ from clinrules.prove import ProveUnavailableError
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run `prove` with parsed arguments."""
-    path = Path(args.ruleset)
-    if not path.is_file():
-        raise UsageError(f"cannot read '{args.ruleset}': no such file")
+    path = existing_file(args.ruleset)
     if args.write_cases is not None:
         refuse_unwritable_output(args.write_cases, "prove", "counterexamples.cases.yaml")
     chosen = chosen_model(args)

@@ -38,7 +38,7 @@ from typing import Any, TextIO
 from clinrules.api import load
 from clinrules.base.errors import ArgumentError, RulesetError
 from clinrules.cli.args import with_model_hint
-from clinrules.cli.common import EXIT_FAILED, EXIT_OK, UsageError, print_diagnostics
+from clinrules.cli.common import EXIT_FAILED, EXIT_OK, UsageError, existing_file, print_diagnostics
 from clinrules.ruleset import RuleSet
 
 WORKER_SETTINGS = "CLINRULES_SERVE_WORKER"
@@ -58,8 +58,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         ) from None
     rulesets: list[RuleSet] = []
     for path in args.rulesets:
-        if not Path(path).is_file():
-            raise UsageError(f"cannot read '{path}': no such file")
+        existing_file(path)
         try:
             rulesets.append(load(path, allow_draft=args.allow_draft))
         except RulesetError as error:
