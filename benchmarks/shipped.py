@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import collections
 import time
-import tracemalloc
 from typing import Any
 
 import clinrules
 from benchmarks.patients import Patients
 from benchmarks.recheck import ROOT, RULESET
+from benchmarks.streaming import peak
 from benchmarks.timing import REPEATS, Row, at_most, per_item_ns, scaled, us
 from clinrules.models.sciatica import Patient
 
@@ -45,17 +45,6 @@ def _cpu_ns(run: Any, repeats: int = REPEATS) -> float:
         run()
         times.append(time.process_time_ns() - start)
     return sorted(times)[len(times) // 2]
-
-
-def _peak(rs: clinrules.RuleSet, count: int) -> int:
-    """The tracemalloc peak while `count` patients stream through `evaluate_many`."""
-    patients = Patients(SEED, rs.exercises).many(count)
-    tracemalloc.start()
-    try:
-        collections.deque(rs.evaluate_many(patients), maxlen=0)
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def _one_exercise(rs: clinrules.RuleSet, patients: list[dict[str, Any]]) -> tuple[str, float, float]:
@@ -97,7 +86,7 @@ def run() -> tuple[list[Row], dict[str, Any]]:
     many = _cpu_ns(lambda: collections.deque(rs.evaluate_many(stream), maxlen=0)) / batch
     validate = _cpu_ns(lambda: collections.deque(map(Patient.model_validate, stream), maxlen=0)) / batch
     small, large = scaled(50, 10), scaled(500, 100)
-    peak_small, peak_large = _peak(rs, small), _peak(rs, large)
+    peak_small, peak_large = peak(rs, small, SEED), peak(rs, large, SEED)
 
     s = SECTION
     rows = [

@@ -40,9 +40,9 @@ def _rss() -> int:
         return 0
 
 
-def _peak(rs: clinrules.RuleSet, count: int) -> int:
-    """The tracemalloc peak while `count` patients stream through `evaluate_many`."""
-    patients = Patients(SEED, rs.exercises).many(count)
+def peak(rs: clinrules.RuleSet, count: int, seed: int = SEED) -> int:
+    """The tracemalloc peak while `count` patients (`Patients(seed)`) stream through `evaluate_many`."""
+    patients = Patients(seed, rs.exercises).many(count)
     tracemalloc.start()
     try:
         collections.deque(rs.evaluate_many(patients), maxlen=0)
@@ -69,7 +69,7 @@ def run() -> tuple[list[Row], dict[str, Any]]:
     rate = chunk / statistics.median(times) * 1e9
 
     small, large = count // 100, count // 10
-    peak_small, peak_large = _peak(rs, small), _peak(rs, large)
+    peak_small, peak_large = peak(rs, small), peak(rs, large)
 
     s = SECTION
     rows = [
