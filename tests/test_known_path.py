@@ -248,3 +248,25 @@ def test_the_quick_path_is_only_for_a_ruleset_that_reads_no_clock_or_session() -
         assert quick.by_id()[1]["unknown_rate"] is (state.get("left", {}).get("rate") is None)
     assert rates.outcomes(model.model_validate(states[2])).red_flags == (True,)
     assert rates.outcomes(model.model_validate(states[3])) == ((None,), (None, True))
+
+
+def test_the_quick_path_is_the_one_an_instance_with_defaults_takes(monkeypatch: pytest.MonkeyPatch) -> None:
+    rates = clinrules.compile(TWO_RATES, model=MODELS["two_rates"], allow_draft=True)
+    evaluator = rates._evaluator
+    calls: list[object] = []
+    quick = evaluator.quick
+    assert quick is not None
+
+    def counted(*args: Any) -> Any:
+        calls.append(args[0])
+        return quick(*args)
+
+    monkeypatch.setattr(evaluator, "quick", counted)
+    state = {"left": {"rate": 130}, "right": {"rate": 90}, "flag": False}
+    instance = rates.program.schema.model.model_validate(state)
+    rates.outcomes(instance)
+    assert calls == [instance]
+    rates.outcomes(state)
+    rates.outcomes(instance, parameters={"fast": 120})
+    rates.outcomes(instance, as_of=AS_OF)
+    assert calls == [instance]  # a dict, parameters or a time take the full path
