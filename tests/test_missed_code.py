@@ -173,3 +173,24 @@ def test_a_rule_without_sessions_of_its_own_reads_an_assessment_over_every_sessi
     assert _missed(0, state, target=None, ruleset=ALONE) == {"symptoms.leg_pain"}
     decision = ALONE.evaluate(state, as_of=AS_OF)
     assert decision.missing == ["symptoms.leg_pain"]
+
+
+def test_a_decision_asks_the_interpreter_for_no_missing_field(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The missing fields of every shipped scenario come from the generated code: with the
+    # interpreter's walk refused inside decision/missing.py, every decision is the same.
+    from types import SimpleNamespace
+
+    from clinrules.decision import missing
+    from tests.support.shipped import PATIENTS, RULESET, scenario_patient
+
+    ruleset = clinrules.load(RULESET, allow_draft=True)
+    names = sorted(p.stem for p in PATIENTS.glob("*.json"))
+    before = [ruleset.evaluate(scenario_patient(n), as_of=AS_OF).model_dump_json() for n in names]
+
+    def refused(*_: object) -> object:
+        raise AssertionError("the interpreter was asked for a missing field")
+
+    monkeypatch.setattr(missing, "interpret", SimpleNamespace(Env=interpret.Env, condition=refused))
+    after = [ruleset.evaluate(scenario_patient(n), as_of=AS_OF).model_dump_json() for n in names]
+    assert after == before
+    assert any('"missing":[]' not in d for d in after)  # some scenario has missing fields to find
