@@ -13,7 +13,7 @@ from clinrules import ir
 from clinrules.base.diagnostics import Diagnostic
 from clinrules.base.errors import ArgumentError, PatientDataError
 from clinrules.decision.combine import decide
-from clinrules.decision.messages import Questions
+from clinrules.decision.fixed import FixedParts
 from clinrules.decision.recheck import RecheckPlan
 from clinrules.decision.result import Decision, RulesetInfo
 from clinrules.engine.evaluator import Evaluator, Outcomes
@@ -96,8 +96,8 @@ class RuleSet:
 
     __slots__ = (
         "_evaluator",
+        "_fixed",
         "_info",
-        "_questions",
         "_recheck",
         "diagnostics",
         "exercises",
@@ -120,7 +120,7 @@ class RuleSet:
     _evaluator: Evaluator
     _info: RulesetInfo
     _recheck: RecheckPlan
-    _questions: Questions
+    _fixed: FixedParts
 
     def __init__(self, program: ir.Program, diagnostics: Sequence[Diagnostic]) -> None:
         set_ = object.__setattr__
@@ -135,7 +135,7 @@ class RuleSet:
         set_(self, "diagnostics", tuple(sorted(diagnostics, key=Diagnostic.sort_key)))
         set_(self, "_evaluator", Evaluator(program))
         set_(self, "_recheck", RecheckPlan(self._evaluator))
-        set_(self, "_questions", Questions(program.schema))
+        set_(self, "_fixed", FixedParts(self._evaluator))
         set_(
             self,
             "_info",
@@ -186,9 +186,7 @@ class RuleSet:
         when = _as_of(as_of)
         _flags(explain, recheck)
         plan = self._recheck if recheck else None
-        return decide(
-            self._evaluator, self._info, state, wanted, checked, when, explain, plan, self._questions
-        )
+        return decide(self._evaluator, self._info, state, wanted, checked, when, explain, plan, self._fixed)
 
     def prove(
         self, *, fix_params: bool = False, complete: bool = False, timeout_ms: int = 60_000
@@ -279,7 +277,7 @@ class RuleSet:
         for index, state in enumerate(states):
             try:
                 decision = decide(
-                    evaluator, self._info, state, wanted, checked, when, explain, plan, self._questions
+                    evaluator, self._info, state, wanted, checked, when, explain, plan, self._fixed
                 )
             except PatientDataError as error:
                 at = f"states[{index}]"

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from clinrules import ir
 from clinrules.check.doses import dose_json, merge_doses
 from clinrules.decision import messages
+from clinrules.decision.fixed import FixedParts
 from clinrules.decision.made import (
     DEFAULT_DOSE,
     NONE,
@@ -30,13 +31,14 @@ from clinrules.decision.made import (
     built,
     urgent_record,
 )
+from clinrules.decision.messages import Setter
 from clinrules.decision.missing import Missing
 from clinrules.decision.recheck import RecheckPlan
 from clinrules.decision.result import (
     AssessmentResult,
+    Care,
     DataWarning,
     Decision,
-    RedFlagState,
     RulesetInfo,
     ScoreRange,
     Triage,
@@ -49,26 +51,17 @@ from clinrules.engine.evaluator import Evaluator, Inputs
 RANK = {v.value: i for i, v in enumerate(Verdict)}
 """Verdict -> its restrictiveness: 0 for urgent, the most restrictive."""
 _CHECK = RANK["check"]
-_FLAG_STATE = {True: RedFlagState.FIRED, False: RedFlagState.CLEAR, None: RedFlagState.UNKNOWN}
 _VERDICTS = {v.value: v for v in Verdict}
 _PERMITTED = frozenset({"allow", "modify", "progress"})
 _MOVES = ("progress", "regress")
 _NO_MOVES: Mapping[str, str] = MappingProxyType({})
 
 
-class _Setter(NamedTuple):
-    """A rule that set an exercise's verdict (a tuple: made for every rule that fires, at every recheck)."""
-
-    rule: int
-    verdict: str
-    via_unknown: bool
-
-
 class _Base(NamedTuple):
     """An exercise's verdict before alternatives and targets are checked."""
 
     verdict: str
-    setters: tuple[_Setter, ...]
+    setters: tuple[Setter, ...]
     flags: tuple[str, ...]  # unknown red flags that set a triage 'check'
 
 
@@ -81,24 +74,40 @@ def decide(
     as_of: object,
     explain: bool,
     recheck: RecheckPlan | None = None,
-    questions: messages.Questions | None = None,
+    fixed: FixedParts | None = None,
 ) -> Decision:
     """One patient's Decision: the engine's outcomes, combined; see `RuleSet.evaluate`.
 
     With `recheck` (the ruleset's plan), each `recheck_at` is worked out; without, all are null.
-    `questions`: the ruleset's, made once (else made here).
+    `fixed`: the ruleset's fixed parts, made once (else made here).
     """
     wanted = evaluator.wanted(exercises)
     inputs, warnings = evaluator.checked(state, parameters, as_of)
     flags = evaluator.compiled.all_flags(*inputs)
-    outcomes = evaluator.rule_outcomes(inputs, wanted)
+    # A red flag fired makes every exercise urgent whatever the rules say: they are run only
+    # where something still reads them (the trace, or a recheck_at that waits for the flag to clear).
+    if True in flags and not explain and not _rechecks_rules(recheck, flags):
+        outcomes: Any = None  # read by nothing: indexing it would fail loudly
+    else:
+        outcomes = evaluator.rule_outcomes(inputs, wanted)
     combination = Combination(evaluator, info, inputs, flags, outcomes, wanted, explain, warnings)
     combination.recheck = recheck
-    combination.given_questions = questions
+    combination.given_fixed = fixed
     return combination.decision()
 
 
-class Combination:
+def _rechecks_rules(recheck: RecheckPlan | None, flags: tuple[bool | None, ...]) -> bool:
+    """Whether working out recheck_at reads the rules of a decision a red flag made urgent.
+
+    Only while every fired flag is one that a later `now` can clear (`RecheckPlan.run`).
+    """
+    if recheck is None or not recheck.timed:
+        return False
+    timed = recheck.timed_flags
+    return all(i in timed for i, value in enumerate(flags) if value is True)
+
+
+class Combination(messages.Spoken):
     """Section 7 for one patient: red flags, verdicts, targets, doses, alternatives, messages."""
 
     def __init__(
@@ -123,7 +132,7 @@ class Combination:
         self.wanted = wanted
         self.explain = explain
         self.recheck: RecheckPlan | None = None
-        self.given_questions: messages.Questions | None = None  # the ruleset's, set by `decide`
+        self.given_fixed: FixedParts | None = None  # the ruleset's, set by `decide`
         self.notes: dict[tuple[int, str], str] = {}
         self.not_advised: dict[str, str] = {}  # exercise -> the note of its progress that became allow
         self.verdicts_only = False  # set by `verdicts`: no notes are made
@@ -141,12 +150,17 @@ class Combination:
         return found
 
     @property
-    def questions(self) -> messages.Questions:
-        """The question of each field: the ruleset's, else made for this decision (once)."""
-        found = self.given_questions
+    def fixed(self) -> FixedParts:
+        """What every decision of the ruleset shares: the ruleset's, else made for this decision (once)."""
+        found = self.given_fixed
         if found is None:
-            found = self.given_questions = messages.Questions(self.program.schema)
+            found = self.given_fixed = FixedParts(self.ev)
         return found
+
+    @property
+    def questions(self) -> messages.Questions:
+        """The question of each field."""
+        return self.fixed.questions
 
     @property
     def env(self) -> interpret.Env:
@@ -154,42 +168,28 @@ class Combination:
         return self.why.env
 
     def decision(self) -> Decision:
-        program = self.program
-        flags = self.flags
-        red_flags = program.red_flags
-        fired: list[str] = []  # by id, as `flag_order` is
-        unknown_flags: list[str] = []
-        states: dict[str, RedFlagState] = {}
-        for i in self.ev.flag_order:
-            value = flags[i]
-            flag_id = red_flags[i].id
-            states[flag_id] = _FLAG_STATE[value]
-            if value is True:
-                fired.append(flag_id)
-            elif value is None:
-                unknown_flags.append(flag_id)
+        program, fixed, flags = self.program, self.fixed, self.flags
+        states, fired, unknown_flags = fixed.flag_states(flags)
         missing: set[str] = set()
-        flag_fields = self.ev.flag_fields
         if unknown_flags:
-            why = self.why
+            why, flag_fields = self.why, self.ev.flag_fields
             for index, value in enumerate(flags):
                 if value is None and why.may_add(flag_fields[index], missing):
                     missing |= why.flag(index)
         say: list[str] = []
         notes: list[str] = []
         cite: list[str] = []  # the triage's own words, from fired red flags only
+        care: Care | None = None
         if fired:
-            pressing = messages.most_pressing(program, fired)
-            triage, care = Triage.URGENT, pressing[0].care
-            say, notes, cite = messages.flag_words(pressing)
+            triage = Triage.URGENT
             # Every fired flag is a reason; only those of the most pressing care speak (language-2.md
             # section 9). One record for all (`urgent_record`).
+            care, say, notes, cite = fixed.fired_words(program, fired)
             exercises = Records(
                 self.wanted, None, urgent_record(fired, say, notes, cite), self.ev.default_dose
             )
         else:
             triage = Triage.CHECK if unknown_flags else Triage.CLEAR
-            care = None
             exercises = Records(
                 self.wanted, self._records(unknown_flags, missing), None, self.ev.default_dose
             )
@@ -233,52 +233,98 @@ class Combination:
         """Each wanted exercise's record (no red flag fired); the fields its unknown rules miss go to `missing`."""
         bases = _LazyBases(self, tuple(unknown_flags))
         permitted = _Permitted(bases)
-        values, unset, base_of, final = bases.values, bases.unset, self._base, self._final
+        values, unset, final = bases.values, bases.unset, self._final
+        flags = unset.flags
         # The record of an exercise no rule sets: 'otherwise' decides, else an unknown red flag holds it back.
-        quick = self._flagged_only(unset, permitted) if unset.flags else OTHERWISE[unset.verdict]
+        quick = self._flagged_only(unset, permitted) if flags else OTHERWISE[unset.verdict]
         unknown: list[tuple[int, str]] = []  # (rule, exercise) whose outcome is unknown
-        wanted, outcomes, rules = self.wanted, self.outcomes, self.program.rules
+        wanted, outcomes, rules, entries = self.wanted, self.outcomes, self.program.rules, self.fixed.entries
         out: dict[str, ExerciseRecord] = {}
         if type(outcomes) is tuple:  # every outcome at hand: an exercise whose rules are all false is `quick`
             read = {x for i, v in enumerate(outcomes) if v is not False for x in rules[i].targets.exercises}
             out = dict.fromkeys(wanted, quick)  # the order reported; the others replaced in place
             wanted = tuple(ex for ex in wanted if ex in read)
         for ex in wanted:
-            found = values.get(ex)
-            if found is None:
-                found = values[ex] = base_of(ex, unset, unknown)
-            else:  # made earlier as another exercise's target: its unknown rules are still to be found
-                base_of(ex, unset, unknown)
-            out[ex] = quick if found is unset else final(ex, found, permitted)
+            setter = None  # the rule that set the verdict, while only one has
+            alone = True
+            for entry in entries[ex]:
+                value = outcomes[entry.rule]
+                if type(value) is dict:
+                    value = value[ex]
+                if value is False:
+                    continue
+                if value is None:
+                    unknown.append((entry.rule, ex))
+                    if entry.when_unknown is None:
+                        continue
+                    alone = False  # its words name the answers this patient lacks
+                if setter is None:
+                    setter = entry
+                else:
+                    alone = False
+            if setter is None:
+                out[ex] = quick
+            elif alone and setter.alone is not None:
+                out[ex] = self._alone(setter.alone, flags)
+            else:
+                found = values.get(ex)  # made earlier as another exercise's target?
+                if found is None:
+                    found = values[ex] = self._base(ex, unset)
+                out[ex] = final(ex, found, permitted)
         for index, ex in unknown:
             if self.why.may_add(self.ev.rule_fields[index], missing):
                 missing |= self.why.rule(index, ex)
         return out
 
-    def _base(self, ex: str, unset: _Base, unknown: list[tuple[int, str]] | None = None) -> _Base:
+    def _alone(self, record: ExerciseRecord, flags: tuple[str, ...]) -> ExerciseRecord:
+        """The record of an exercise set by one fired rule alone, with no move or alternative: `_final`'s, made faster.
+
+        An unknown red flag holds a verdict less restrictive than check back to
+        check, and adds its reasons and words to a check (`_settle`); a stricter
+        verdict stands as it is.
+        """
+        if not flags:
+            return record
+        rank = RANK[record[0]]
+        if rank < _CHECK:
+            return record
+        if rank > _CHECK:
+            return self._held_back(flags)
+        verdict, because, dose, instead, progress_to, regress_to, say, notes, cite = record
+        words = self._flags_words(flags)
+        return (
+            verdict,
+            sorted((*because, *flags)),
+            dose,
+            instead,
+            progress_to,
+            regress_to,
+            (*say, words),
+            notes,
+            cite,
+        )
+
+    def _base(self, ex: str, unset: _Base) -> _Base:
         """Every rule that applies to an exercise, and its verdict before targets are checked.
 
         That verdict decides whether the exercise is permitted as an
         alternative or target; checking targets never changes it (a progress
         whose target is not permitted stays permitted as allow, a regress
         stays not permitted as avoid). `unset`: the base of an exercise no rule
-        applies to, the same for every one (made once per decision). `unknown`
-        is given each (rule, exercise) whose outcome is unknown.
+        applies to, the same for every one (made once per decision).
         """
-        setters: list[_Setter] | None = None
+        setters: list[Setter] | None = None
         outcomes = self.outcomes
         for index, verdict, when_unknown in self.ev.rule_verdicts[ex]:
             value = outcomes[index]
             if type(value) is dict:
                 value = value[ex]
             if value is True:
-                setter = _Setter(index, verdict, False)
+                setter = Setter(index, verdict, False)
             elif value is None:
-                if unknown is not None:
-                    unknown.append((index, ex))
                 if when_unknown is None:
                     continue
-                setter = _Setter(index, when_unknown, True)
+                setter = Setter(index, when_unknown, True)
             else:
                 continue
             if setters is None:
@@ -294,11 +340,8 @@ class Combination:
 
     def _final(self, ex: str, base: _Base, permitted: _Permitted) -> ExerciseRecord:
         verdict, chosen, moves, flags = self._settle(ex, base, permitted)
-        if not chosen:  # held back to 'check' by unknown red flags alone: the same record for all such
-            if self.held_back is None:
-                say, notes, cite = self._messages(ex, [], flags)
-                self.held_back = (Verdict.CHECK, sorted(flags), None, NONE, None, None, say, notes, cite)
-            return self.held_back
+        if not chosen:  # held back to 'check' by unknown red flags alone
+            return self._held_back(flags)
         # A downgraded progress keeps none of its rule's words.
         if verdict == "allow":
             chosen = [s for s in chosen if s.verdict != "progress"]
@@ -334,7 +377,7 @@ class Combination:
 
     def _settle(
         self, ex: str, base: _Base, permitted: _Permitted
-    ) -> tuple[str, list[_Setter], Mapping[str, str], tuple[str, ...]]:
+    ) -> tuple[str, list[Setter], Mapping[str, str], tuple[str, ...]]:
         """The verdict once targets are checked, the setters that gave it, the moves, the unknown flags."""
         setters = base.setters
         if not setters and not base.flags:
@@ -384,7 +427,7 @@ class Combination:
         return (*self._held(base, verdict, chosen), moves, base.flags if RANK[verdict] >= _CHECK else ())
 
     @staticmethod
-    def _held(base: _Base, verdict: str, chosen: list[_Setter]) -> tuple[str, list[_Setter]]:
+    def _held(base: _Base, verdict: str, chosen: list[Setter]) -> tuple[str, list[Setter]]:
         """An unknown red flag holds a verdict less restrictive than check back to check, by no rule."""
         if base.flags and RANK[verdict] > _CHECK:
             return "check", []
@@ -432,64 +475,20 @@ class Combination:
         rung = self.program.exercises[name].rung
         return (rung if rung is not None else -1, name)
 
-    def _target_of(self, ex: str, verdict: str, setter: _Setter) -> str | None:
+    def _target_of(self, ex: str, verdict: str, setter: Setter) -> str | None:
         """Where a progress or regress rule moves an exercise: its `to`, else one rung."""
         rule = self.program.rules[setter.rule]
         if rule.to and not setter.via_unknown:
             return rule.to
         return ir.next_rung(self.program, ex, verdict)
 
-    def _alternatives(self, ex: str, setters: list[_Setter], permitted: _Permitted) -> list[str]:
+    def _alternatives(self, ex: str, setters: list[Setter], permitted: _Permitted) -> list[str]:
         out: list[str] = []
         for s in setters:
             for alternative in self.program.rules[s.rule].instead:
                 if alternative != ex and alternative in permitted and alternative not in out:
                     out.append(alternative)
         return out
-
-    def _messages(
-        self, ex: str, setters: list[_Setter], flags: tuple[str, ...], regress_kept: bool = True
-    ) -> tuple[list[str], list[str], list[str]]:
-        """The words of the rules that set the verdict, in the order of their ids, then the unknown red flags'.
-
-        A regress that became avoid says nothing of its own.
-        """
-        if not setters and not flags:
-            return [], [], []
-        say: list[str] = []
-        notes: list[str] = []
-        cite: set[str] = set()
-        rules = self.program.rules
-        for setter in setters:  # sorted by rule id (`_final`)
-            rule = rules[setter.rule]
-            silent = setter.verdict == "regress" and not regress_kept
-            if setter.via_unknown:
-                if rule.unknown_say:
-                    if not silent:
-                        say.append(rule.unknown_say)
-                else:
-                    missed = self.why.rule(setter.rule, ex)
-                    say.append(self.questions.answer_first(missed, "Before this exercise"))
-                continue
-            if rule.messages.say and not silent:
-                say.append(rule.messages.say)
-            if rule.messages.note:
-                notes.append(rule.messages.note)
-            cite.update(rule.messages.cite)
-        if flags:
-            say.append(self._flags_words(flags))
-        return say, notes, sorted(cite)
-
-    def _flags_words(self, flags: tuple[str, ...]) -> str:
-        """`Before exercising, please answer: ...`: the unknown red flags' questions, worked out once."""
-        # Every exercise of one decision is held back by the same unknown red flags.
-        found = self.flag_sentences.get(flags)
-        if found is None:
-            questions = set().union(
-                *(self.why.flag(i) for i, f in enumerate(self.program.red_flags) if f.id in flags)
-            )
-            found = self.flag_sentences[flags] = self.questions.answer_first(questions, "Before exercising")
-        return found
 
 
 class _LazyBases:

@@ -13,12 +13,23 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterable, Mapping, Sequence
 from types import MappingProxyType
+from typing import NamedTuple
 
 from clinrules import ir
 from clinrules.base.vocabulary import Care
-from clinrules.decision.made import built
-from clinrules.decision.result import Question
+from clinrules.decision.made import NONE, ExerciseRecord, built
+from clinrules.decision.missing import Missing
+from clinrules.decision.result import Question, Verdict
 from clinrules.schema.reader import SESSIONS, Field, Schema
+
+
+class Setter(NamedTuple):
+    """A rule that set an exercise's verdict (a tuple: made for every rule that fires, at every recheck)."""
+
+    rule: int
+    verdict: str
+    via_unknown: bool
+
 
 _CARE_RANK = {c: i for i, c in enumerate(Care)}  # the most pressing first
 _ID = operator.attrgetter("id")
@@ -110,3 +121,74 @@ def _field(schema: Schema, path: str) -> Field | None:
 def _sentence(text: str) -> str:
     text = text.strip()
     return text if text[-1:] in ".?!" else text + "."
+
+
+class Spoken:
+    """The words of one decision's exercises: a part of `combine.Combination`, which gives what they read.
+
+    Each verdict's words are those of the rules that set it, then the unknown
+    red flags' questions, worked out once per decision.
+    """
+
+    program: ir.Program
+    flag_sentences: dict[tuple[str, ...], str]  # the unknown red flags' sentence, by those flags
+    held_back: ExerciseRecord | None  # see `_held_back`
+
+    @property
+    def why(self) -> Missing:
+        raise NotImplementedError  # the combination's
+
+    @property
+    def questions(self) -> Questions:
+        raise NotImplementedError  # the combination's
+
+    def _held_back(self, flags: tuple[str, ...]) -> ExerciseRecord:
+        """The record of an exercise held back to check by unknown red flags alone: the same for all such."""
+        if self.held_back is None:
+            say, notes, cite = self._messages("", [], flags)
+            self.held_back = (Verdict.CHECK, sorted(flags), None, NONE, None, None, say, notes, cite)
+        return self.held_back
+
+    def _messages(
+        self, ex: str, setters: list[Setter], flags: tuple[str, ...], regress_kept: bool = True
+    ) -> tuple[list[str], list[str], list[str]]:
+        """The words of the rules that set the verdict, in the order of their ids, then the unknown red flags'.
+
+        A regress that became avoid says nothing of its own.
+        """
+        if not setters and not flags:
+            return [], [], []
+        say: list[str] = []
+        notes: list[str] = []
+        cite: set[str] = set()
+        rules = self.program.rules
+        for setter in setters:  # sorted by rule id (`_final`)
+            rule = rules[setter.rule]
+            silent = setter.verdict == "regress" and not regress_kept
+            if setter.via_unknown:
+                if rule.unknown_say:
+                    if not silent:
+                        say.append(rule.unknown_say)
+                else:
+                    missed = self.why.rule(setter.rule, ex)
+                    say.append(self.questions.answer_first(missed, "Before this exercise"))
+                continue
+            if rule.messages.say and not silent:
+                say.append(rule.messages.say)
+            if rule.messages.note:
+                notes.append(rule.messages.note)
+            cite.update(rule.messages.cite)
+        if flags:
+            say.append(self._flags_words(flags))
+        return say, notes, sorted(cite)
+
+    def _flags_words(self, flags: tuple[str, ...]) -> str:
+        """`Before exercising, please answer: ...`: the unknown red flags' questions, worked out once."""
+        # Every exercise of one decision is held back by the same unknown red flags.
+        found = self.flag_sentences.get(flags)
+        if found is None:
+            questions = set().union(
+                *(self.why.flag(i) for i, f in enumerate(self.program.red_flags) if f.id in flags)
+            )
+            found = self.flag_sentences[flags] = self.questions.answer_first(questions, "Before exercising")
+        return found

@@ -226,9 +226,9 @@ class Evaluator:
         if self.time_fields:
             patient = without_future(patient, now, self.time_fields, found)
         sessions, by_ex = sessions_of(
-            patient, now, program.schema.has_sessions, program.exercises, found, self.session_time_fields
+            patient, now, self.has_sessions, program.exercises, found, self.session_time_fields
         )
-        return (patient, params, now, sessions, by_ex), sorted_warnings(found)
+        return (patient, params, now, sessions, by_ex), sorted_warnings(found) if found else ()
 
     def field_unknown(self, inputs: Inputs, path: str) -> bool:
         """Whether a field the rules read is unknown in these inputs, so that an outcome can miss it.
