@@ -111,6 +111,21 @@ def test_a_regress_whose_target_is_not_permitted_keeps_avoid_when_the_avoid_laps
     assert _recheck(text, patient, "bridge") == AS_OF - HOUR + 24 * HOUR + SECOND
 
 
+def test_sessions_at_one_time_leave_a_window_together_and_an_older_one_still_counts() -> None:
+    # Two sessions at one time (of two exercises) give one leaving instant (`Instants.history`
+    # keeps it once); the older session at another time, the one that sets stop, still gives its own.
+    text = (
+        "rule flare for bridge:\n"
+        "  stop if any session of any exercise within 24 hours had (pain_during > 5 and shooting_pain)\n"
+    )
+    patient = _patient(
+        _session("bridge", 2, pain_during=1),
+        _session("squeeze", 2, pain_during=2),
+        _session("squeeze", 5, pain_during=7, shooting_pain=True),
+    )
+    assert _recheck(text, patient, "bridge") == AS_OF - 5 * HOUR + 24 * HOUR + SECOND
+
+
 def _first_change_by_grid(
     text: str, patient: dict[str, Any], ex: str, step: dt.timedelta, end: dt.timedelta
 ) -> Any:

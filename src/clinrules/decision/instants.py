@@ -89,28 +89,29 @@ class Instants:
 
     def bases(
         self, flags: Iterable[int], rules: Iterable[int], pairs: Container[tuple[int, str]]
-    ) -> list[tuple[dt.datetime, int, Unit]]:
-        """(T, when, unit) for every instant T at which a unit's comparison changes.
+    ) -> set[tuple[dt.datetime, int, Unit]]:
+        """(T, when, unit) for every instant T at which a unit's comparison changes, each once
+        (many comparisons change at one instant: one session in many rules' windows).
 
         `pairs`: the (rule, target exercise) whose own-session outcomes are read; the
         other targets' are not worked out.
         """
         plan = self.plan
-        out: list[tuple[dt.datetime, int, Unit]] = []
+        out: set[tuple[dt.datetime, int, Unit]] = set()
         for i in flags:
             unit: Unit = (0, i, None)
             summary = plan.flags[i]
-            out.extend((t, w, unit) for test in summary.tests for t, w in self.test(test, None))
+            out.update((t, w, unit) for test in summary.tests for t, w in self.test(test, None))
             for history in (*summary.histories, *summary.shared):
-                out.extend(self.sources(history, unit, None, ()))
+                out.update(self.sources(history, unit, None, ()))
         for j in rules:
             every: Unit = (1, j, None)
             summary = plan.rules[j]
-            out.extend((t, w, every) for test in summary.tests for t, w in self.test(test, None))
+            out.update((t, w, every) for test in summary.tests for t, w in self.test(test, None))
             for history in summary.histories:
-                out.extend(self.sources(history, every, j, pairs))
+                out.update(self.sources(history, every, j, pairs))
             for history in summary.shared:  # in a score or assessment: every session, as a red flag's
-                out.extend(self.sources(history, every, None, ()))
+                out.update(self.sources(history, every, None, ()))
         return out
 
     def sources(
@@ -160,12 +161,15 @@ class Instants:
                 self._histories[key] = found
                 return found
             chosen = []
+            last_at = None
             for session in seq:
-                leaves = session.at + length
-                if leaves < earliest:
-                    break
+                if session.at != last_at:  # sessions at one time leave at one instant: it once
+                    last_at = session.at
+                    leaves = last_at + length
+                    if leaves < earliest:
+                        break
+                    found.append((leaves, AFTER))
                 chosen.append(session)
-                found.append((leaves, AFTER))
             if not getattr(node, "days", False):
                 selected = chosen
         elif _plain(node) and node.quantifier in _LAST_FORMS:

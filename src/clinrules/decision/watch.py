@@ -10,8 +10,10 @@ no rule ends stricter and one still ends at it (for `check`, or a red flag
 is unknown): `Hold.kept` reads that from the outcomes of the few rules that
 can, without the rest of the decision. The one design decision: what is
 watched is worked out from the verdict, the outcomes at `as_of` and each
-rule's direction in time (`timed.directions`), once per evaluation, and
-`kept` is checked against the verdict of `as_of` before it is trusted.
+rule's direction in time (`timed.directions`), once per evaluation, in one
+pass (`Hold.watch`) that also checks the verdict of `as_of` is kept before it
+is trusted; what does not depend on the patient (the regress rules' outcomes
+to read) is worked out once per ruleset, in `hold_of`.
 """
 
 from __future__ import annotations
@@ -75,6 +77,9 @@ class Hold:
             that can hold it back.
         order: the rung order of those targets (the lowest is taken, as the combination does).
         check: the verdict is `check`.
+        regress_pairs, regress_rules, regress_exercises: the (rule, exercise) outcomes
+            `kept` reads when the regress rules must be read, and their rules and exercises
+            (the same for every patient: worked out once).
     """
 
     timed: tuple[Side, ...]
@@ -83,16 +88,9 @@ class Hold:
     backs: Mapping[str, tuple[Back, ...]]
     order: Mapping[str, tuple[int, str]]
     check: bool
-
-    def base(self, outcomes: Any, ex: str) -> bool | None:
-        """Whether a rule without time ends at the verdict; None when one ends stricter."""
-        sets = False
-        for index, sides, _reach in self.fixed:
-            side = sides[_outcome(outcomes, index, ex)]
-            if side < 0:
-                return None
-            sets = sets or side == 0
-        return sets
+    regress_pairs: frozenset[tuple[int, str]] = frozenset()
+    regress_rules: frozenset[int] = frozenset()
+    regress_exercises: frozenset[str] = frozenset()
 
     def kept(
         self,
@@ -106,7 +104,7 @@ class Hold:
         """Whether the verdict is kept with these outcomes, no red flag fired.
 
         `base`: whether a rule that does not change ends at it; `watched`: the sides of the
-        rules that can change it (`watched()`); `regress`: whether the regress rules can.
+        rules that can change it (`watch()`); `regress`: whether the regress rules can.
         """
         sets = base
         for index, sides, _reach in watched:
@@ -140,34 +138,56 @@ class Hold:
             return True
         return any(backs[_outcome(outcomes, index, target)] for index, backs in self.backs[target])
 
-    def watched(self, base: bool, outcomes: Any, ex: str) -> tuple[bool, tuple[Side, ...], bool]:
-        """Whether a rule ends at the verdict at every later `now`, the sides to watch, and
-        whether the regress rules must be read.
+    def watch(self, outcomes: Any, ex: str, unknown_flag: bool) -> Held | None:
+        """What to watch to keep the verdict of `as_of` (`outcomes`), no red flag fired; None
+        when a rule without time ends stricter, or when `kept` does not give the verdict
+        (then it is not trusted: the combination settles it).
 
-        A rule is watched when an outcome it can still reach ends stricter, or, unless a
-        rule keeps ending at the verdict, at it; the others change no verdict (so `kept`
+        One pass over the timed sides does what `kept` and the choice of what to watch would
+        each do. A rule is watched when an outcome it can still reach ends stricter, or, unless
+        a rule keeps ending at the verdict, at it; the others change no verdict (so `kept`
         need not read them). With such a rule at `avoid`, a regress cannot change it.
         """
+        base = False
+        for index, sides, _reach in self.fixed:
+            side = sides[_outcome(outcomes, index, ex)]
+            if side < 0:
+                return None
+            if side == 0:
+                base = True
+        sets = kept = base  # `sets`: a rule ends at the verdict at `as_of`; `kept`: at every later `now`
         stricter: list[Side] = []
         setting: list[Side] = []
-        for side in self.timed:
-            reach = side[2][_outcome(outcomes, side[0], ex)]
+        for item in self.timed:
+            value = _outcome(outcomes, item[0], ex)
+            side = item[1][value]
+            if side < 0:
+                return None
+            if side == 0:
+                sets = True
+            reach = item[2][value]
             if -1 in reach:
-                stricter.append(side)
+                stricter.append(item)
             elif reach == _ONLY_AT:
-                base = True
+                kept = True
             elif 0 in reach:
-                setting.append(side)
-        regress = bool(self.regress) and (self.check or not base)
-        return base, tuple(stricter if base else stricter + setting), regress
-
-    def pairs(self, ex: str, sides: Sequence[Side], regress: bool) -> frozenset[tuple[int, str]]:
-        """The (rule, exercise) outcomes `kept` reads with these sides."""
-        found = {(side[0], ex) for side in sides}
+                setting.append(item)
+        if self.regress and self._regress_ends_at_avoid(outcomes, ex, unknown_flag):
+            if self.check:  # avoid is stricter than check
+                return None
+            sets = True
+        if not (sets or (self.check and unknown_flag)):
+            return None
+        watched = tuple(stricter if kept else stricter + setting)
+        regress = bool(self.regress) and (self.check or not kept)
+        pairs = {(side[0], ex) for side in watched}
+        rules = {side[0] for side in watched}
+        exercises = {ex} if watched else set()
         if regress:
-            found.update((index, ex) for index, _moves in self.regress)
-            found.update((index, target) for target, backs in self.backs.items() for index, _b in backs)
-        return frozenset(found)
+            pairs |= self.regress_pairs
+            rules |= self.regress_rules
+            exercises |= self.regress_exercises
+        return Held(self, kept, watched, regress, frozenset(pairs), frozenset(rules), frozenset(exercises))
 
 
 URGENT = Hold((), (), (), MappingProxyType({}), MappingProxyType({}), False)
@@ -236,6 +256,8 @@ def hold_of(
     for target in targets:
         rung = program.exercises[target].rung
         order[target] = (rung if rung is not None else -1, target)
+    regress_pairs = {(index, ex) for index, _moves in regress}
+    regress_pairs.update((index, target) for target, found in backs.items() for index, _b in found)
     return Hold(
         tuple(watched),
         tuple(fixed),
@@ -243,6 +265,9 @@ def hold_of(
         MappingProxyType(backs),
         MappingProxyType(order),
         verdict == "check",
+        frozenset(regress_pairs),
+        frozenset(j for j, _x in regress_pairs),
+        frozenset(x for _j, x in regress_pairs),
     )
 
 
