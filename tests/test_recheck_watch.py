@@ -126,6 +126,15 @@ def test_sessions_at_one_time_leave_a_window_together_and_an_older_one_still_cou
     assert _recheck(text, patient, "bridge") == AS_OF - 5 * HOUR + 24 * HOUR + SECOND
 
 
+def test_a_time_test_inside_a_window_is_read_on_the_sessions_in_the_window() -> None:
+    # The session in the window has no stop at `as_of` (its time test is false): the test turns
+    # true two hours after it, long before the session leaves (`Instants.history` keeps the
+    # sessions in the window for the tests it runs on them).
+    text = "rule late for bridge: stop if any session within 24 hours had (pain_during > 5 and at < now - 2 hours)\n"
+    patient = _patient(_session("bridge", 1, pain_during=7), _session("bridge", 30, pain_during=7))
+    assert _recheck(text, patient, "bridge") == AS_OF - HOUR + 2 * HOUR + SECOND
+
+
 def _first_change_by_grid(
     text: str, patient: dict[str, Any], ex: str, step: dt.timedelta, end: dt.timedelta
 ) -> Any:

@@ -37,9 +37,10 @@ HELD = ("stop", "avoid", "check")  # the verdicts a `Hold` can watch
 _MOVE_ENDS = {"progress": ("progress", "allow"), "regress": ("regress", "avoid")}
 
 Truth = bool | None
-Side = tuple[int, Mapping[Truth, int], Mapping[Truth, frozenset[int]]]
-"""(rule index, the side of each outcome, the sides of the outcomes it can still reach from each):
--1 ends stricter than the verdict, 0 at it, 1 neither."""
+Side = tuple[int, Mapping[Truth, int], Mapping[Truth, frozenset[int]], Mapping[Truth, int]]
+"""(rule index, the side of each outcome, the sides of the outcomes it can still reach from each,
+and what those reached sides make of it from each: `_STRICTER`, `_ONLY_AT`, `_SETS` or
+`_NEITHER`): a side is -1 for an outcome that ends stricter than the verdict, 0 at it, 1 neither."""
 Regress = tuple[int, Mapping[Truth, str | None]]
 """(rule index, for each outcome that makes it a regress, where it moves: its `to` or the rung
 below, None for none)."""
@@ -56,7 +57,9 @@ REACHED: Mapping[int, Mapping[Truth, tuple[Truth, ...]]] = MappingProxyType(
     }
 )
 """The outcomes a rule can reach from each outcome, by its direction."""
-_ONLY_AT = frozenset({0})
+# What the sides a rule can still reach make of it (`watch`): it can end stricter; it ends at
+# the verdict at every later `now`; it can end at it; neither.
+_STRICTER, _ONLY_AT, _SETS, _NEITHER = 0, 1, 2, 3
 
 
 def _outcome(outcomes: Any, index: int, ex: str) -> Truth:
@@ -107,8 +110,9 @@ class Hold:
         rules that can change it (`watch()`); `regress`: whether the regress rules can.
         """
         sets = base
-        for index, sides, _reach in watched:
-            side = sides[_outcome(outcomes, index, ex)]
+        for index, sides, _reach, _ahead in watched:
+            value = outcomes[index]
+            side = sides[value[ex] if type(value) is dict else value]
             if side < 0:
                 return False
             sets = sets or side == 0
@@ -149,8 +153,9 @@ class Hold:
         need not read them). With such a rule at `avoid`, a regress cannot change it.
         """
         base = False
-        for index, sides, _reach in self.fixed:
-            side = sides[_outcome(outcomes, index, ex)]
+        for index, sides, _reach, _ahead in self.fixed:
+            value = outcomes[index]
+            side = sides[value[ex] if type(value) is dict else value]
             if side < 0:
                 return None
             if side == 0:
@@ -159,18 +164,20 @@ class Hold:
         stricter: list[Side] = []
         setting: list[Side] = []
         for item in self.timed:
-            value = _outcome(outcomes, item[0], ex)
+            value = outcomes[item[0]]
+            if type(value) is dict:
+                value = value[ex]
             side = item[1][value]
             if side < 0:
                 return None
             if side == 0:
                 sets = True
-            reach = item[2][value]
-            if -1 in reach:
+            ahead = item[3][value]
+            if ahead == _STRICTER:
                 stricter.append(item)
-            elif reach == _ONLY_AT:
+            elif ahead == _ONLY_AT:
                 kept = True
-            elif 0 in reach:
+            elif ahead == _SETS:
                 setting.append(item)
         if self.regress and self._regress_ends_at_avoid(outcomes, ex, unknown_flag):
             if self.check:  # avoid is stricter than check
@@ -211,7 +218,17 @@ class Held(NamedTuple):
 def _side(index: int, when_true: int, when_unknown: int, way: int) -> Side:
     sides = MappingProxyType({True: when_true, None: when_unknown, False: 1})
     reach = MappingProxyType({v: frozenset(sides[later] for later in REACHED[way][v]) for v in _TRUTHS})
-    return index, sides, reach
+    ahead = MappingProxyType({v: _ahead(found) for v, found in reach.items()})
+    return index, sides, reach, ahead
+
+
+def _ahead(reached: frozenset[int]) -> int:
+    """What the sides a rule can still reach make of it (`watch`)."""
+    if -1 in reached:
+        return _STRICTER
+    if reached == frozenset({0}):
+        return _ONLY_AT
+    return _SETS if 0 in reached else _NEITHER
 
 
 def hold_of(
