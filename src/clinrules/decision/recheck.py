@@ -179,15 +179,23 @@ class RecheckPlan:
         moments = set()
         picks = runtime.Picks(inputs[3])  # a scope's sessions (and days) do not depend on `now`: made once
         instants = Instants(self.compared, inputs, picks)
+        spans: dict[tuple[dt.datetime, int], tuple[dt.datetime, dt.datetime] | None] = {}
         for instant, when, unit in instants.bases(moving, self.timed_rules & rules, pairs):
-            first = instant + _MICROSECOND if when == AFTER else instant
-            last = instant if when == AT else instant + _SECOND
-            if last > as_of:
-                events.append((first, last, unit))
-                if when != AFTER:
-                    moments.add(instant)
-                if when != AT:
-                    moments.add(last)
+            # Many units change at one instant (one session in many rules' windows): its span once.
+            key = (instant, when)
+            if key in spans:
+                span = spans[key]
+            else:
+                first = instant + _MICROSECOND if when == AFTER else instant
+                last = instant if when == AT else instant + _SECOND
+                span = spans[key] = (first, last) if last > as_of else None
+                if span is not None:
+                    if when != AFTER:
+                        moments.add(instant)
+                    if when != AT:
+                        moments.add(last)
+            if span is not None:
+                events.append((*span, unit))
         if not events:
             return found, None
         events.sort(key=itemgetter(0))

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -60,11 +62,7 @@ REACHED: Mapping[int, Mapping[Truth, tuple[Truth, ...]]] = MappingProxyType(
 # What the sides a rule can still reach make of it (`watch`): it can end stricter; it ends at
 # the verdict at every later `now`; it can end at it; neither.
 _STRICTER, _ONLY_AT, _SETS, _NEITHER = 0, 1, 2, 3
-
-
-def _outcome(outcomes: Any, index: int, ex: str) -> Truth:
-    value = outcomes[index]
-    return value[ex] if type(value) is dict else value  # type: ignore[no-any-return]
+_INDEX = itemgetter(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +126,9 @@ class Hold:
         applies = False
         targets = []
         for index, moves in self.regress:
-            value = _outcome(outcomes, index, ex)
+            value = outcomes[index]
+            if type(value) is dict:
+                value = value[ex]
             if value in moves:
                 applies = True
                 if (target := moves[value]) is not None:
@@ -140,7 +140,11 @@ class Hold:
         target = min(targets, key=self.order.__getitem__)
         if target == ex or unknown_flag:
             return True
-        return any(backs[_outcome(outcomes, index, target)] for index, backs in self.backs[target])
+        for index, backs in self.backs[target]:
+            value = outcomes[index]
+            if backs[value[target] if type(value) is dict else value]:
+                return True
+        return False
 
     def watch(self, outcomes: Any, ex: str, unknown_flag: bool) -> Held | None:
         """What to watch to keep the verdict of `as_of` (`outcomes`), no red flag fired; None
@@ -187,14 +191,20 @@ class Hold:
             return None
         watched = tuple(stricter if kept else stricter + setting)
         regress = bool(self.regress) and (self.check or not kept)
-        pairs = {(side[0], ex) for side in watched}
-        rules = {side[0] for side in watched}
-        exercises = {ex} if watched else set()
+        rules = frozenset(map(_INDEX, watched))
+        pairs = frozenset(zip(rules, repeat(ex)))
+        exercises = frozenset((ex,)) if watched else frozenset()
         if regress:
-            pairs |= self.regress_pairs
-            rules |= self.regress_rules
-            exercises |= self.regress_exercises
-        return Held(self, kept, watched, regress, frozenset(pairs), frozenset(rules), frozenset(exercises))
+            return Held(
+                self,
+                kept,
+                watched,
+                regress,
+                pairs | self.regress_pairs,
+                rules | self.regress_rules,
+                exercises | self.regress_exercises,
+            )
+        return Held(self, kept, watched, regress, pairs, rules, exercises)
 
 
 URGENT = Hold((), (), (), MappingProxyType({}), MappingProxyType({}), False)
