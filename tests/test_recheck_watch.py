@@ -164,6 +164,14 @@ def test_an_any_window_of_a_yes_no_field_changes_only_when_its_newest_yes_lapses
     assert _first_change_by_grid(text, patient, "bridge", step, 12 * HOUR) == AS_OF + 7 * HOUR + step
 
 
+def test_a_yes_no_window_on_a_lower_rung_waits_for_its_own_newest_yes() -> None:
+    # Only a form of the base language's scopes is read as its newest yes leaving: the bridge's
+    # own newer yes is not on a lower rung, so the squeeze's older one is the form's.
+    text = "rule below for bridge: stop if any session on a lower rung within 24 hours had shooting_pain\n"
+    patient = _patient(_session("bridge", 1, shooting_pain=True), _session("squeeze", 5, shooting_pain=True))
+    assert _recheck(text, patient, "bridge") == AS_OF - 5 * HOUR + 24 * HOUR + SECOND
+
+
 def test_a_no_window_of_a_yes_no_field_waits_for_its_newest_yes_behind_a_newer_unknown() -> None:
     text = "rule a for bridge: regress if no session within 28 days had completed\n  when unknown check\n"
     day = dt.timedelta(days=1)
