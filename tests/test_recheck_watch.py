@@ -111,6 +111,30 @@ def test_a_regress_whose_target_is_not_permitted_keeps_avoid_when_the_avoid_laps
     assert _recheck(text, patient, "bridge") == AS_OF - HOUR + 24 * HOUR + SECOND
 
 
+def test_sessions_at_one_time_leave_a_window_together_and_an_older_one_still_counts() -> None:
+    # Two sessions at one time (of two exercises) give one leaving instant (`Instants.history`
+    # keeps it once); the older session at another time, the one that sets stop, still gives its own.
+    text = (
+        "rule flare for bridge:\n"
+        "  stop if any session of any exercise within 24 hours had (pain_during > 5 and shooting_pain)\n"
+    )
+    patient = _patient(
+        _session("bridge", 2, pain_during=1),
+        _session("squeeze", 2, pain_during=2),
+        _session("squeeze", 5, pain_during=7, shooting_pain=True),
+    )
+    assert _recheck(text, patient, "bridge") == AS_OF - 5 * HOUR + 24 * HOUR + SECOND
+
+
+def test_a_time_test_inside_a_window_is_read_on_the_sessions_in_the_window() -> None:
+    # The session in the window has no stop at `as_of` (its time test is false): the test turns
+    # true two hours after it, long before the session leaves (`Instants.history` keeps the
+    # sessions in the window for the tests it runs on them).
+    text = "rule late for bridge: stop if any session within 24 hours had (pain_during > 5 and at < now - 2 hours)\n"
+    patient = _patient(_session("bridge", 1, pain_during=7), _session("bridge", 30, pain_during=7))
+    assert _recheck(text, patient, "bridge") == AS_OF - HOUR + 2 * HOUR + SECOND
+
+
 def _first_change_by_grid(
     text: str, patient: dict[str, Any], ex: str, step: dt.timedelta, end: dt.timedelta
 ) -> Any:
@@ -138,6 +162,14 @@ def test_an_any_window_of_a_yes_no_field_changes_only_when_its_newest_yes_lapses
     assert _recheck(text, patient, "bridge") == AS_OF + 7 * HOUR + SECOND
     step = dt.timedelta(minutes=10)
     assert _first_change_by_grid(text, patient, "bridge", step, 12 * HOUR) == AS_OF + 7 * HOUR + step
+
+
+def test_a_yes_no_window_on_a_lower_rung_waits_for_its_own_newest_yes() -> None:
+    # Only a form of the base language's scopes is read as its newest yes leaving: the bridge's
+    # own newer yes is not on a lower rung, so the squeeze's older one is the form's.
+    text = "rule below for bridge: stop if any session on a lower rung within 24 hours had shooting_pain\n"
+    patient = _patient(_session("bridge", 1, shooting_pain=True), _session("squeeze", 5, shooting_pain=True))
+    assert _recheck(text, patient, "bridge") == AS_OF - 5 * HOUR + 24 * HOUR + SECOND
 
 
 def test_a_no_window_of_a_yes_no_field_waits_for_its_newest_yes_behind_a_newer_unknown() -> None:

@@ -69,6 +69,15 @@ class Compared:
             }
         )
         self.unsupported = any(s.unsupported for s in (*self.flags, *self.rules, *walk.inner.values()))
+        self.forms: Mapping[int, _Form] = MappingProxyType(
+            {
+                id(node): _form(node, program, self.inner)
+                for summary in (*self.flags, *self.rules)
+                for node in (*summary.histories, *summary.shared)
+                if id(node) in self.inner
+            }
+        )
+        self.targets = tuple(r.targets.exercises for r in program.rules)
 
 
 Instant = tuple[dt.datetime, int]
@@ -86,31 +95,33 @@ class Instants:
         self._env: interpret.Env | None = None
         self._histories: dict[tuple[int, str | None], list[Instant]] = {}
         self._offsets: dict[int, dt.timedelta | None] = {}
+        self._windows: dict[int, dt.timedelta] = {}
 
     def bases(
         self, flags: Iterable[int], rules: Iterable[int], pairs: Container[tuple[int, str]]
-    ) -> list[tuple[dt.datetime, int, Unit]]:
-        """(T, when, unit) for every instant T at which a unit's comparison changes.
+    ) -> set[tuple[dt.datetime, int, Unit]]:
+        """(T, when, unit) for every instant T at which a unit's comparison changes, each once
+        (many comparisons change at one instant: one session in many rules' windows).
 
         `pairs`: the (rule, target exercise) whose own-session outcomes are read; the
         other targets' are not worked out.
         """
         plan = self.plan
-        out: list[tuple[dt.datetime, int, Unit]] = []
+        out: set[tuple[dt.datetime, int, Unit]] = set()
         for i in flags:
             unit: Unit = (0, i, None)
             summary = plan.flags[i]
-            out.extend((t, w, unit) for test in summary.tests for t, w in self.test(test, None))
+            out.update((t, w, unit) for test in summary.tests for t, w in self.test(test, None))
             for history in (*summary.histories, *summary.shared):
-                out.extend(self.sources(history, unit, None, ()))
+                out.update(self.sources(history, unit, None, ()))
         for j in rules:
             every: Unit = (1, j, None)
             summary = plan.rules[j]
-            out.extend((t, w, every) for test in summary.tests for t, w in self.test(test, None))
+            out.update((t, w, every) for test in summary.tests for t, w in self.test(test, None))
             for history in summary.histories:
-                out.extend(self.sources(history, every, j, pairs))
+                out.update(self.sources(history, every, j, pairs))
             for history in summary.shared:  # in a score or assessment: every session, as a red flag's
-                out.extend(self.sources(history, every, None, ()))
+                out.update(self.sources(history, every, None, ()))
         return out
 
     def sources(
@@ -130,9 +141,11 @@ class Instants:
         if rule is None or not own or getattr(node, "scope", None) is not None:
             return [(t, w, every) for t, w in self.history(node, "*", sessions)]
         out: list[tuple[dt.datetime, int, Unit]] = []
-        for x in self.plan.ev.program.rules[rule].targets.exercises:
+        for x in self.plan.targets[rule]:
+            if (rule, x) not in pairs:
+                continue
             own_seq = by_ex.get(x)
-            if own_seq and (rule, x) in pairs:  # a target without sessions: the form tests none, at any `now`
+            if own_seq:  # a target without sessions: the form tests none, at any `now`
                 target: Unit = (1, rule, x)
                 out.extend((t, w, target) for t, w in self.history(node, x, own_seq))
         return out
@@ -147,36 +160,43 @@ class Instants:
         if not seq:  # the form tests no session at any later `now`: its value is fixed
             self._histories[key] = found
             return found
+        form = self.plan.forms.get(id(node)) or _form(node, self.plan.ev.program, self.plan.inner)
+        attrs, plain, days, tests = form
         selected: Sequence[Any] = seq
         if node.window is not None:
             # A session in the window at `as_of` is still in at at + W and out after it; one
             # outside never comes back, since no session is later than `as_of`. Newest first,
             # as the runtime's `within` reads them.
-            length = dt.timedelta(seconds=self.value(node.window, None))
+            length = self._windows.get(id(node))
+            if length is None:
+                length = self._windows[id(node)] = dt.timedelta(seconds=self.value(node.window, None))
             earliest = self.as_of - _SECOND
-            attrs = self._flag_attrs(node)
             if attrs is not None:
                 found = _any_within(seq, attrs, length, earliest)
                 self._histories[key] = found
                 return found
-            chosen = []
+            chosen: list[Any] | None = [] if tests and not days else None  # the sessions the tests read
+            last_at = None
             for session in seq:
-                leaves = session.at + length
-                if leaves < earliest:
-                    break
-                chosen.append(session)
-                found.append((leaves, AFTER))
-            if not getattr(node, "days", False):
+                if session.at != last_at:  # sessions at one time leave at one instant: it once
+                    last_at = session.at
+                    leaves = last_at + length
+                    if leaves < earliest:
+                        break
+                    found.append((leaves, AFTER))
+                if chosen is not None:
+                    chosen.append(session)
+            if chosen is not None:
                 selected = chosen
-        elif _plain(node) and node.quantifier in _LAST_FORMS:
+        elif plain and node.quantifier in _LAST_FORMS:
             selected = seq[: node.last or 1]
-        if getattr(node, "days", False) and source != "*":
+        if days and tests and source != "*":
             # `seq` is what the form reads (its target's own sessions): only the sessions of
             # its last N days are tested, and no later `now` changes which days those are.
             selected = [s for day in self.picks.days(seq, node.last or 0) for s in day]
         # The tests run only on the sessions selected at `as_of`, or fewer later: with none, no test
         # (not even one that reads no session field) can change the form's value.
-        for test in self.plan.inner[id(node)].tests if selected else ():
+        for test in tests if selected else ():
             if test.session:
                 for session in selected:
                     found.extend(self.test(test, session))
@@ -184,22 +204,6 @@ class Instants:
                 found.extend(self.test(test, None))
         self._histories[key] = found
         return found
-
-    def _flag_attrs(self, node: ir.History) -> tuple[str, ...] | None:
-        """For `any`/`no session within W had F`, F a yes/no session field of the base
-        language's scopes: the attributes that read F (else None)."""
-        condition = node.condition
-        if (
-            node.quantifier in _ANY_WITHIN
-            and _plain(node)
-            and type(condition) is ir.Truth
-            and type(condition.value) is ir.FieldRef
-            and condition.value.session
-        ):
-            return tuple(
-                self.plan.ev.program.schema.session_fields[condition.value.path.split(".", 1)[1]].attrs
-            )
-        return None
 
     def test(self, test: Test, session: Any) -> list[Instant]:
         """The instants at which one comparison changes, for one session (or none)."""
@@ -345,6 +349,26 @@ def _any_within(
             found.append((leaves, AFTER))
             break
     return found
+
+
+_Form = tuple[tuple[str, ...] | None, bool, bool, tuple[Test, ...]]
+"""Of a session form, the same for every patient: for `any`/`no session within W had F`, F a
+yes/no session field of the base language's scopes, the attributes that read F (else None);
+whether it is of the base language (`_plain`); whether it counts days; the tests of its `had`."""
+
+
+def _form(node: ir.History, program: ir.Program, inner: Mapping[int, Summary]) -> _Form:
+    condition = node.condition
+    attrs = None
+    if (
+        node.quantifier in _ANY_WITHIN
+        and _plain(node)
+        and type(condition) is ir.Truth
+        and type(condition.value) is ir.FieldRef
+        and condition.value.session
+    ):
+        attrs = tuple(program.schema.session_fields[condition.value.path.split(".", 1)[1]].attrs)
+    return attrs, _plain(node), bool(getattr(node, "days", False)), inner[id(node)].tests
 
 
 def _plain(node: ir.History) -> bool:

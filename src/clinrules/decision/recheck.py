@@ -161,17 +161,10 @@ class RecheckPlan:
                 held[ex] = Held(URGENT, True, (), False, frozenset(), frozenset(), frozenset({ex}))
                 continue
             hold = self.holds.get((ex, verdicts[ex]))
-            base = None if hold is None else hold.base(current, ex)
             # A hold that does not keep the verdict of `as_of` is not trusted: combined instead.
-            if (
-                hold is not None
-                and base is not None
-                and hold.kept(base, hold.timed, True, current, ex, unknown_flag)
-            ):
-                kept, sides, regress = hold.watched(base, current, ex)
-                pairs = hold.pairs(ex, sides, regress)
-                rules = frozenset(j for j, _x in pairs)
-                held[ex] = Held(hold, kept, sides, regress, pairs, rules, frozenset(x for _j, x in pairs))
+            watch = None if hold is None else hold.watch(current, ex, unknown_flag)
+            if watch is not None:
+                held[ex] = watch
                 continue
             combined.append(ex)
         # A red flag that can reach no other outcome is not run again; with none that can, a
@@ -186,16 +179,23 @@ class RecheckPlan:
         moments = set()
         picks = runtime.Picks(inputs[3])  # a scope's sessions (and days) do not depend on `now`: made once
         instants = Instants(self.compared, inputs, picks)
-        # Many comparisons change at one instant (one session in many rules' windows): each once.
-        for instant, when, unit in set(instants.bases(moving, sorted(self.timed_rules & rules), pairs)):
-            first = instant + _MICROSECOND if when == AFTER else instant
-            last = instant if when == AT else instant + _SECOND
-            if last > as_of:
-                events.append((first, last, unit))
-                if when != AFTER:
-                    moments.add(instant)
-                if when != AT:
-                    moments.add(last)
+        spans: dict[tuple[dt.datetime, int], tuple[dt.datetime, dt.datetime] | None] = {}
+        for instant, when, unit in instants.bases(moving, self.timed_rules & rules, pairs):
+            # Many units change at one instant (one session in many rules' windows): its span once.
+            key = (instant, when)
+            if key in spans:
+                span = spans[key]
+            else:
+                first = instant + _MICROSECOND if when == AFTER else instant
+                last = instant if when == AT else instant + _SECOND
+                span = spans[key] = (first, last) if last > as_of else None
+                if span is not None:
+                    if when != AFTER:
+                        moments.add(instant)
+                    if when != AT:
+                        moments.add(last)
+            if span is not None:
+                events.append((*span, unit))
         if not events:
             return found, None
         events.sort(key=itemgetter(0))

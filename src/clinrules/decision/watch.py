@@ -10,14 +10,18 @@ no rule ends stricter and one still ends at it (for `check`, or a red flag
 is unknown): `Hold.kept` reads that from the outcomes of the few rules that
 can, without the rest of the decision. The one design decision: what is
 watched is worked out from the verdict, the outcomes at `as_of` and each
-rule's direction in time (`timed.directions`), once per evaluation, and
-`kept` is checked against the verdict of `as_of` before it is trusted.
+rule's direction in time (`timed.directions`), once per evaluation, in one
+pass (`Hold.watch`) that also checks the verdict of `as_of` is kept before it
+is trusted; what does not depend on the patient (the regress rules' outcomes
+to read) is worked out once per ruleset, in `hold_of`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -35,9 +39,10 @@ HELD = ("stop", "avoid", "check")  # the verdicts a `Hold` can watch
 _MOVE_ENDS = {"progress": ("progress", "allow"), "regress": ("regress", "avoid")}
 
 Truth = bool | None
-Side = tuple[int, Mapping[Truth, int], Mapping[Truth, frozenset[int]]]
-"""(rule index, the side of each outcome, the sides of the outcomes it can still reach from each):
--1 ends stricter than the verdict, 0 at it, 1 neither."""
+Side = tuple[int, Mapping[Truth, int], Mapping[Truth, frozenset[int]], Mapping[Truth, int]]
+"""(rule index, the side of each outcome, the sides of the outcomes it can still reach from each,
+and what those reached sides make of it from each: `_STRICTER`, `_ONLY_AT`, `_SETS` or
+`_NEITHER`): a side is -1 for an outcome that ends stricter than the verdict, 0 at it, 1 neither."""
 Regress = tuple[int, Mapping[Truth, str | None]]
 """(rule index, for each outcome that makes it a regress, where it moves: its `to` or the rung
 below, None for none)."""
@@ -54,12 +59,10 @@ REACHED: Mapping[int, Mapping[Truth, tuple[Truth, ...]]] = MappingProxyType(
     }
 )
 """The outcomes a rule can reach from each outcome, by its direction."""
-_ONLY_AT = frozenset({0})
-
-
-def _outcome(outcomes: Any, index: int, ex: str) -> Truth:
-    value = outcomes[index]
-    return value[ex] if type(value) is dict else value  # type: ignore[no-any-return]
+# What the sides a rule can still reach make of it (`watch`): it can end stricter; it ends at
+# the verdict at every later `now`; it can end at it; neither.
+_STRICTER, _ONLY_AT, _SETS, _NEITHER = 0, 1, 2, 3
+_INDEX = itemgetter(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,9 @@ class Hold:
             that can hold it back.
         order: the rung order of those targets (the lowest is taken, as the combination does).
         check: the verdict is `check`.
+        regress_pairs, regress_rules, regress_exercises: the (rule, exercise) outcomes
+            `kept` reads when the regress rules must be read, and their rules and exercises
+            (the same for every patient: worked out once).
     """
 
     timed: tuple[Side, ...]
@@ -83,16 +89,9 @@ class Hold:
     backs: Mapping[str, tuple[Back, ...]]
     order: Mapping[str, tuple[int, str]]
     check: bool
-
-    def base(self, outcomes: Any, ex: str) -> bool | None:
-        """Whether a rule without time ends at the verdict; None when one ends stricter."""
-        sets = False
-        for index, sides, _reach in self.fixed:
-            side = sides[_outcome(outcomes, index, ex)]
-            if side < 0:
-                return None
-            sets = sets or side == 0
-        return sets
+    regress_pairs: frozenset[tuple[int, str]] = frozenset()
+    regress_rules: frozenset[int] = frozenset()
+    regress_exercises: frozenset[str] = frozenset()
 
     def kept(
         self,
@@ -106,11 +105,12 @@ class Hold:
         """Whether the verdict is kept with these outcomes, no red flag fired.
 
         `base`: whether a rule that does not change ends at it; `watched`: the sides of the
-        rules that can change it (`watched()`); `regress`: whether the regress rules can.
+        rules that can change it (`watch()`); `regress`: whether the regress rules can.
         """
         sets = base
-        for index, sides, _reach in watched:
-            side = sides[_outcome(outcomes, index, ex)]
+        for index, sides, _reach, _ahead in watched:
+            value = outcomes[index]
+            side = sides[value[ex] if type(value) is dict else value]
             if side < 0:
                 return False
             sets = sets or side == 0
@@ -126,7 +126,9 @@ class Hold:
         applies = False
         targets = []
         for index, moves in self.regress:
-            value = _outcome(outcomes, index, ex)
+            value = outcomes[index]
+            if type(value) is dict:
+                value = value[ex]
             if value in moves:
                 applies = True
                 if (target := moves[value]) is not None:
@@ -138,36 +140,71 @@ class Hold:
         target = min(targets, key=self.order.__getitem__)
         if target == ex or unknown_flag:
             return True
-        return any(backs[_outcome(outcomes, index, target)] for index, backs in self.backs[target])
+        for index, backs in self.backs[target]:
+            value = outcomes[index]
+            if backs[value[target] if type(value) is dict else value]:
+                return True
+        return False
 
-    def watched(self, base: bool, outcomes: Any, ex: str) -> tuple[bool, tuple[Side, ...], bool]:
-        """Whether a rule ends at the verdict at every later `now`, the sides to watch, and
-        whether the regress rules must be read.
+    def watch(self, outcomes: Any, ex: str, unknown_flag: bool) -> Held | None:
+        """What to watch to keep the verdict of `as_of` (`outcomes`), no red flag fired; None
+        when a rule without time ends stricter, or when `kept` does not give the verdict
+        (then it is not trusted: the combination settles it).
 
-        A rule is watched when an outcome it can still reach ends stricter, or, unless a
-        rule keeps ending at the verdict, at it; the others change no verdict (so `kept`
+        One pass over the timed sides does what `kept` and the choice of what to watch would
+        each do. A rule is watched when an outcome it can still reach ends stricter, or, unless
+        a rule keeps ending at the verdict, at it; the others change no verdict (so `kept`
         need not read them). With such a rule at `avoid`, a regress cannot change it.
         """
+        base = False
+        for index, sides, _reach, _ahead in self.fixed:
+            value = outcomes[index]
+            side = sides[value[ex] if type(value) is dict else value]
+            if side < 0:
+                return None
+            if side == 0:
+                base = True
+        sets = kept = base  # `sets`: a rule ends at the verdict at `as_of`; `kept`: at every later `now`
         stricter: list[Side] = []
         setting: list[Side] = []
-        for side in self.timed:
-            reach = side[2][_outcome(outcomes, side[0], ex)]
-            if -1 in reach:
-                stricter.append(side)
-            elif reach == _ONLY_AT:
-                base = True
-            elif 0 in reach:
-                setting.append(side)
-        regress = bool(self.regress) and (self.check or not base)
-        return base, tuple(stricter if base else stricter + setting), regress
-
-    def pairs(self, ex: str, sides: Sequence[Side], regress: bool) -> frozenset[tuple[int, str]]:
-        """The (rule, exercise) outcomes `kept` reads with these sides."""
-        found = {(side[0], ex) for side in sides}
+        for item in self.timed:
+            value = outcomes[item[0]]
+            if type(value) is dict:
+                value = value[ex]
+            side = item[1][value]
+            if side < 0:
+                return None
+            if side == 0:
+                sets = True
+            ahead = item[3][value]
+            if ahead == _STRICTER:
+                stricter.append(item)
+            elif ahead == _ONLY_AT:
+                kept = True
+            elif ahead == _SETS:
+                setting.append(item)
+        if self.regress and self._regress_ends_at_avoid(outcomes, ex, unknown_flag):
+            if self.check:  # avoid is stricter than check
+                return None
+            sets = True
+        if not (sets or (self.check and unknown_flag)):
+            return None
+        watched = tuple(stricter if kept else stricter + setting)
+        regress = bool(self.regress) and (self.check or not kept)
+        rules = frozenset(map(_INDEX, watched))
+        pairs = frozenset(zip(rules, repeat(ex)))
+        exercises = frozenset((ex,)) if watched else frozenset()
         if regress:
-            found.update((index, ex) for index, _moves in self.regress)
-            found.update((index, target) for target, backs in self.backs.items() for index, _b in backs)
-        return frozenset(found)
+            return Held(
+                self,
+                kept,
+                watched,
+                regress,
+                pairs | self.regress_pairs,
+                rules | self.regress_rules,
+                exercises | self.regress_exercises,
+            )
+        return Held(self, kept, watched, regress, pairs, rules, exercises)
 
 
 URGENT = Hold((), (), (), MappingProxyType({}), MappingProxyType({}), False)
@@ -191,7 +228,17 @@ class Held(NamedTuple):
 def _side(index: int, when_true: int, when_unknown: int, way: int) -> Side:
     sides = MappingProxyType({True: when_true, None: when_unknown, False: 1})
     reach = MappingProxyType({v: frozenset(sides[later] for later in REACHED[way][v]) for v in _TRUTHS})
-    return index, sides, reach
+    ahead = MappingProxyType({v: _ahead(found) for v, found in reach.items()})
+    return index, sides, reach, ahead
+
+
+def _ahead(reached: frozenset[int]) -> int:
+    """What the sides a rule can still reach make of it (`watch`)."""
+    if -1 in reached:
+        return _STRICTER
+    if reached == frozenset({0}):
+        return _ONLY_AT
+    return _SETS if 0 in reached else _NEITHER
 
 
 def hold_of(
@@ -236,6 +283,8 @@ def hold_of(
     for target in targets:
         rung = program.exercises[target].rung
         order[target] = (rung if rung is not None else -1, target)
+    regress_pairs = {(index, ex) for index, _moves in regress}
+    regress_pairs.update((index, target) for target, found in backs.items() for index, _b in found)
     return Hold(
         tuple(watched),
         tuple(fixed),
@@ -243,6 +292,9 @@ def hold_of(
         MappingProxyType(backs),
         MappingProxyType(order),
         verdict == "check",
+        frozenset(regress_pairs),
+        frozenset(j for j, _x in regress_pairs),
+        frozenset(x for _j, x in regress_pairs),
     )
 
 
