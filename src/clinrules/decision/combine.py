@@ -236,7 +236,7 @@ class Combination(messages.Spoken):
         values, unset, final = bases.values, bases.unset, self._final
         flags = unset.flags
         # The record of an exercise no rule sets: 'otherwise' decides, else an unknown red flag holds it back.
-        quick = self._flagged_only(unset, permitted) if flags else OTHERWISE[unset.verdict]
+        quick = self._flagged_only(unset) if flags else OTHERWISE[unset.verdict]
         unknown: list[tuple[int, str]] = []  # (rule, exercise) whose outcome is unknown
         wanted, outcomes, rules, entries = self.wanted, self.outcomes, self.program.rules, self.fixed.entries
         out: dict[str, ExerciseRecord] = {}
@@ -366,14 +366,15 @@ class Combination(messages.Spoken):
         because = sorted([rules[s.rule].id for s in setters] + list(flags))
         return (_VERDICTS[verdict], because, dose, instead, progress_to, regress_to, say, notes, cite)
 
-    def _flagged_only(self, unset: _Base, permitted: _Permitted) -> ExerciseRecord:
+    def _flagged_only(self, unset: _Base) -> ExerciseRecord:
         """The entry of an exercise no rule applies to while red flags are unknown, the same for every one.
 
-        No dose, alternative or move can follow; it names no exercise, so it is worked out once.
+        `_settle` with no rule: `unset`'s verdict (otherwise, held back to check),
+        with the unknown flags as reasons and words unless it is stricter than check.
         """
-        verdict, _chosen, _moves, flags = self._settle("", unset, permitted)
-        say, notes, cite = self._messages("", [], flags)
-        return (_VERDICTS[verdict], sorted(flags), None, NONE, None, None, say, notes, cite)
+        flags = unset.flags if RANK[unset.verdict] >= _CHECK else ()
+        say = [self._flags_words(flags)] if flags else []
+        return (_VERDICTS[unset.verdict], sorted(flags), None, NONE, None, None, say, [], [])
 
     def _settle(
         self, ex: str, base: _Base, permitted: _Permitted

@@ -54,13 +54,16 @@ class Questions:
     schema's own fields) is asked afresh. Immutable; safe to share between threads.
     """
 
-    __slots__ = ("_by_path", "schema")
+    __slots__ = ("_by_path", "_sentences", "schema")
 
     def __init__(self, schema: Schema, paths: Iterable[str] | None = None) -> None:
         if paths is None:
             paths = [*schema.fields, *(f"{SESSIONS}.{leaf}" for leaf in schema.session_fields)]
         self.schema = schema
         self._by_path: Mapping[str, Question] = MappingProxyType({p: question_for(schema, p) for p in paths})
+        self._sentences: Mapping[str, str] = MappingProxyType(
+            {p: _sentence(q.ask) for p, q in self._by_path.items()}
+        )
 
     def of(self, path: str) -> Question:
         """The question for a missing field."""
@@ -73,10 +76,11 @@ class Questions:
 
     def answer_first(self, paths: Iterable[str], before: str) -> str:
         """`Before this exercise, please answer: Q1 Q2`: the words of a verdict set by missing answers."""
-        asks = [self.of(p).ask for p in sorted(paths)]
+        sentences = self._sentences
+        asks = [sentences.get(p) or _sentence(self.of(p).ask) for p in sorted(paths)]
         if not asks:
             return f"{before}, please answer the questions that are still open."
-        return f"{before}, please answer: " + " ".join(_sentence(a) for a in asks)
+        return f"{before}, please answer: " + " ".join(asks)
 
 
 def most_pressing(program: ir.Program, fired: Iterable[str]) -> list[ir.RedFlag]:
