@@ -194,3 +194,29 @@ def test_a_decision_asks_the_interpreter_for_no_missing_field(monkeypatch: pytes
     after = [ruleset.evaluate(scenario_patient(n), as_of=AS_OF).model_dump_json() for n in names]
     assert after == before
     assert any('"missing":[]' not in d for d in after)  # some scenario has missing fields to find
+
+
+def test_a_session_field_is_unknown_when_any_counted_session_lacks_it() -> None:
+    """`Evaluator.field_unknown` (which decides whether a condition can still miss a field) over sessions."""
+    ruleset = clinrules.compile(_RULES, allow_draft=True)
+    evaluator = ruleset._evaluator
+    at = ["2026-11-20T08:00:00+00:00", "2026-11-19T08:00:00+00:00", "2026-11-18T08:00:00+00:00"]
+
+    def unknown(pains: list[int | None], later: bool = False) -> bool:
+        sessions = [
+            {"exercise": "e0", "at": when, **({} if pain is None else {"pain_during": pain})}
+            for when, pain in zip(at, pains, strict=True)
+        ]
+        if later:  # a session after as_of is not counted, whatever it lacks
+            sessions.append({"exercise": "e0", "at": "2026-11-22T08:00:00+00:00"})
+        inputs, _warnings = evaluator.checked({"sessions": sessions}, None, AS_OF)
+        return evaluator.field_unknown(inputs, "sessions.pain_during")
+
+    assert unknown([3, 4, 5]) is False
+    assert unknown([3, None, 5]) is True
+    assert unknown([None, 4, 5]) is True
+    assert unknown([3, 4, None]) is True
+    assert unknown([3, 4, 5], later=True) is False
+    inputs, _warnings = evaluator.checked({}, None, AS_OF)
+    assert evaluator.field_unknown(inputs, "sessions.pain_during") is False  # no session: none lacks it
+    assert evaluator.field_unknown(inputs, "symptoms.leg_pain") is True

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import repeat
+from operator import attrgetter, is_
 from types import MappingProxyType
 from typing import Any, ClassVar, NamedTuple, cast
 
@@ -243,6 +245,8 @@ class Evaluator:
             return True
         in_session, attrs = found
         patient, _params, _now, sessions, _by_ex = inputs
+        if in_session and len(attrs) == 1:  # a session's own field: every session read in C
+            return any(map(is_, map(attrgetter(attrs[0]), sessions), repeat(None)))
         for value in sessions if in_session else (patient,):
             for attr in attrs:
                 value = getattr(value, attr)
