@@ -7,11 +7,13 @@ page made from them by `benchmarks/page.py`.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 from typing import Any
 
-from benchmarks import goals, page
+import pytest
+from benchmarks import goals, instructions, page
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -72,3 +74,23 @@ def test_the_page_part_is_replaced_between_its_markers_only() -> None:
         page.replaced(text, page.BEGIN + "\nnew\n" + page.END)
         == before + page.BEGIN + "\nnew\n" + page.END + after
     )
+
+
+def test_the_instruction_counter_refuses_an_unknown_workload_and_runs_each_known_one(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`python -m benchmarks.instructions` (valgrind itself is not run here: nothing in `make test` is timed)."""
+    monkeypatch.setattr(instructions.shutil, "which", lambda name: "/usr/bin/valgrind")
+    assert instructions.main(["no_such_workload"]) == 2
+    assert "flat-evaluate" in capsys.readouterr().err
+    # The 30-rule benchmark's module imports the peer engines (the `bench` extra, not installed by
+    # `make test`); the shipped ruleset's workloads need nothing more and always run.
+    peers = all(importlib.util.find_spec(m) is not None for m in ("rule_engine", "json_logic"))
+    for name, workload in instructions.WORKLOADS.items():
+        if not peers and not name.startswith("shipped-"):
+            continue
+        call, inputs = workload()
+        assert inputs, name
+        call(inputs[0])
+    monkeypatch.setattr(instructions.shutil, "which", lambda name: None)
+    assert instructions.main([]) == 2
