@@ -39,10 +39,10 @@ HELD = ("stop", "avoid", "check")  # the verdicts a `Hold` can watch
 _MOVE_ENDS = {"progress": ("progress", "allow"), "regress": ("regress", "avoid")}
 
 Truth = bool | None
-Side = tuple[int, Mapping[Truth, int], Mapping[Truth, frozenset[int]], Mapping[Truth, int]]
-"""(rule index, the side of each outcome, the sides of the outcomes it can still reach from each,
-and what those reached sides make of it from each: `_STRICTER`, `_ONLY_AT`, `_SETS` or
-`_NEITHER`): a side is -1 for an outcome that ends stricter than the verdict, 0 at it, 1 neither."""
+Side = tuple[int, Mapping[Truth, int], Mapping[Truth, int]]
+"""(rule index, the side of each outcome, and from each outcome what the sides of the outcomes it
+can still reach make of it: `_STRICTER`, `_ONLY_AT`, `_SETS` or `_NEITHER`): a side is -1 for an
+outcome that ends stricter than the verdict, 0 at it, 1 neither."""
 Regress = tuple[int, Mapping[Truth, str | None]]
 """(rule index, for each outcome that makes it a regress, where it moves: its `to` or the rung
 below, None for none)."""
@@ -108,7 +108,7 @@ class Hold:
         rules that can change it (`watch()`); `regress`: whether the regress rules can.
         """
         sets = base
-        for index, sides, _reach, _ahead in watched:
+        for index, sides, _ahead in watched:
             value = outcomes[index]
             side = sides[value[ex] if type(value) is dict else value]
             if side < 0:
@@ -157,7 +157,7 @@ class Hold:
         need not read them). With such a rule at `avoid`, a regress cannot change it.
         """
         base = False
-        for index, sides, _reach, _ahead in self.fixed:
+        for index, sides, _ahead in self.fixed:
             value = outcomes[index]
             side = sides[value[ex] if type(value) is dict else value]
             if side < 0:
@@ -176,7 +176,7 @@ class Hold:
                 return None
             if side == 0:
                 sets = True
-            ahead = item[3][value]
+            ahead = item[2][value]
             if ahead == _STRICTER:
                 stricter.append(item)
             elif ahead == _ONLY_AT:
@@ -227,9 +227,10 @@ class Held(NamedTuple):
 
 def _side(index: int, when_true: int, when_unknown: int, way: int) -> Side:
     sides = MappingProxyType({True: when_true, None: when_unknown, False: 1})
-    reach = MappingProxyType({v: frozenset(sides[later] for later in REACHED[way][v]) for v in _TRUTHS})
-    ahead = MappingProxyType({v: _ahead(found) for v, found in reach.items()})
-    return index, sides, reach, ahead
+    ahead = MappingProxyType(
+        {v: _ahead(frozenset(sides[later] for later in REACHED[way][v])) for v in _TRUTHS}
+    )
+    return index, sides, ahead
 
 
 def _ahead(reached: frozenset[int]) -> int:
