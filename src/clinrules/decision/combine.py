@@ -86,7 +86,7 @@ def decide(
     flags = evaluator.compiled.all_flags(*inputs)
     # A red flag fired makes every exercise urgent whatever the rules say: they are run only
     # where something still reads them (the trace, or a recheck_at that waits for the flag to clear).
-    if True in flags and not explain and not _rechecks_rules(recheck, flags):
+    if True in flags and not explain and (recheck is None or not recheck.reads_rules(flags)):
         outcomes: Any = None  # read by nothing: indexing it would fail loudly
     else:
         outcomes = evaluator.rule_outcomes(inputs, wanted)
@@ -94,17 +94,6 @@ def decide(
     combination.recheck = recheck
     combination.given_fixed = fixed
     return combination.decision()
-
-
-def _rechecks_rules(recheck: RecheckPlan | None, flags: tuple[bool | None, ...]) -> bool:
-    """Whether working out recheck_at reads the rules of a decision a red flag made urgent.
-
-    Only while every fired flag is one that a later `now` can clear (`RecheckPlan.run`).
-    """
-    if recheck is None or not recheck.timed:
-        return False
-    timed = recheck.timed_flags
-    return all(i in timed for i, value in enumerate(flags) if value is True)
 
 
 class Combination(messages.Spoken):

@@ -117,6 +117,13 @@ class RecheckPlan:
 
     # ------------------------------------------------------------ one evaluation
 
+    def reads_rules(self, flags: tuple[bool | None, ...]) -> bool:
+        """Whether `run` reads the rules' outcomes with these red flags' (it reads none when
+        nothing compares with `now`, or a red flag fired that no later `now` can clear)."""
+        if not self.timed or self.unsupported:
+            return False
+        return not any(value is True for i, value in enumerate(flags) if i not in self.timed_flags)
+
     def run(
         self,
         inputs: Inputs,
@@ -144,7 +151,7 @@ class RecheckPlan:
             soon = as_of + _SECOND
             return dict.fromkeys(wanted, soon), soon
         fired = True in flags
-        if fired and any(value is True for i, value in enumerate(flags) if i not in self.timed_flags):
+        if fired and not self.reads_rules(flags):
             return found, None  # a red flag fires at every later `now`: every verdict stays urgent
         every = len(wanted) == len(self.ev.exercise_ids)
         current: Any = (
